@@ -1,0 +1,87 @@
+/**
+ * Turning one chunk of bytes into parsed lines. Pure: the caller does the reading.
+ *
+ * Lines are split on the LF byte, which never occurs inside a multi-byte UTF-8 sequence, so each
+ * complete line decodes on its own; invalid bytes become U+FFFD rather than an error. Only complete
+ * lines are consumed: a trailing fragment is left for the next read, which starts at its first byte.
+ */
+import { parseLine, type Run } from "./line.ts";
+import type { Reject } from "./store/runs.ts";
+
+export interface ParsedChunk {
+  readonly runs: Run[];
+  readonly rejects: Reject[];
+  /** Bytes consumed from the start of the chunk: up to and including the last LF (0 if none). */
+  readonly consumed: number;
+}
+
+const LF = 0x0a;
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+/** Stable id of a line's bytes, used to recognise a reject seen before. */
+export function hashBytes(bytes: Uint8Array): string {
+  return Bun.hash.xxHash64(bytes).toString(16);
+}
+
+/** The stored form of a rejected line: NUL bytes made visible, since many SQLite tools cut text at NUL. */
+function rawText(text: string): string {
+  return text.includes("\0") ? text.replaceAll("\0", "\\u0000") : text;
+}
+
+function addLine(out: ParsedChunk, text: string, bytes: () => Uint8Array, offset: number): void {
+  const result = parseLine(text);
+  switch (result.kind) {
+    case "run":
+      out.runs.push(result.run);
+      return;
+    case "reject":
+      out.rejects.push({ offset, raw: rawText(text), reason: result.reason, hash: hashBytes(bytes()) });
+      return;
+    case "blank":
+      return;
+    default:
+      result satisfies never;
+  }
+}
+
+/**
+ * Parses the complete lines in `chunk`, whose first byte sits at `baseOffset` in the file.
+ * Rejects carry their absolute byte offset.
+ */
+export function parseChunk(chunk: Uint8Array, baseOffset: number): ParsedChunk {
+  const lastLf = chunk.lastIndexOf(LF);
+  const out: ParsedChunk = { runs: [], rejects: [], consumed: lastLf + 1 };
+  if (lastLf < 0) return out;
+
+  const text = decoder.decode(chunk.subarray(0, lastLf));
+  if (text.length === lastLf) {
+    // Plain ASCII (the common case): character and byte positions coincide, so one decode serves all.
+    let start = 0;
+    while (start <= lastLf) {
+      let end = text.indexOf("\n", start);
+      if (end < 0) end = lastLf;
+      const from = start;
+      addLine(out, text.slice(start, end), () => chunk.subarray(from, end), baseOffset + start);
+      start = end + 1;
+    }
+    return out;
+  }
+  let start = 0;
+  while (start <= lastLf) {
+    const end = chunk.indexOf(LF, start);
+    const bytes = chunk.subarray(start, end);
+    addLine(out, decoder.decode(bytes), () => bytes, baseOffset + start);
+    start = end + 1;
+  }
+  return out;
+}
+
+/** A reject for a line longer than the limit; only its first bytes are kept. */
+export function oversizedLine(prefix: Uint8Array, length: number, limit: number, offset: number): Reject {
+  return {
+    offset,
+    raw: `${rawText(decoder.decode(prefix))}…`,
+    reason: `line is ${length} bytes, longer than max_line_bytes (${limit})`,
+    hash: `${hashBytes(prefix)}:${length}`,
+  };
+}

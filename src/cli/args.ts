@@ -1,0 +1,122 @@
+/**
+ * Command-line parsing. Pure: argv in, a Command (or a usage CollectorError) out.
+ * The spellings are those of the Python collector, which scripts and crontabs rely on.
+ */
+import { parseArgs } from "node:util";
+import { CollectorError } from "../errors.ts";
+import { parseTimestamp } from "../timestamp.ts";
+
+export interface CommonOptions {
+  readonly config?: string;
+  readonly input?: string;
+  readonly db?: string;
+  readonly checkIntervalMs?: number;
+  /** --now: evaluate windows and ages as of this instant instead of the clock. */
+  readonly now?: Date;
+}
+
+export type Command =
+  | { readonly kind: "help" }
+  | { readonly kind: "version" }
+  | { readonly kind: "watch"; readonly options: CommonOptions; readonly daemon: boolean }
+  | { readonly kind: "parse-existing"; readonly options: CommonOptions }
+  | { readonly kind: "stats"; readonly options: CommonOptions; readonly json: boolean; readonly job?: string }
+  | { readonly kind: "test-notification"; readonly options: CommonOptions };
+
+export const USAGE = `Usage: bun collector.ts [options]
+
+Tails a JSONL file of cron runs into SQLite, alerts on failed runs, and reports stats.
+
+Modes (default: catch up on the input, then watch it until Ctrl-C):
+  --parse-existing       ingest everything not yet stored, print a summary, exit
+  --stats                print the dashboard and exit
+      --json             ... as JSON
+      --job NAME         ... for one job, with its recent runs
+  --daemon               watch without a terminal (used by manager.sh): pid file, daemon.log
+  --test-notification    send one sample alert through the configured backend
+  --help, -h             show this help
+  --version, -v          show the version
+
+Options:
+  --config PATH          config file (default: $CRON_COLLECTOR_CONFIG, else config.yaml beside collector.ts)
+  --input PATH           the JSONL file to read (overrides "input")
+  --db PATH              the SQLite database (overrides "database")
+  --check-interval N     seconds between polls of the input (overrides "check_interval")
+  --now ISO              evaluate windows as of this instant, e.g. 2025-07-29T05:00:00Z
+
+Exit codes: 0 ok, 1 runtime failure, 2 usage or config error.`;
+
+function usageError(message: string): CollectorError {
+  return new CollectorError(`${message}\nRun "bun collector.ts --help" for usage.`, "usage");
+}
+
+function parseNow(text: string): Date {
+  const time = parseTimestamp(text);
+  if (!time.ok) throw usageError(`--now must be an ISO 8601 date-time such as 2025-07-29T05:00:00Z: ${time.reason}`);
+  return new Date(time.epochMs);
+}
+
+function parseInterval(text: string): number {
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || seconds < 0.1 || seconds > 86_400) {
+    throw usageError(`--check-interval must be a number of seconds from 0.1 to 86400, got "${text}"`);
+  }
+  return seconds * 1000;
+}
+
+export function parseCommand(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+        "parse-existing": { type: "boolean" },
+        stats: { type: "boolean" },
+        json: { type: "boolean" },
+        job: { type: "string" },
+        daemon: { type: "boolean" },
+        "test-notification": { type: "boolean" },
+        config: { type: "string" },
+        input: { type: "string" },
+        db: { type: "string" },
+        "check-interval": { type: "string" },
+        now: { type: "string" },
+      },
+    });
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+  const values = parsed.values;
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+
+  const options: CommonOptions = {
+    ...(values.config !== undefined && { config: values.config }),
+    ...(values.input !== undefined && { input: values.input }),
+    ...(values.db !== undefined && { db: values.db }),
+    ...(values["check-interval"] !== undefined && { checkIntervalMs: parseInterval(values["check-interval"]) }),
+    ...(values.now !== undefined && { now: parseNow(values.now) }),
+  };
+  const modes = (["parse-existing", "stats", "daemon", "test-notification"] as const).filter((mode) => values[mode]);
+  if (modes.length > 1) throw usageError(`--${modes[0]} and --${modes[1]} cannot be combined`);
+  if ((values.json || values.job !== undefined) && !values.stats) throw usageError("--json and --job go with --stats");
+
+  switch (modes[0]) {
+    case "parse-existing":
+      return { kind: "parse-existing", options };
+    case "stats":
+      return { kind: "stats", options, json: values.json ?? false, ...(values.job !== undefined && { job: values.job }) };
+    case "test-notification":
+      return { kind: "test-notification", options };
+    case "daemon":
+      return { kind: "watch", options, daemon: true };
+    case undefined:
+      return { kind: "watch", options, daemon: false };
+    default:
+      return modes[0] satisfies never;
+  }
+}

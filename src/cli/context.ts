@@ -1,0 +1,32 @@
+/**
+ * Turning a parsed command and the process environment into the config and the clock a command
+ * runs with. Environment and time are read once, in main(), and passed down from here.
+ */
+import { resolve } from "node:path";
+import { loadConfig, locateConfig } from "../config/load.ts";
+import type { Config } from "../config/config.ts";
+import type { CommonOptions } from "./args.ts";
+
+export interface Environment {
+  readonly env: Record<string, string | undefined>;
+  /** The directory of collector.ts (config.yaml's default place). */
+  readonly appDir: string;
+  readonly home: string;
+}
+
+export function resolveConfig(options: CommonOptions, environment: Environment): Config {
+  const location = locateConfig(options.config, environment.env, environment.appDir);
+  const config = loadConfig(location, environment.home);
+  return {
+    ...config,
+    ...(options.input !== undefined && { input: resolve(options.input) }),
+    ...(options.db !== undefined && { database: resolve(options.db) }),
+    ...(options.checkIntervalMs !== undefined && { checkIntervalMs: options.checkIntervalMs }),
+  };
+}
+
+/** A fixed clock with --now, the real one otherwise. */
+export function clockFor(options: CommonOptions): () => Date {
+  const fixed = options.now;
+  return fixed ? () => new Date(fixed.getTime()) : () => new Date();
+}

@@ -1,0 +1,65 @@
+/**
+ * The one place that runs a command, catches CollectorError, prints it and picks the exit code.
+ */
+import { join } from "node:path";
+import { clockFor, resolveConfig, type Environment } from "./context.ts";
+import { parseCommand, USAGE } from "./args.ts";
+import { processOutput, type Output } from "./io.ts";
+import { CollectorError, describeError, exitCodeFor } from "../errors.ts";
+import { createLogger, type LogSink } from "../logger.ts";
+import { rotatingFileSink } from "../log-file.ts";
+import { parseExistingCommand } from "../commands/parse-existing.ts";
+import { statsCommand } from "../commands/stats.ts";
+import { watchCommand } from "../commands/watch.ts";
+import packageJson from "../../package.json" with { type: "json" };
+
+async function run(argv: readonly string[], environment: Environment, output: Output): Promise<number> {
+  const command = parseCommand(argv);
+  switch (command.kind) {
+    case "help":
+      output.out(USAGE);
+      return 0;
+    case "version":
+      output.out(`cron-collector ${packageJson.version}`);
+      return 0;
+    case "stats": {
+      const config = resolveConfig(command.options, environment);
+      return statsCommand(config, clockFor(command.options)(), output, command.json, command.job);
+    }
+    case "parse-existing": {
+      const config = resolveConfig(command.options, environment);
+      const log = createLogger(config.logLevel, [output.err]);
+      return parseExistingCommand(config, log, clockFor(command.options), output);
+    }
+    case "watch": {
+      const config = resolveConfig(command.options, environment);
+      const sinks: LogSink[] = [
+        output.err,
+        rotatingFileSink(join(config.logDir, "collector.log"), config.logMaxBytes, config.logKeep),
+      ];
+      const log = createLogger(config.logLevel, sinks);
+      return watchCommand({ config, log, clock: clockFor(command.options) });
+    }
+    case "test-notification":
+      throw new CollectorError("--test-notification is not available yet", "usage");
+    default:
+      return command satisfies never;
+  }
+}
+
+export async function runMain(argv: readonly string[], environment: Environment): Promise<number> {
+  const output = processOutput(environment.env);
+  // Data files (database, logs, pid file) are private to the user.
+  process.umask(0o077);
+  try {
+    return await run(argv, environment, output);
+  } catch (error) {
+    if (error instanceof CollectorError) {
+      output.err(`cron-collector: ${error.message}`);
+      return exitCodeFor(error.kind);
+    }
+    output.err(`cron-collector: unexpected error: ${describeError(error)}`);
+    if (environment.env.CRON_COLLECTOR_DEBUG) output.err(String((error as Error).stack));
+    return 1;
+  }
+}

@@ -1,0 +1,29 @@
+/** `--parse-existing`: ingest everything not stored yet, say what happened, exit. */
+import { existsSync } from "node:fs";
+import type { Config } from "../config/config.ts";
+import { missingInputHint } from "../cli/hints.ts";
+import type { Output } from "../cli/io.ts";
+import type { Logger } from "../logger.ts";
+import { openSession } from "../session.ts";
+import type { PollTotals } from "../tailer.ts";
+
+export function summarize(input: string, totals: PollTotals, seconds: number): string {
+  const rejected = totals.rejected > 0 ? `, ${totals.rejected} rejected (stored in the quarantine table)` : ", 0 rejected";
+  return `Read "${input}": ${totals.inserted} new run(s), ${totals.duplicates} already stored${rejected}, in ${seconds.toFixed(1)}s`;
+}
+
+export function parseExistingCommand(config: Config, log: Logger, clock: () => Date, output: Output): number {
+  if (!existsSync(config.input)) {
+    output.out(missingInputHint(config.input));
+    return 0;
+  }
+  const started = performance.now();
+  const session = openSession(config, log, clock);
+  try {
+    const totals = session.tailer.poll();
+    output.out(summarize(config.input, totals, (performance.now() - started) / 1000));
+    return 0;
+  } finally {
+    session.close();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The configuration: its shape, its defaults, and how a parsed config.yaml becomes one.
+ * Every key is documented in the repository's config.yaml.
+ */
+import { basename, extname, isAbsolute, join, resolve } from "node:path";
+import { logLevels, type LogLevel } from "../logger.ts";
+import { duration, flag, integer, oneOf, optionalText, text, textList } from "./fields.ts";
+import type { Section } from "./section.ts";
+
+export const notifyBackends = ["auto", "terminal-notifier", "osascript", "notify-send", "command", "webhook", "none"] as const;
+export type NotifyBackendName = (typeof notifyBackends)[number];
+
+/** Exit codes from `first` to `last` (inclusive) play `sound`. */
+export interface SoundRule {
+  readonly first: number;
+  readonly last: number;
+  readonly sound: string;
+}
+
+export interface NotifyConfig {
+  readonly backend: NotifyBackendName;
+  readonly terminalNotifier: string;
+  readonly autoInstall: boolean;
+  readonly maxAgeMs: number;
+  readonly maxPerMinute: number;
+  readonly onRecovery: boolean;
+  readonly timeoutMs: number;
+  readonly sound: string;
+  readonly sounds: readonly SoundRule[];
+  readonly command: readonly string[] | null;
+  readonly webhookUrl: string | null;
+}
+
+export interface Config {
+  /** The config file that was read, or null when the built-in defaults apply. */
+  readonly file: string | null;
+  readonly input: string;
+  readonly database: string;
+  readonly logDir: string;
+  readonly checkIntervalMs: number;
+  readonly statsIntervalMs: number;
+  readonly logLevel: LogLevel;
+  readonly logMaxBytes: number;
+  readonly logKeep: number;
+  readonly maxLineBytes: number;
+  /** The job that runs without a `job` field belong to. */
+  readonly defaultJob: string;
+  readonly notify: NotifyConfig;
+}
+
+/** What paths are resolved against: `~` is home, relative paths are relative to the config file. */
+export interface PathContext {
+  readonly home: string;
+  readonly baseDir: string;
+}
+
+export function expandPath(path: string, context: PathContext): string {
+  if (path === "~") return context.home;
+  if (path.startsWith("~/")) return join(context.home, path.slice(2));
+  return isAbsolute(path) ? path : resolve(context.baseDir, path);
+}
+
+const SECOND = 1000;
+const DAY = 86_400 * SECOND;
+const SOUND_KEY = /^(\d{1,3})(?:\s*-\s*(\d{1,3}))?$/;
+
+export const defaultSounds: readonly SoundRule[] = [
+  { first: 124, last: 124, sound: "Submarine" }, // timeout(1)
+  { first: 126, last: 127, sound: "Funk" }, // not executable / not found
+  { first: 128, last: 255, sound: "Sosumi" }, // killed by a signal
+];
+
+function readSounds(section: Section): SoundRule[] {
+  const rules: SoundRule[] = [];
+  for (const { key, value, node } of section.entries()) {
+    const match = SOUND_KEY.exec(key);
+    const first = Number(match?.[1]);
+    const last = match?.[2] === undefined ? first : Number(match[2]);
+    if (!match || first > last || last > 255) {
+      section.problemAt(node, `"notify.sounds" keys must be an exit code or a range such as 128-255, got "${key}"`);
+      continue;
+    }
+    if (typeof value !== "string" || value === "") {
+      section.problemAt(node, `"notify.sounds.${key}" must be a sound name such as Basso or Funk`);
+      continue;
+    }
+    rules.push({ first, last, sound: value });
+  }
+  return rules.length > 0 ? rules : [...defaultSounds];
+}
+
+function readNotify(section: Section): NotifyConfig {
+  const notify: NotifyConfig = {
+    backend: section.get("backend", oneOf(notifyBackends), "auto"),
+    terminalNotifier: section.get("terminal_notifier", text, "terminal-notifier"),
+    autoInstall: section.get("auto_install", flag, true),
+    maxAgeMs: section.get("max_age", duration(0, 365 * DAY), 3600 * SECOND),
+    maxPerMinute: section.get("max_per_minute", integer(1, 1000), 5),
+    onRecovery: section.get("on_recovery", flag, true),
+    timeoutMs: section.get("timeout", duration(SECOND, 300 * SECOND), 10 * SECOND),
+    sound: section.get("sound", text, "Basso"),
+    sounds: readSounds(section.section("sounds")),
+    command: section.get<readonly string[] | null>("command", textList, null),
+    webhookUrl: section.get("webhook_url", optionalText, null),
+  };
+  section.rejectUnknownKeys();
+  if (notify.backend === "command" && notify.command === null) {
+    section.problemAt(null, `"notify.backend" is command, so "notify.command" must name the program to run`);
+  }
+  if (notify.backend === "webhook" && !/^https?:\/\//.test(notify.webhookUrl ?? "")) {
+    section.problemAt(null, `"notify.backend" is webhook, so "notify.webhook_url" must be an http(s) URL`);
+  }
+  return notify;
+}
+
+/** Builds the config from the top-level mapping; problems are collected in the section. */
+export function readConfig(root: Section, file: string | null, context: PathContext): Config {
+  const path = (key: string, fallback: string): string => expandPath(root.get(key, text, fallback), context);
+  const input = path("input", "~/logs/ladder.jsonl");
+  const config: Config = {
+    file,
+    input,
+    database: path("database", "~/.cron_dash/ladder.db"),
+    logDir: path("log_dir", "~/.cron_dash"),
+    checkIntervalMs: root.get("check_interval", duration(0.1 * SECOND, DAY, "a number of seconds or a duration such as 30s"), 30 * SECOND),
+    statsIntervalMs: root.get("stats_interval", duration(SECOND, DAY, "a number of seconds or a duration such as 5m"), 300 * SECOND),
+    logLevel: root.get("log_level", oneOf(logLevels), "info"),
+    logMaxBytes: root.get("log_max_bytes", integer(10_000, 1 << 30), 10 << 20),
+    logKeep: root.get("log_keep", integer(0, 100), 5),
+    maxLineBytes: root.get("max_line_bytes", integer(1024, 64 << 20), 1 << 20),
+    defaultJob: root.get("default_job", text, basename(input, extname(input))),
+    notify: readNotify(root.section("notify")),
+  };
+  root.rejectUnknownKeys();
+  return config;
+}

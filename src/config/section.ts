@@ -1,0 +1,81 @@
+/**
+ * Reading one YAML mapping field by field, with the line and column of every problem. A key that
+ * no field asked for is reported as unknown, with the closest known key as a suggestion.
+ */
+import { isMap, isScalar, type LineCounter, type Node, type Pair, type YAMLMap } from "yaml";
+import { closestKey, describeValue, type Checker } from "./fields.ts";
+
+export interface ConfigProblem {
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export class Section {
+  private readonly pairs = new Map<string, Pair>();
+  private readonly asked: string[] = [];
+
+  constructor(
+    private readonly map: YAMLMap | null,
+    private readonly path: string,
+    private readonly lines: LineCounter,
+    private readonly problems: ConfigProblem[],
+  ) {
+    for (const pair of map?.items ?? []) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      this.pairs.set(key, pair as Pair);
+    }
+  }
+
+  private qualified(key: string): string {
+    return this.path ? `${this.path}.${key}` : key;
+  }
+
+  problemAt(node: unknown, message: string): void {
+    const range = (node as Node | null)?.range ?? this.map?.range;
+    const position = range ? this.lines.linePos(range[0]) : { line: 1, col: 1 };
+    this.problems.push({ line: position.line, column: position.col, message });
+  }
+
+  /** The checked value of `key`, or `fallback` when it is absent or wrong (wrong is recorded). */
+  get<T>(key: string, check: Checker<T>, fallback: T): T {
+    this.asked.push(key);
+    const pair = this.pairs.get(key);
+    if (!pair) return fallback;
+    const node = pair.value as Node | null;
+    const value: unknown = node && "toJSON" in node ? node.toJSON() : null;
+    const checked = check(value);
+    if (checked.ok) return checked.value;
+    this.problemAt(node ?? pair.key, `"${this.qualified(key)}" must be ${checked.expected}, got ${describeValue(value)}`);
+    return fallback;
+  }
+
+  /** A nested mapping; absent gives an empty section, anything else is a problem. */
+  section(key: string): Section {
+    this.asked.push(key);
+    const pair = this.pairs.get(key);
+    const node = pair?.value;
+    if (pair && node !== null && !isMap(node)) {
+      this.problemAt(node, `"${this.qualified(key)}" must be a mapping of settings`);
+    }
+    return new Section(isMap(node) ? node : null, this.qualified(key), this.lines, this.problems);
+  }
+
+  /** Every key of this mapping, with its value node, for sections whose keys are data (maps). */
+  entries(): Array<{ key: string; value: unknown; node: unknown }> {
+    return [...this.pairs].map(([key, pair]) => {
+      const node = pair.value as Node | null;
+      return { key, value: node && "toJSON" in node ? node.toJSON() : null, node: node ?? pair.key };
+    });
+  }
+
+  /** Reports every key that no get()/section() call asked for. */
+  rejectUnknownKeys(): void {
+    for (const [key, pair] of this.pairs) {
+      if (this.asked.includes(key)) continue;
+      const suggestion = closestKey(key, this.asked);
+      const hint = suggestion ? `; did you mean "${suggestion}"?` : `; known keys: ${this.asked.join(", ")}`;
+      this.problemAt(pair.key, `unknown key "${this.qualified(key)}"${hint}`);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The one error type that reaches the user. Everything expected (a bad config, an unwritable
+ * database, a wrong flag) becomes a CollectorError with a sentence a person can act on; only
+ * `runMain` in src/cli/main.ts catches it, prints the message and picks the exit code.
+ */
+export type ErrorKind = "usage" | "config" | "runtime";
+
+export class CollectorError extends Error {
+  override readonly name = "CollectorError";
+  constructor(
+    message: string,
+    readonly kind: ErrorKind,
+  ) {
+    super(message);
+  }
+}
+
+/** Exit codes: 2 for usage and config errors, 1 for failures at run time. */
+export function exitCodeFor(kind: ErrorKind): number {
+  switch (kind) {
+    case "usage":
+    case "config":
+      return 2;
+    case "runtime":
+      return 1;
+    default:
+      return kind satisfies never;
+  }
+}
+
+/** Turns an unknown thrown value into a one-line description (for logs, never for control flow). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,133 @@
+/**
+ * Parsing one JSONL line into a run, or into the reason it cannot be one. Pure: no I/O, no clock.
+ *
+ * Decisions (also in the README):
+ * - A line without `msg` (or with `"msg": null`) is a run with an empty message: the exit code is
+ *   what matters, and rejecting the line would lose the alert for a failed run.
+ * - `exit` is a JSON integer or a string of digits (`"1"`). JSON cannot tell `1.0` from `1`, so
+ *   `1.0` counts as the integer 1; `1.5`, booleans and other strings are rejected.
+ * - Fields other than the known ones are kept, as a JSON object in the `extra` column.
+ */
+import { parseTimestamp } from "./timestamp.ts";
+
+export interface Run {
+  /** `ts` exactly as written; the dedup key uses this text, as the Python collector did. */
+  readonly ts: string;
+  /** The normalised instant; every window and ordering uses this, never the text. */
+  readonly epochMs: number;
+  readonly exit: number;
+  readonly msg: string;
+  readonly job: string | null;
+  readonly durationMs: number | null;
+  readonly host: string | null;
+  /** Unknown fields as a JSON object text, or null when there are none. */
+  readonly extra: string | null;
+}
+
+export type LineResult =
+  | { readonly kind: "run"; readonly run: Run }
+  | { readonly kind: "reject"; readonly reason: string }
+  | { readonly kind: "blank" };
+
+const KNOWN_FIELDS = new Set(["ts", "exit", "msg", "job", "duration_ms", "host"]);
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+function reject(reason: string): LineResult {
+  return { kind: "reject", reason };
+}
+
+function parseExit(value: unknown): number | string {
+  let exit: number;
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) return `"exit" must be an integer, got ${value}`;
+    exit = value;
+  } else if (typeof value === "string" && /^-?\d{1,10}$/.test(value)) {
+    exit = Number(value);
+  } else if (value === undefined) {
+    return `"exit" is missing`;
+  } else {
+    return `"exit" must be an integer, got ${JSON.stringify(value)}`;
+  }
+  if (exit < INT32_MIN || exit > INT32_MAX) return `"exit" is out of range: ${exit}`;
+  return exit;
+}
+
+function optionalString(record: Record<string, unknown>, key: string): string | null | Error {
+  const value = record[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string") return new Error(`"${key}" must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function extraFields(record: Record<string, unknown>): string | null {
+  let extra: Record<string, unknown> | null = null;
+  for (const key of Object.keys(record)) {
+    if (KNOWN_FIELDS.has(key)) continue;
+    extra ??= {};
+    extra[key] = record[key];
+  }
+  return extra === null ? null : JSON.stringify(extra);
+}
+
+/** Strips what writers add around a line: a UTF-8 byte order mark, a CR before the LF. */
+export function cleanLine(text: string): string {
+  let line = text;
+  if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+  if (line.endsWith("\r")) line = line.slice(0, -1);
+  return line;
+}
+
+/** Parses one line (without its newline). Never throws. */
+export function parseLine(text: string): LineResult {
+  const line = cleanLine(text);
+  if (line.trim() === "") return { kind: "blank" };
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return reject("not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return reject("not a JSON object");
+  }
+  const record = value as Record<string, unknown>;
+
+  if (record.ts === undefined) return reject(`"ts" is missing`);
+  if (typeof record.ts !== "string") return reject(`"ts" must be a string, got ${JSON.stringify(record.ts)}`);
+  const time = parseTimestamp(record.ts);
+  if (!time.ok) return reject(time.reason);
+
+  const exit = parseExit(record.exit);
+  if (typeof exit === "string") return reject(exit);
+
+  const msg = optionalString(record, "msg");
+  if (msg instanceof Error) return reject(msg.message);
+  const job = optionalString(record, "job");
+  if (job instanceof Error) return reject(job.message);
+  const host = optionalString(record, "host");
+  if (host instanceof Error) return reject(host.message);
+
+  let durationMs: number | null = null;
+  if (record.duration_ms !== undefined && record.duration_ms !== null) {
+    const duration = record.duration_ms;
+    if (typeof duration !== "number" || !Number.isFinite(duration) || duration < 0) {
+      return reject(`"duration_ms" must be a non-negative number, got ${JSON.stringify(duration)}`);
+    }
+    durationMs = duration;
+  }
+
+  return {
+    kind: "run",
+    run: {
+      ts: record.ts,
+      epochMs: time.epochMs,
+      exit,
+      msg: msg ?? "",
+      job: job === "" ? null : job,
+      durationMs,
+      host,
+      extra: extraFields(record),
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * A log file that rotates by size: `daemon.log` becomes `daemon.log.1`, `.1` becomes `.2`, and so
+ * on up to `keep` old files. Appends are synchronous so a line is on disk before a crash.
+ */
+import { appendFileSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import type { LogSink } from "./logger.ts";
+
+export function rotatingFileSink(path: string, maxBytes: number, keep: number): LogSink {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch {
+    size = 0;
+  }
+  const rotate = (): void => {
+    if (keep === 0) {
+      rmSync(path, { force: true });
+      return;
+    }
+    rmSync(`${path}.${keep}`, { force: true });
+    for (let index = keep - 1; index >= 1; index--) {
+      try {
+        renameSync(`${path}.${index}`, `${path}.${index + 1}`);
+      } catch {
+        // that generation does not exist yet
+      }
+    }
+    renameSync(path, `${path}.1`);
+  };
+  return (line) => {
+    const text = `${line}\n`;
+    if (size > 0 && size + text.length > maxBytes) {
+      try {
+        rotate();
+      } catch {
+        // rotation failing (disk full, permissions) must not stop logging to the current file
+      }
+      size = 0;
+    }
+    try {
+      appendFileSync(path, text, { mode: 0o600 });
+      size += Buffer.byteLength(text);
+    } catch {
+      // a log line that cannot be written is dropped; ingestion goes on
+    }
+  };
+}

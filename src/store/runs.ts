@@ -1,0 +1,153 @@
+/**
+ * Writing what the tailer read: runs, rejects and the checkpoint, in one transaction.
+ *
+ * Exactly-once rests on that transaction: either the rows and the new offset are both stored, or
+ * neither is, whenever the process dies. The checkpoint is compared with the one the batch was read
+ * from (optimistic concurrency), so a second process tailing into the same database cannot commit
+ * the same bytes twice.
+ */
+import type { Database, Statement } from "bun:sqlite";
+import type { Run } from "../line.ts";
+import { sameCheckpoint, type Checkpoint } from "./checkpoints.ts";
+
+export interface Reject {
+  readonly offset: number;
+  readonly raw: string;
+  readonly reason: string;
+  readonly hash: string;
+}
+
+export interface Batch {
+  readonly runs: readonly Run[];
+  readonly rejects: readonly Reject[];
+  /** The checkpoint the bytes were read from (null: none stored yet). */
+  readonly from: Checkpoint | null;
+  readonly to: Checkpoint;
+}
+
+export interface StoredRun {
+  readonly id: number;
+  readonly run: Run;
+}
+
+export interface CommitResult {
+  readonly inserted: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  /** Newly stored runs with exit != 0, in file order (alerts are raised for these). */
+  readonly failures: readonly StoredRun[];
+}
+
+/** Thrown inside the transaction when another process moved the checkpoint; nothing is written. */
+export class CheckpointConflict extends Error {
+  override readonly name = "CheckpointConflict";
+}
+
+interface CheckpointRow {
+  source: string;
+  dev: string;
+  ino: string;
+  byte_offset: number;
+  head_hash: string;
+  tail_hash: string;
+}
+
+function toCheckpoint(row: CheckpointRow): Checkpoint {
+  return {
+    source: row.source,
+    dev: row.dev,
+    ino: row.ino,
+    offset: row.byte_offset,
+    headHash: row.head_hash,
+    tailHash: row.tail_hash,
+  };
+}
+
+/** Hook run inside the commit transaction for each newly stored failure (the alert outbox). */
+export type FailureHook = (failure: StoredRun) => void;
+
+export class RunWriter {
+  private readonly insertRun: Statement;
+  private readonly insertReject: Statement;
+  private readonly selectCheckpoint: Statement<CheckpointRow, [string]>;
+  private readonly upsertCheckpoint: Statement;
+  private readonly commitTransaction: (batch: Batch, parsedAt: string) => CommitResult;
+
+  constructor(
+    db: Database,
+    private readonly onFailure: FailureHook = () => {},
+  ) {
+    this.insertRun = db.prepare(
+      `INSERT OR IGNORE INTO cron_entries (timestamp, exit_code, message, parsed_at, ts_ms, job, duration_ms, host, extra)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertReject = db.prepare(
+      `INSERT OR IGNORE INTO quarantine (source, byte_offset, raw, reason, line_hash, rejected_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    this.selectCheckpoint = db.prepare("SELECT * FROM tail_checkpoints WHERE source = ?");
+    this.upsertCheckpoint = db.prepare(
+      `INSERT INTO tail_checkpoints (source, dev, ino, byte_offset, head_hash, tail_hash, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (source) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, byte_offset = excluded.byte_offset,
+         head_hash = excluded.head_hash, tail_hash = excluded.tail_hash, updated_at = excluded.updated_at`,
+    );
+    // db.transaction needs a synchronous body (an async one commits at its first await, bun #24662).
+    const transaction = db.transaction((batch: Batch, parsedAt: string) => this.write(batch, parsedAt));
+    this.commitTransaction = (batch, parsedAt) => transaction.immediate(batch, parsedAt);
+  }
+
+  checkpoint(source: string): Checkpoint | null {
+    const row = this.selectCheckpoint.get(source);
+    return row ? toCheckpoint(row) : null;
+  }
+
+  /** Stores a batch and moves the checkpoint; throws CheckpointConflict if it moved meanwhile. */
+  commit(batch: Batch, parsedAt: string): CommitResult {
+    return this.commitTransaction(batch, parsedAt);
+  }
+
+  private write(batch: Batch, parsedAt: string): CommitResult {
+    if (!sameCheckpoint(this.checkpoint(batch.to.source), batch.from)) {
+      throw new CheckpointConflict(`the checkpoint of "${batch.to.source}" was moved by another process`);
+    }
+    let inserted = 0;
+    const failures: StoredRun[] = [];
+    for (const run of batch.runs) {
+      const result = this.insertRun.run(
+        run.ts,
+        run.exit,
+        run.msg,
+        parsedAt,
+        run.epochMs,
+        run.job,
+        run.durationMs,
+        run.host,
+        run.extra,
+      );
+      if (result.changes === 0) continue;
+      inserted++;
+      if (run.exit !== 0) {
+        const failure = { id: Number(result.lastInsertRowid), run };
+        failures.push(failure);
+        this.onFailure(failure);
+      }
+    }
+    let rejected = 0;
+    const source = batch.to.source;
+    for (const reject of batch.rejects) {
+      rejected += this.insertReject.run(source, reject.offset, reject.raw, reject.reason, reject.hash, parsedAt).changes;
+    }
+    const to = batch.to;
+    this.upsertCheckpoint.run(to.source, to.dev, to.ino, to.offset, to.headHash, to.tailHash, parsedAt);
+    // An identical line (run or reject) seen again is a duplicate: the seed's "one line, one run".
+    const duplicates = batch.runs.length - inserted + (batch.rejects.length - rejected);
+    return { inserted, duplicates, rejected, failures };
+  }
+
+  finalize(): void {
+    for (const statement of [this.insertRun, this.insertReject, this.selectCheckpoint, this.upsertCheckpoint]) {
+      statement.finalize();
+    }
+  }
+}
