@@ -57,13 +57,16 @@ export function parseTimestamp(text: string): TimestampResult {
   if (zone === undefined) {
     const local = new Date(year, month - 1, day, hour, minute, second, millis);
     // Date() maps years 0-99 to 19xx; setFullYear restores the literal year.
-    local.setFullYear(year, month - 1, day);
+    if (year < 100) local.setFullYear(year, month - 1, day);
     return { ok: true, epochMs: local.getTime() };
   }
   const offset = offsetMinutes(zone);
   if (offset === undefined) return { ok: false, reason: `"ts" has an impossible UTC offset "${zone}"` };
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  const fixedYear = new Date(utc);
-  fixedYear.setUTCFullYear(year, month - 1, day);
-  return { ok: true, epochMs: fixedYear.getTime() - offset * 60_000 };
+  let utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (year < 100) {
+    const fixedYear = new Date(utc);
+    fixedYear.setUTCFullYear(year, month - 1, day);
+    utc = fixedYear.getTime();
+  }
+  return { ok: true, epochMs: utc - offset * 60_000 };
 }

@@ -9,6 +9,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Run } from "../line.ts";
 import { sameCheckpoint, type Checkpoint } from "./checkpoints.ts";
+import { runKey } from "./run-key.ts";
 
 export interface Reject {
   readonly offset: number;
@@ -71,6 +72,7 @@ export class RunWriter {
   private readonly insertReject: Statement;
   private readonly selectCheckpoint: Statement<CheckpointRow, [string]>;
   private readonly upsertCheckpoint: Statement;
+  private readonly insertJob: Statement;
   private readonly commitTransaction: (batch: Batch, parsedAt: string) => CommitResult;
 
   constructor(
@@ -78,14 +80,15 @@ export class RunWriter {
     private readonly onFailure: FailureHook = () => {},
   ) {
     this.insertRun = db.prepare(
-      `INSERT OR IGNORE INTO cron_entries (timestamp, exit_code, message, parsed_at, ts_ms, job, duration_ms, host, extra)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO cron_entries (timestamp, exit_code, message, parsed_at, ts_ms, job, duration_ms, host, extra, run_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertReject = db.prepare(
       `INSERT OR IGNORE INTO quarantine (source, byte_offset, raw, reason, line_hash, rejected_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
     );
     this.selectCheckpoint = db.prepare("SELECT * FROM tail_checkpoints WHERE source = ?");
+    this.insertJob = db.prepare("INSERT OR IGNORE INTO jobs (name, first_seen_at) VALUES (?, ?)");
     this.upsertCheckpoint = db.prepare(
       `INSERT INTO tail_checkpoints (source, dev, ino, byte_offset, head_hash, tail_hash, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -113,6 +116,7 @@ export class RunWriter {
     }
     let inserted = 0;
     const failures: StoredRun[] = [];
+    const jobs = new Set<string>();
     for (const run of batch.runs) {
       const result = this.insertRun.run(
         run.ts,
@@ -124,9 +128,11 @@ export class RunWriter {
         run.durationMs,
         run.host,
         run.extra,
+        runKey(run.ts, run.exit, run.msg, run.job),
       );
       if (result.changes === 0) continue;
       inserted++;
+      jobs.add(run.job ?? "");
       if (run.exit !== 0) {
         const failure = { id: Number(result.lastInsertRowid), run };
         failures.push(failure);
@@ -134,6 +140,7 @@ export class RunWriter {
       }
     }
     let rejected = 0;
+    for (const job of jobs) this.insertJob.run(job, parsedAt);
     const source = batch.to.source;
     for (const reject of batch.rejects) {
       rejected += this.insertReject.run(source, reject.offset, reject.raw, reject.reason, reject.hash, parsedAt).changes;
@@ -146,7 +153,7 @@ export class RunWriter {
   }
 
   finalize(): void {
-    for (const statement of [this.insertRun, this.insertReject, this.selectCheckpoint, this.upsertCheckpoint]) {
+    for (const statement of [this.insertRun, this.insertReject, this.selectCheckpoint, this.upsertCheckpoint, this.insertJob]) {
       statement.finalize();
     }
   }

@@ -51,8 +51,10 @@ export class StatsQueries {
       `SELECT ${RUN_COLUMNS} FROM cron_entries
        WHERE ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE} ORDER BY ts_ms DESC, id DESC LIMIT 10`,
     );
+    // ORDER BY … LIMIT 1 walks the time index backwards and stops at the job's newest run.
     this.lastRunStatement = db.query(
-      `SELECT MAX(ts_ms) AS lastMs FROM cron_entries WHERE ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`,
+      `SELECT ts_ms AS lastMs FROM cron_entries WHERE ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}
+       ORDER BY ts_ms DESC LIMIT 1`,
     );
   }
 
@@ -88,7 +90,10 @@ export class StatsQueries {
 
   /** Job names as stored; null stands for runs that carry no `job`. */
   jobNames(): Array<string | null> {
-    return this.db.query<{ job: string | null }, []>("SELECT DISTINCT job FROM cron_entries ORDER BY job").all().map((row) => row.job);
+    return this.db
+      .query<{ name: string }, []>("SELECT name FROM jobs ORDER BY name")
+      .all()
+      .map((row) => (row.name === "" ? null : row.name));
   }
 
   writeCache(metrics: ReadonlyArray<readonly [string, number]>, computedAt: string): void {

@@ -1,0 +1,157 @@
+/** End-to-end: the real CLI as a subprocess, on real files in a temp HOME. */
+import { describe, expect, test } from "bun:test";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cliEnv, countRows, createPythonDatabase, FIXTURES, messages, runCli, runLines, tempDir } from "./helpers.ts";
+
+function home(): { home: string; input: string; db: string; env: Record<string, string> } {
+  const dir = tempDir("cc-home-");
+  mkdirSync(join(dir, "logs"));
+  return { home: dir, input: join(dir, "logs", "ladder.jsonl"), db: join(dir, ".cron_dash", "ladder.db"), env: cliEnv(dir) };
+}
+
+describe("collector.ts --parse-existing", () => {
+  test("reads every writer's format once, quarantines the rest, and is idempotent", () => {
+    const h = home();
+    copyFileSync(join(FIXTURES, "writers.jsonl"), h.input);
+    const first = runCli(["--parse-existing"], h.env);
+    expect(first.stderr).toBe("");
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toContain("7 new run(s), 1 already stored, 6 rejected");
+    const again = runCli(["--parse-existing"], h.env);
+    expect(again.stdout).toContain("0 new run(s), 0 already stored, 0 rejected");
+    expect(countRows(h.db, "cron_entries")).toBe(7);
+    expect(countRows(h.db, "quarantine")).toBe(6);
+  });
+
+  test("survives CRLF, a BOM, invalid UTF-8, NUL bytes and a 2 MB line, and reads the lines after them", () => {
+    const h = home();
+    const enc = new TextEncoder();
+    const parts: Uint8Array[] = [
+      enc.encode('\uFEFF{"ts":"2025-07-29T04:30:00Z","exit":0,"msg":"bom"}\r\n'),
+      new Uint8Array([...enc.encode('{"ts":"2025-07-29T04:31:00Z","exit":1,"msg":"bad '), 0xc3, 0x28, 0xff, ...enc.encode('"}\n')]),
+      enc.encode('{"ts":"2025-07-29T04:32:00Z",\0"exit":0}\n'),
+      enc.encode(`{"ts":"2025-07-29T04:33:00Z","exit":0,"msg":"${"z".repeat(2 * 1024 * 1024)}"}\n`),
+      enc.encode('{"ts":"2025-07-29T04:34:00Z","exit":0,"msg":"after all that"}\n'),
+    ];
+    writeFileSync(h.input, Buffer.concat(parts));
+    const result = runCli(["--parse-existing"], h.env);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("3 new run(s), 0 already stored, 2 rejected");
+    expect(messages(h.db)).toEqual(["bom", "bad \uFFFD(\uFFFD", "after all that"]);
+  });
+
+  test("upgrades a Python collector database and adds to it", () => {
+    const h = home();
+    mkdirSync(join(h.home, ".cron_dash"));
+    createPythonDatabase(h.db);
+    copyFileSync(join(FIXTURES, "writers.jsonl"), h.input);
+    const result = runCli(["--parse-existing"], h.env);
+    expect(result.exitCode).toBe(0);
+    // "Monitor started successfully" at 04:30Z was already there.
+    expect(result.stdout).toContain("6 new run(s), 2 already stored, 6 rejected");
+    expect(countRows(h.db, "cron_entries")).toBe(5 + 6);
+  });
+
+  test("tells a newcomer what to do when the input does not exist yet", () => {
+    const h = home();
+    const result = runCli(["--parse-existing"], h.env);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(`"${h.input}" does not exist yet`);
+    expect(result.stdout).toContain("jq -cn");
+  });
+
+  test("--input and --db override the config", () => {
+    const h = home();
+    const input = join(h.home, "other.jsonl");
+    const db = join(h.home, "other.db");
+    writeFileSync(input, runLines(0, 4));
+    expect(runCli(["--parse-existing", "--input", input, "--db", db], h.env).exitCode).toBe(0);
+    expect(countRows(db, "cron_entries")).toBe(4);
+  });
+});
+
+describe("collector.ts --stats", () => {
+  test("prints the dashboard and the JSON with the documented keys, as of --now", () => {
+    const h = home();
+    copyFileSync(join(FIXTURES, "writers.jsonl"), h.input);
+    runCli(["--parse-existing"], h.env);
+    const text = runCli(["--stats", "--now", "2025-07-29T05:00:00Z"], h.env);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toContain("   Total runs: 7\n   Success rate: 71.4%\n   Failed runs: 2");
+    expect(text.stdout).toContain("💾 Database: 7 total entries");
+    expect(text.stdout).toContain("🚫 Quarantined lines: 6");
+    expect(text.stdout).not.toContain("\x1b[");
+
+    const json = JSON.parse(runCli(["--stats", "--json", "--now", "2025-07-29T05:00:00Z"], h.env).stdout);
+    expect(Object.keys(json)).toEqual(["now", "total_entries", "rejected_lines", "last_24h", "last_7d", "average_interval_seconds", "last_failure", "jobs"]);
+    expect(json.last_24h).toEqual({ total: 7, succeeded: 5, failed: 2, success_rate: (5 / 7) * 100 });
+    expect(json.last_failure).toEqual({ ts: "2025-07-29T04:33:00Z", exit: 2, msg: "Authentication failed - invalid credentials", job: "ladder" });
+    expect(json.average_interval_seconds).toBe(60);
+    expect(json.jobs.map((job: { name: string }) => job.name)).toEqual(["backup", "ladder"]);
+
+    const later = JSON.parse(runCli(["--stats", "--json", "--now", "2025-07-30T04:33:00Z"], h.env).stdout);
+    expect(later.last_24h.total).toBe(3); // 04:33 is exactly 24h old and falls out; 04:34-04:36 stay
+    expect(later.last_7d.total).toBe(7);
+  });
+
+  test("--job shows one job with its recent runs", () => {
+    const h = home();
+    copyFileSync(join(FIXTURES, "writers.jsonl"), h.input);
+    runCli(["--parse-existing"], h.env);
+    const result = runCli(["--stats", "--job", "backup", "--now", "2025-07-29T05:00:00Z"], h.env);
+    expect(result.stdout).toContain("STATISTICS: backup");
+    expect(result.stdout).toContain("   Total runs: 2");
+    expect(result.stdout).toContain("🕘 Recent runs:");
+  });
+});
+
+describe("errors are messages, never stack traces", () => {
+  test.each([
+    ["check_interval: soon\n", 'line 1, column 17): "check_interval" must be a number of seconds'],
+    ["check_intervall: 5\n", 'unknown key "check_intervall"; did you mean "check_interval"?'],
+    ["input: [unclosed\n", "YAML syntax"],
+  ])("a broken config.yaml %j exits 2", (text, message) => {
+    const h = home();
+    const config = join(h.home, "config.yaml");
+    writeFileSync(config, text);
+    for (const args of [["--stats", "--config", config], ["--parse-existing"]]) {
+      const env = args.includes("--config") ? h.env : { ...h.env, CRON_COLLECTOR_CONFIG: config };
+      const result = runCli(args, env);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(`cron-collector: Cannot load config "${config}" (`);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).not.toContain("    at ");
+    }
+  });
+
+  test("a missing --config file exits 2", () => {
+    const h = home();
+    const result = runCli(["--stats", "--config", join(h.home, "nope.yaml")], h.env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("no such file");
+  });
+
+  test("an unknown flag exits 2 with a pointer to --help", () => {
+    const result = runCli(["--frobnicate"], home().env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("Unknown option '--frobnicate'");
+    expect(result.stderr).toContain("--help");
+  });
+
+  test("a database that cannot be created exits 1 with the reason", () => {
+    const h = home();
+    writeFileSync(join(h.home, "blocker"), "");
+    const result = runCli(["--stats", "--db", join(h.home, "blocker", "x.db")], h.env);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("Cannot create the database directory");
+    expect(result.stderr).not.toContain("    at ");
+  });
+
+  test("--help and --version", () => {
+    const help = runCli(["--help"], home().env);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toContain("--parse-existing");
+    expect(runCli(["--version"], home().env).stdout).toMatch(/^cron-collector \d+\.\d+\.\d+/);
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, test } from "bun:test";
+import { formatRate, formatStats, truncate } from "../src/report.ts";
+import type { Stats } from "../src/stats.ts";
+
+const stats: Stats = {
+  now: "2025-07-29T05:00:00.000Z",
+  total_entries: 5,
+  rejected_lines: 1,
+  last_24h: { total: 5, succeeded: 3, failed: 2, success_rate: 60 },
+  last_7d: { total: 5, succeeded: 3, failed: 2, success_rate: 60 },
+  average_interval_seconds: 60,
+  last_failure: { ts: "2025-07-29T04:33:00Z", exit: 2, msg: "Authentication failed - invalid credentials", job: "ladder" },
+  jobs: [],
+};
+
+describe("formatStats", () => {
+  test("keeps the seed's layout, one item per line", () => {
+    const text = formatStats(stats, { color: false }, { defaultJob: "ladder" });
+    for (const line of [
+      "📈 Last 24 Hours:",
+      "   Total runs: 5",
+      "   Success rate: 60.0%",
+      "   Failed runs: 2",
+      "📊 Last 7 Days:",
+      "⏱️  Average interval: 1.0 minutes",
+      "🚨 Last failure:",
+      "   Time: 2025-07-29T04:33:00Z",
+      "   Message: Authentication failed - invalid credentials",
+      "💾 Database: 5 total entries",
+      "🚫 Quarantined lines: 1",
+    ]) {
+      expect(text.split("\n")).toContain(line);
+    }
+    expect(text).not.toContain("\x1b[");
+    expect(text).not.toContain("📋 Jobs:");
+  });
+
+  test("colours only when asked", () => {
+    expect(formatStats(stats, { color: true }, { defaultJob: "ladder" })).toContain("\x1b[31m");
+  });
+
+  test("says n/a for empty windows and intervals", () => {
+    const empty: Stats = { ...stats, last_24h: { total: 0, succeeded: 0, failed: 0, success_rate: null }, average_interval_seconds: null, last_failure: null };
+    const text = formatStats(empty, { color: false }, { defaultJob: "ladder" });
+    expect(text).toContain("   Success rate: n/a");
+    expect(text).toContain("Average interval: n/a");
+    expect(text).toContain("✅ Last failure: none");
+  });
+
+  test("shows the job table when runs carry a job", () => {
+    const job = { name: "backup", last_run: "2025-07-29T04:34:00.000Z", last_24h: stats.last_24h, last_7d: stats.last_7d, average_interval_seconds: null, last_failure: null };
+    const text = formatStats({ ...stats, jobs: [job] }, { color: false }, { defaultJob: "ladder" });
+    expect(text).toContain("📋 Jobs:");
+    expect(text).toMatch(/backup\s+2025-07-29T04:34:00.000Z\s+5\s+60.0%\s+60.0%\s+-/);
+  });
+});
+
+describe("helpers", () => {
+  test.each([
+    [null, "n/a"],
+    [100, "100.0%"],
+    [66.666, "66.7%"],
+  ])("formatRate(%p)", (rate, text) => expect(formatRate(rate)).toBe(text));
+
+  test("truncate folds lines and cuts long text", () => {
+    expect(truncate("a\n  b", 10)).toBe("a b");
+    expect(truncate("x".repeat(20), 10)).toBe("xxxxxxx...");
+  });
+});

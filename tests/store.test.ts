@@ -1,0 +1,103 @@
+import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { parseLine, type Run } from "../src/line.ts";
+import { openDatabase } from "../src/store/database.ts";
+import { latestVersion } from "../src/store/migrations.ts";
+import { CheckpointConflict, RunWriter, type StoredRun } from "../src/store/runs.ts";
+import type { Checkpoint } from "../src/store/checkpoints.ts";
+import { createPythonDatabase, runLine, tempDir } from "./helpers.ts";
+
+function run(line: string): Run {
+  const result = parseLine(line);
+  if (result.kind !== "run") throw new Error("not a run");
+  return result.run;
+}
+
+const checkpoint = (offset: number): Checkpoint => ({ source: "/in.jsonl", dev: "1", ino: "2", offset, headHash: "h", tailHash: `t${offset}` });
+
+describe("store", () => {
+  test("creates a new database private to the user, at the latest schema version", () => {
+    const dir = join(tempDir(), "nested", "dir");
+    const db = openDatabase(join(dir, "ladder.db"));
+    expect(db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version).toBe(latestVersion);
+    expect(db.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()?.journal_mode).toBe("wal");
+    db.close();
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  test("upgrades a Python collector database in place, keeping rows, ids and queries", () => {
+    const path = join(tempDir(), "ladder.db");
+    createPythonDatabase(path);
+    const db = openDatabase(path);
+    const rows = db.query("SELECT id, timestamp, exit_code, message, ts_ms, job FROM cron_entries ORDER BY id").all();
+    expect(rows).toEqual([
+      { id: 1, timestamp: "2025-07-29T04:30:00Z", exit_code: 0, message: "Monitor started successfully", ts_ms: Date.UTC(2025, 6, 29, 4, 30), job: null },
+      { id: 2, timestamp: "2025-07-29T04:31:00Z", exit_code: 1, message: "Connection failed - API timeout", ts_ms: Date.UTC(2025, 6, 29, 4, 31), job: null },
+      { id: 4, timestamp: "2025-07-29T06:33:00+02:00", exit_code: 2, message: "Authentication failed - invalid credentials", ts_ms: Date.UTC(2025, 6, 29, 4, 33), job: null },
+      { id: 5, timestamp: "2025-07-29T04:34:00.250000Z", exit_code: 0, message: "Order check completed - 3 orders tracked", ts_ms: Date.UTC(2025, 6, 29, 4, 34, 0, 250), job: null },
+      { id: 6, timestamp: "garbage time", exit_code: 0, message: "Written by hand", ts_ms: null, job: null },
+    ]);
+    expect(db.query("SELECT metric, value FROM stats_cache").all()).toEqual([{ metric: "success_rate_24h", value: 60 }]);
+    // The seed's column list still works for writers of their own (deduplication needs run_key, see run-key.ts).
+    const seedInsert = db.prepare("INSERT OR IGNORE INTO cron_entries (timestamp, exit_code, message, parsed_at) VALUES (?, ?, ?, ?)");
+    // AUTOINCREMENT never reuses an id, not even the deleted 3 or the highest before the upgrade.
+    expect(Number(seedInsert.run("2025-07-29T04:40:00Z", 0, "new", "now").lastInsertRowid)).toBe(7);
+    // The seed's read queries keep working.
+    expect(db.query("SELECT COUNT(*) AS n FROM cron_entries WHERE exit_code != 0").get()).toEqual({ n: 2 });
+    db.close();
+    // Opening again applies nothing more.
+    const again = openDatabase(path);
+    expect(again.query("SELECT COUNT(*) AS n FROM cron_entries").get()).toEqual({ n: 6 });
+    expect(again.query("SELECT name FROM jobs").all()).toEqual([{ name: "" }]);
+    again.close();
+  });
+
+  test("refuses a database from a newer collector", () => {
+    const path = join(tempDir(), "ladder.db");
+    const db = new Database(path, { create: true });
+    db.run(`PRAGMA user_version = ${latestVersion + 1}`);
+    db.close();
+    expect(() => openDatabase(path)).toThrow("newer than this collector knows");
+  });
+
+  test("says clearly when the database directory cannot be created", () => {
+    const file = join(tempDir(), "not-a-dir");
+    Bun.write(file, "x");
+    expect(() => openDatabase(join(file, "ladder.db"))).toThrow(`Cannot create the database directory "${file}"`);
+  });
+
+  test("identical runs are one row, but the same text in two jobs is two", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    const writer = new RunWriter(db);
+    const a = run(runLine(1, 1));
+    const result = writer.commit({ runs: [a, a, run(runLine(1, 1, { job: "backup" }))], rejects: [], from: null, to: checkpoint(10) }, "now");
+    expect(result).toMatchObject({ inserted: 2, duplicates: 1, rejected: 0 });
+    writer.finalize();
+    db.close();
+  });
+
+  test("reports newly stored failures to the hook, inside the commit", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    const seen: StoredRun[] = [];
+    const writer = new RunWriter(db, (failure) => seen.push(failure));
+    writer.commit({ runs: [run(runLine(1, 0)), run(runLine(2, 3))], rejects: [], from: null, to: checkpoint(1) }, "now");
+    writer.commit({ runs: [run(runLine(2, 3))], rejects: [], from: checkpoint(1), to: checkpoint(2) }, "now");
+    expect(seen.map((failure) => failure.run.msg)).toEqual(["run 2"]);
+    writer.finalize();
+    db.close();
+  });
+
+  test("a batch read from a stale checkpoint is refused and writes nothing", () => {
+    const path = join(tempDir(), "ladder.db");
+    const db = openDatabase(path);
+    const writer = new RunWriter(db);
+    writer.commit({ runs: [run(runLine(1))], rejects: [], from: null, to: checkpoint(100) }, "now");
+    expect(() => writer.commit({ runs: [run(runLine(2))], rejects: [], from: null, to: checkpoint(200) }, "now")).toThrow(CheckpointConflict);
+    expect(db.query("SELECT COUNT(*) AS n FROM cron_entries").get()).toEqual({ n: 1 });
+    expect(writer.checkpoint("/in.jsonl")?.offset).toBe(100);
+    writer.finalize();
+    db.close();
+  });
+});
