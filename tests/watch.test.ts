@@ -1,6 +1,6 @@
 /** The watch mode and crash safety, end to end: the real CLI following real files. */
 import { afterEach, describe, expect, test } from "bun:test";
-import { appendFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, chownSync, mkdirSync, renameSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { cliEnv, countRows, messages, REPO, runCli, runLine, runLines, tempDir, waitFor } from "./helpers.ts";
@@ -74,6 +74,36 @@ describe("watch mode", () => {
     mkdirSync(join(s.home, "later"));
     writeFileSync(input, runLines(0, 2));
     await waitFor(() => rows(s.db) === 2, 5000, "lines in the late directory");
+  });
+});
+
+describe("an unreadable input", () => {
+  // Root reads any file, so as root the collector runs as "nobody" for this test.
+  const asRoot = process.getuid?.() === 0;
+
+  test("is reported once, retried, and read as soon as it becomes readable", async () => {
+    const s = setup();
+    writeFileSync(s.input, runLines(0, 2));
+    chmodSync(s.input, 0o000);
+    if (asRoot) {
+      for (const path of [s.home, join(s.home, "logs"), s.input]) chownSync(path, 65534, 65534);
+    }
+    const prefix = asRoot ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : [];
+    const child = Bun.spawn([...prefix, "bun", join(REPO, "collector.ts"), "--check-interval", "0.1"], {
+      env: s.env,
+      cwd: s.home,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    running.push(child);
+    await Bun.sleep(600); // several polls
+    chmodSync(s.input, 0o644);
+    await waitFor(() => rows(s.db) === 2, 5000, "rows after chmod");
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+    const log = await new Response(child.stderr).text();
+    expect(log.match(/permission denied/g)).toHaveLength(1);
   });
 });
 
