@@ -1,40 +1,63 @@
 /**
- * The pieces a running collector holds: the database, the writer and tailer on it, the stats
- * queries. Opened once per command, closed once at shutdown (closing after transactions threw
- * "database is locked" in some Bun versions, so statements are finalized first).
+ * The pieces a running collector holds: the database, the writer and tailer on it, the alert
+ * outbox and its dispatcher, the stats queries. Opened once per command, closed once at shutdown
+ * (closing after transactions threw "database is locked" in some Bun versions, so statements are
+ * finalized first).
  */
 import type { Database } from "bun:sqlite";
+import { AlertDispatcher } from "./alerts/dispatcher.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./logger.ts";
+import { autoInstaller } from "./notify/auto-install.ts";
+import { resolveNotifier, type Notifier } from "./notify/notifier.ts";
+import { AlertStore } from "./store/alerts.ts";
 import { openDatabase } from "./store/database.ts";
-import { RunWriter, type FailureHook } from "./store/runs.ts";
+import { RunWriter } from "./store/runs.ts";
 import { StatsQueries } from "./store/stats-queries.ts";
 import { Tailer } from "./tailer.ts";
+
+/** What the collector needs to know about the machine, read once in main(). */
+export interface SystemContext {
+  readonly platform: string;
+  readonly env: Record<string, string | undefined>;
+  readonly which: (program: string) => string | null;
+}
 
 export interface Session {
   readonly db: Database;
   readonly writer: RunWriter;
   readonly tailer: Tailer;
   readonly queries: StatsQueries;
+  readonly alerts: AlertStore;
+  readonly dispatcher: AlertDispatcher;
+  notifier(): Notifier;
   close(): void;
 }
 
-export function openSession(config: Config, log: Logger, clock: () => Date, onFailure?: FailureHook): Session {
+export function openSession(config: Config, log: Logger, clock: () => Date, system: SystemContext): Session {
   const db = openDatabase(config.database);
-  const writer = new RunWriter(db, onFailure);
+  const alerts = new AlertStore(db);
+  const writer = new RunWriter(db, alerts.outboxHook(config.notify, config.defaultJob, clock));
   const tailer = new Tailer(writer, { source: config.input, maxLineBytes: config.maxLineBytes, log, clock });
-  const queries = new StatsQueries(db);
+  const requestInstall = autoInstaller(config.notify, { ...system, log, store: alerts, clock });
+  // Resolved at every delivery, so a notifier installed meanwhile (or removed) is noticed.
+  const notifier = (): Notifier => resolveNotifier(config.notify, { ...system, log, requestInstall });
+  const dispatcher = new AlertDispatcher(alerts, notifier, config.notify, log, clock);
   let closed = false;
   return {
     db,
     writer,
     tailer,
-    queries,
+    queries: new StatsQueries(db),
+    alerts,
+    dispatcher,
+    notifier,
     close() {
       if (closed) return;
       closed = true;
       tailer.close();
       writer.finalize();
+      alerts.finalize();
       db.close(false);
     },
   };

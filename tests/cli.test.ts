@@ -15,7 +15,7 @@ describe("collector.ts --parse-existing", () => {
     const h = home();
     copyFileSync(join(FIXTURES, "writers.jsonl"), h.input);
     const first = runCli(["--parse-existing"], h.env);
-    expect(first.stderr).toBe("");
+    expect(first.stderr).not.toContain("    at ");
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toContain("7 new run(s), 1 already stored, 6 rejected");
     const again = runCli(["--parse-existing"], h.env);

@@ -78,13 +78,21 @@ describe("store", () => {
     db.close();
   });
 
-  test("reports newly stored failures to the hook, inside the commit", () => {
+  test("hands the newly stored runs to the hook, inside the commit", () => {
     const db = openDatabase(join(tempDir(), "ladder.db"));
     const seen: StoredRun[] = [];
-    const writer = new RunWriter(db, (failure) => seen.push(failure));
+    const writer = new RunWriter(db, (runs) => seen.push(...runs));
     writer.commit({ runs: [run(runLine(1, 0)), run(runLine(2, 3))], rejects: [], from: null, to: checkpoint(1) }, "now");
     writer.commit({ runs: [run(runLine(2, 3))], rejects: [], from: checkpoint(1), to: checkpoint(2) }, "now");
-    expect(seen.map((failure) => failure.run.msg)).toEqual(["run 2"]);
+    expect(seen.map((stored) => stored.run.msg)).toEqual(["run 1", "run 2"]);
+    // A hook that throws rolls the whole batch back.
+    const failing = new RunWriter(db, () => {
+      throw new Error("outbox full");
+    });
+    expect(() => failing.commit({ runs: [run(runLine(9))], rejects: [], from: checkpoint(2), to: checkpoint(3) }, "now")).toThrow("outbox full");
+    expect(db.query("SELECT COUNT(*) AS n FROM cron_entries").get()).toEqual({ n: 2 });
+    expect(writer.checkpoint("/in.jsonl")?.offset).toBe(2);
+    failing.finalize();
     writer.finalize();
     db.close();
   });

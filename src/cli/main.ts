@@ -10,11 +10,24 @@ import { createLogger, type LogSink } from "../logger.ts";
 import { rotatingFileSink } from "../log-file.ts";
 import { parseExistingCommand } from "../commands/parse-existing.ts";
 import { statsCommand } from "../commands/stats.ts";
+import { testNotificationCommand } from "../commands/test-notification.ts";
 import { watchCommand } from "../commands/watch.ts";
+import type { SystemContext } from "../session.ts";
 import packageJson from "../../package.json" with { type: "json" };
+
+function systemContext(environment: Environment): SystemContext {
+  const env = environment.env;
+  return {
+    // CRON_COLLECTOR_PLATFORM lets the tests exercise the macOS fallback order on Linux.
+    platform: env.CRON_COLLECTOR_PLATFORM || process.platform,
+    env,
+    which: (program) => Bun.which(program, { PATH: env.PATH ?? "" }),
+  };
+}
 
 async function run(argv: readonly string[], environment: Environment, output: Output): Promise<number> {
   const command = parseCommand(argv);
+  const system = systemContext(environment);
   switch (command.kind) {
     case "help":
       output.out(USAGE);
@@ -29,7 +42,7 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
     case "parse-existing": {
       const config = resolveConfig(command.options, environment);
       const log = createLogger(config.logLevel, [output.err]);
-      return parseExistingCommand(config, log, clockFor(command.options), output);
+      return parseExistingCommand(config, log, clockFor(command.options), system, output);
     }
     case "watch": {
       const config = resolveConfig(command.options, environment);
@@ -38,10 +51,13 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
         rotatingFileSink(join(config.logDir, "collector.log"), config.logMaxBytes, config.logKeep),
       ];
       const log = createLogger(config.logLevel, sinks);
-      return watchCommand({ config, log, clock: clockFor(command.options) });
+      return watchCommand({ config, log, clock: clockFor(command.options), system });
     }
-    case "test-notification":
-      throw new CollectorError("--test-notification is not available yet", "usage");
+    case "test-notification": {
+      const config = resolveConfig(command.options, environment);
+      const log = createLogger(config.logLevel, [output.err]);
+      return testNotificationCommand(config, log, clockFor(command.options), system, output);
+    }
     default:
       return command satisfies never;
   }

@@ -4,7 +4,7 @@ import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
 import type { Output } from "../cli/io.ts";
 import type { Logger } from "../logger.ts";
-import { openSession } from "../session.ts";
+import { openSession, type SystemContext } from "../session.ts";
 import type { PollTotals } from "../tailer.ts";
 
 export function summarize(input: string, totals: PollTotals, seconds: number): string {
@@ -12,16 +12,19 @@ export function summarize(input: string, totals: PollTotals, seconds: number): s
   return `Read "${input}": ${totals.inserted} new run(s), ${totals.duplicates} already stored${rejected}, in ${seconds.toFixed(1)}s`;
 }
 
-export function parseExistingCommand(config: Config, log: Logger, clock: () => Date, output: Output): number {
+export async function parseExistingCommand(config: Config, log: Logger, clock: () => Date, system: SystemContext, output: Output): Promise<number> {
   if (!existsSync(config.input)) {
     output.out(missingInputHint(config.input));
     return 0;
   }
   const started = performance.now();
-  const session = openSession(config, log, clock);
+  const session = openSession(config, log, clock, system);
   try {
     const totals = session.tailer.poll();
     output.out(summarize(config.input, totals, (performance.now() - started) / 1000));
+    const delivery = await session.dispatcher.flush();
+    if (delivery.sent + delivery.failed > 0) output.out(`Alerts: ${delivery.sent} sent, ${delivery.failed} not delivered (see the log above)`);
+    if (delivery.waiting > 0) output.out(`Alerts: ${delivery.waiting} held back by notify.max_per_minute; the next collector run sends them`);
     return 0;
   } finally {
     session.close();

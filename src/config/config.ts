@@ -4,7 +4,7 @@
  */
 import { basename, extname, isAbsolute, join, resolve } from "node:path";
 import { logLevels, type LogLevel } from "../logger.ts";
-import { duration, flag, integer, oneOf, optionalText, text, textList } from "./fields.ts";
+import { duration, flag, integer, oneOf, optionalText, soundName, text, textList } from "./fields.ts";
 import type { Section } from "./section.ts";
 
 export const notifyBackends = ["auto", "terminal-notifier", "osascript", "notify-send", "command", "webhook", "none"] as const;
@@ -80,11 +80,12 @@ function readSounds(section: Section): SoundRule[] {
       section.problemAt(node, `"notify.sounds" keys must be an exit code or a range such as 128-255, got "${key}"`);
       continue;
     }
-    if (typeof value !== "string" || value === "") {
-      section.problemAt(node, `"notify.sounds.${key}" must be a sound name such as Basso or Funk`);
+    const sound = soundName(value);
+    if (!sound.ok) {
+      section.problemAt(node, `"notify.sounds.${key}" must be ${sound.expected}`);
       continue;
     }
-    rules.push({ first, last, sound: value });
+    rules.push({ first, last, sound: sound.value });
   }
   return rules.length > 0 ? rules : [...defaultSounds];
 }
@@ -98,7 +99,7 @@ function readNotify(section: Section): NotifyConfig {
     maxPerMinute: section.get("max_per_minute", integer(1, 1000), 5),
     onRecovery: section.get("on_recovery", flag, true),
     timeoutMs: section.get("timeout", duration(SECOND, 300 * SECOND), 10 * SECOND),
-    sound: section.get("sound", text, "Basso"),
+    sound: section.get("sound", soundName, "Basso"),
     sounds: readSounds(section.section("sounds")),
     command: section.get<readonly string[] | null>("command", textList, null),
     webhookUrl: section.get("webhook_url", optionalText, null),

@@ -25,6 +25,12 @@ export const text: Checker<string> = (value) =>
 export const optionalText: Checker<string | null> = (value) =>
   value === null || value === "" ? ok(null) : typeof value === "string" ? ok(value) : fail("a string");
 
+/** A sound name as macOS lists them (Basso, Funk, …): plain words, since it is passed as a value. */
+export const soundName: Checker<string> = (value) =>
+  typeof value === "string" && /^[A-Za-z0-9][A-Za-z0-9 _.-]*$/.test(value)
+    ? ok(value)
+    : fail("a sound name such as Basso, Funk, Glass or Submarine");
+
 export const flag: Checker<boolean> = (value) => (typeof value === "boolean" ? ok(value) : fail("true or false"));
 
 export function integer(min: number, max: number): Checker<number> {

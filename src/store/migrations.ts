@@ -116,6 +116,39 @@ CREATE TABLE tail_checkpoints (
   updated_at TEXT NOT NULL
 );`;
 
+const alertTables = `
+-- The alert outbox: a row is written in the same transaction as the run that causes it, and
+-- marked sent after delivery, so a crash never loses an alert and a sent one is never repeated.
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,              -- failure | recovery | summary | test
+  run_id INTEGER,                  -- cron_entries.id of the run, when there is one
+  job TEXT NOT NULL,
+  exit_code INTEGER,
+  event_ms INTEGER NOT NULL,       -- when it happened (the run's instant)
+  title TEXT NOT NULL,
+  subtitle TEXT,
+  message TEXT NOT NULL,
+  sound TEXT,
+  group_id TEXT NOT NULL,
+  status TEXT NOT NULL,            -- pending | sent | stale | summarized | failed
+  created_at TEXT NOT NULL,
+  sent_at TEXT,
+  sent_ms INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT
+);
+CREATE INDEX alerts_open ON alerts (status, id) WHERE status IN ('pending', 'stale');
+CREATE INDEX alerts_sent ON alerts (sent_ms) WHERE sent_ms IS NOT NULL;
+-- Per-job state the alerts need: the current failure streak and the newest run seen.
+ALTER TABLE jobs ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN last_run_ms INTEGER;
+-- Small facts the collector remembers (e.g. that terminal-notifier auto-install was tried).
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: "schema of the Python collector", up: (db) => db.run(seedSchema) },
   {
@@ -126,6 +159,7 @@ export const migrations: readonly Migration[] = [
       db.run(tailingTables);
     },
   },
+  { version: 3, description: "alert outbox, per-job failure streaks, meta", up: (db) => db.run(alertTables) },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

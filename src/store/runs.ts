@@ -35,8 +35,6 @@ export interface CommitResult {
   readonly inserted: number;
   readonly duplicates: number;
   readonly rejected: number;
-  /** Newly stored runs with exit != 0, in file order (alerts are raised for these). */
-  readonly failures: readonly StoredRun[];
 }
 
 /** Thrown inside the transaction when another process moved the checkpoint; nothing is written. */
@@ -64,8 +62,11 @@ function toCheckpoint(row: CheckpointRow): Checkpoint {
   };
 }
 
-/** Hook run inside the commit transaction for each newly stored failure (the alert outbox). */
-export type FailureHook = (failure: StoredRun) => void;
+/**
+ * Runs inside the commit transaction with the newly stored runs of the batch, in file order, so
+ * that what it writes (the alert outbox, job state) commits or rolls back with them.
+ */
+export type StoredRunsHook = (runs: readonly StoredRun[]) => void;
 
 export class RunWriter {
   private readonly insertRun: Statement;
@@ -77,7 +78,7 @@ export class RunWriter {
 
   constructor(
     db: Database,
-    private readonly onFailure: FailureHook = () => {},
+    private readonly onStored: StoredRunsHook = () => {},
   ) {
     this.insertRun = db.prepare(
       `INSERT OR IGNORE INTO cron_entries (timestamp, exit_code, message, parsed_at, ts_ms, job, duration_ms, host, extra, run_key)
@@ -114,8 +115,7 @@ export class RunWriter {
     if (!sameCheckpoint(this.checkpoint(batch.to.source), batch.from)) {
       throw new CheckpointConflict(`the checkpoint of "${batch.to.source}" was moved by another process`);
     }
-    let inserted = 0;
-    const failures: StoredRun[] = [];
+    const stored: StoredRun[] = [];
     const jobs = new Set<string>();
     for (const run of batch.runs) {
       const result = this.insertRun.run(
@@ -131,16 +131,13 @@ export class RunWriter {
         runKey(run.ts, run.exit, run.msg, run.job),
       );
       if (result.changes === 0) continue;
-      inserted++;
+      stored.push({ id: Number(result.lastInsertRowid), run });
       jobs.add(run.job ?? "");
-      if (run.exit !== 0) {
-        const failure = { id: Number(result.lastInsertRowid), run };
-        failures.push(failure);
-        this.onFailure(failure);
-      }
     }
+    const inserted = stored.length;
     let rejected = 0;
     for (const job of jobs) this.insertJob.run(job, parsedAt);
+    if (inserted > 0) this.onStored(stored);
     const source = batch.to.source;
     for (const reject of batch.rejects) {
       rejected += this.insertReject.run(source, reject.offset, reject.raw, reject.reason, reject.hash, parsedAt).changes;
@@ -149,7 +146,7 @@ export class RunWriter {
     this.upsertCheckpoint.run(to.source, to.dev, to.ino, to.offset, to.headHash, to.tailHash, parsedAt);
     // An identical line (run or reject) seen again is a duplicate: the seed's "one line, one run".
     const duplicates = batch.runs.length - inserted + (batch.rejects.length - rejected);
-    return { inserted, duplicates, rejected, failures };
+    return { inserted, duplicates, rejected };
   }
 
   finalize(): void {

@@ -1,0 +1,119 @@
+/**
+ * What an alert says: titles, one-line messages, sounds and banner groups. Pure.
+ */
+import type { NotifyConfig } from "../config/config.ts";
+
+export type AlertKind = "failure" | "recovery" | "summary" | "test";
+
+/** The text of a notification, as every backend receives it. */
+export interface AlertText {
+  readonly kind: AlertKind;
+  readonly title: string;
+  readonly subtitle: string | null;
+  readonly message: string;
+  readonly sound: string | null;
+  /** Banners with the same group replace each other (terminal-notifier -group). */
+  readonly groupId: string;
+  readonly job: string;
+  readonly exitCode: number | null;
+  readonly eventMs: number;
+}
+
+/** Long enough for a sentence, short enough for a banner. */
+export const MESSAGE_MAX_CHARS = 200;
+
+export function oneLine(text: string, max = MESSAGE_MAX_CHARS): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export function soundFor(exit: number, notify: Pick<NotifyConfig, "sound" | "sounds">): string {
+  const rule = notify.sounds.find((candidate) => exit >= candidate.first && exit <= candidate.last);
+  return rule?.sound ?? notify.sound;
+}
+
+export function groupFor(job: string): string {
+  return `cron-collector.${job}`;
+}
+
+export interface FailedRun {
+  readonly ts: string;
+  readonly epochMs: number;
+  readonly exit: number;
+  readonly msg: string;
+  /** The job as written in the line, or null. */
+  readonly job: string | null;
+}
+
+export function failureAlert(run: FailedRun, job: string, notify: Pick<NotifyConfig, "sound" | "sounds">): AlertText {
+  const detail = run.msg.trim() === "" ? "(no message)" : run.msg;
+  return {
+    kind: "failure",
+    title: "🚨 Cron Job Failed",
+    subtitle: run.job,
+    message: oneLine(`Exit code ${run.exit}: ${detail}`),
+    sound: soundFor(run.exit, notify),
+    groupId: groupFor(job),
+    job,
+    exitCode: run.exit,
+    eventMs: run.epochMs,
+  };
+}
+
+export function recoveryAlert(job: string, explicitJob: string | null, failures: number, eventMs: number): AlertText {
+  return {
+    kind: "recovery",
+    title: "✅ Cron Job Recovered",
+    subtitle: explicitJob,
+    message: oneLine(`${job} succeeded again after ${failures} failed run${failures === 1 ? "" : "s"}`),
+    sound: null,
+    groupId: groupFor(job),
+    job,
+    exitCode: 0,
+    eventMs,
+  };
+}
+
+export interface SummarizedAlert {
+  readonly kind: AlertKind;
+  readonly job: string;
+  readonly exitCode: number | null;
+  readonly eventMs: number;
+  readonly message: string;
+}
+
+/**
+ * One notification standing for many: failures seen late (`why` = "while the collector was not
+ * running") or a burst over max_per_minute (`why` = "in a burst").
+ */
+export function summaryAlert(alerts: readonly SummarizedAlert[], why: string, sound: string): AlertText {
+  const failures = alerts.filter((alert) => alert.kind === "failure").length;
+  const last = [...alerts].sort((a, b) => a.eventMs - b.eventMs).at(-1);
+  const counted = failures > 0 ? `${failures} failure${failures === 1 ? "" : "s"}` : `${alerts.length} alerts`;
+  const lastText = last ? `; last: ${last.job} at ${new Date(last.eventMs).toISOString()}, ${last.message}` : "";
+  return {
+    kind: "summary",
+    title: "🚨 Cron Job Failures",
+    subtitle: null,
+    message: oneLine(`${counted} ${why}${lastText}`),
+    sound,
+    groupId: groupFor("summary"),
+    job: last?.job ?? "",
+    exitCode: last?.exitCode ?? null,
+    eventMs: last?.eventMs ?? 0,
+  };
+}
+
+export function testAlert(nowMs: number, sound: string): AlertText {
+  return {
+    kind: "test",
+    title: "🚨 Cron Job Failed",
+    subtitle: "cron-collector test",
+    message: "Exit code 1: this is a test notification from cron-collector",
+    sound,
+    groupId: groupFor("test"),
+    job: "test",
+    exitCode: 1,
+    eventMs: nowMs,
+  };
+}
