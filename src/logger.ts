@@ -18,8 +18,13 @@ export function formatLogLine(at: Date, level: LogLevel, message: string): strin
   return `${at.toISOString()} ${level.toUpperCase().padEnd(5)} ${message}`;
 }
 
-export function createLogger(level: LogLevel, sinks: readonly LogSink[], clock: () => Date = () => new Date()): Logger {
-  const threshold = logLevels.indexOf(level);
+export interface AdjustableLogger extends Logger {
+  /** log_level can change when config.yaml is reloaded. */
+  setLevel(level: LogLevel): void;
+}
+
+export function createLogger(level: LogLevel, sinks: readonly LogSink[], clock: () => Date = () => new Date()): AdjustableLogger {
+  let threshold = logLevels.indexOf(level);
   const emit = (at: LogLevel, message: string): void => {
     if (logLevels.indexOf(at) < threshold) return;
     const line = formatLogLine(clock(), at, message);
@@ -30,6 +35,9 @@ export function createLogger(level: LogLevel, sinks: readonly LogSink[], clock: 
     info: (message) => emit("info", message),
     warn: (message) => emit("warn", message),
     error: (message) => emit("error", message),
+    setLevel: (next) => {
+      threshold = logLevels.indexOf(next);
+    },
   };
 }
 

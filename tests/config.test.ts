@@ -10,13 +10,13 @@ const context = { home: "/home/ada", baseDir: "/etc/cron-collector" };
 
 function problems(text: string): string[] {
   const parsed = parseConfig(text, "config.yaml", context);
-  if (parsed.ok) throw new Error("expected problems");
+  if (parsed.problems.length === 0) throw new Error("expected problems");
   return parsed.problems.map((p) => `${p.line}:${p.column} ${p.message}`);
 }
 
 function config(text: string) {
   const parsed = parseConfig(text, "config.yaml", context);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  if (parsed.problems.length > 0) throw new Error(JSON.stringify(parsed.problems));
   return parsed.config;
 }
 
@@ -83,6 +83,13 @@ describe("config", () => {
     ["input: 'unterminated\n", "YAML syntax"],
   ])("reports %j", (text, message) => {
     expect(problems(text).join("\n")).toContain(message);
+  });
+
+  test("a field with a problem falls back to its default, the others are still read", () => {
+    const parsed = parseConfig("log_dir: /var/cc\ncheck_interval: soon\n", "config.yaml", context);
+    expect(parsed.problems).toHaveLength(1);
+    expect(parsed.config.logDir).toBe("/var/cc");
+    expect(parsed.config.checkIntervalMs).toBe(30_000);
   });
 
   test("reports every problem, not only the first", () => {

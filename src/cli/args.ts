@@ -21,7 +21,8 @@ export type Command =
   | { readonly kind: "watch"; readonly options: CommonOptions; readonly daemon: boolean }
   | { readonly kind: "parse-existing"; readonly options: CommonOptions }
   | { readonly kind: "stats"; readonly options: CommonOptions; readonly json: boolean; readonly job?: string }
-  | { readonly kind: "test-notification"; readonly options: CommonOptions };
+  | { readonly kind: "test-notification"; readonly options: CommonOptions }
+  | { readonly kind: "paths"; readonly options: CommonOptions };
 
 export const USAGE = `Usage: bun collector.ts [options]
 
@@ -34,6 +35,7 @@ Modes (default: catch up on the input, then watch it until Ctrl-C):
       --job NAME         ... for one job, with its recent runs
   --daemon               watch without a terminal (used by manager.sh): pid file, daemon.log
   --test-notification    send one sample alert through the configured backend
+  --paths                print the config, input, database and log paths in use (key=value)
   --help, -h             show this help
   --version, -v          show the version
 
@@ -80,6 +82,7 @@ export function parseCommand(argv: readonly string[]): Command {
         job: { type: "string" },
         daemon: { type: "boolean" },
         "test-notification": { type: "boolean" },
+        paths: { type: "boolean" },
         config: { type: "string" },
         input: { type: "string" },
         db: { type: "string" },
@@ -101,7 +104,7 @@ export function parseCommand(argv: readonly string[]): Command {
     ...(values["check-interval"] !== undefined && { checkIntervalMs: parseInterval(values["check-interval"]) }),
     ...(values.now !== undefined && { now: parseNow(values.now) }),
   };
-  const modes = (["parse-existing", "stats", "daemon", "test-notification"] as const).filter((mode) => values[mode]);
+  const modes = (["parse-existing", "stats", "daemon", "test-notification", "paths"] as const).filter((mode) => values[mode]);
   if (modes.length > 1) throw usageError(`--${modes[0]} and --${modes[1]} cannot be combined`);
   if ((values.json || values.job !== undefined) && !values.stats) throw usageError("--json and --job go with --stats");
 
@@ -112,6 +115,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return { kind: "stats", options, json: values.json ?? false, ...(values.job !== undefined && { job: values.job }) };
     case "test-notification":
       return { kind: "test-notification", options };
+    case "paths":
+      return { kind: "paths", options };
     case "daemon":
       return { kind: "watch", options, daemon: true };
     case undefined:

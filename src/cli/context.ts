@@ -16,7 +16,11 @@ export interface Environment {
 
 export function resolveConfig(options: CommonOptions, environment: Environment): Config {
   const location = locateConfig(options.config, environment.env, environment.appDir);
-  const config = loadConfig(location, environment.home);
+  return applyOverrides(loadConfig(location, environment.home), options);
+}
+
+/** --input, --db and --check-interval win over the file. */
+export function applyOverrides(config: Config, options: CommonOptions): Config {
   return {
     ...config,
     ...(options.input !== undefined && { input: resolve(options.input) }),

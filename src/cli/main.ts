@@ -2,7 +2,8 @@
  * The one place that runs a command, catches CollectorError, prints it and picks the exit code.
  */
 import { join } from "node:path";
-import { clockFor, resolveConfig, type Environment } from "./context.ts";
+import { applyOverrides, clockFor, resolveConfig, type Environment } from "./context.ts";
+import { formatProblems, locateConfig, readConfigFile } from "../config/load.ts";
 import { parseCommand, USAGE } from "./args.ts";
 import { processOutput, type Output } from "./io.ts";
 import { CollectorError, describeError, exitCodeFor } from "../errors.ts";
@@ -13,6 +14,7 @@ import { statsCommand } from "../commands/stats.ts";
 import { testNotificationCommand } from "../commands/test-notification.ts";
 import { watchCommand } from "../commands/watch.ts";
 import type { SystemContext } from "../session.ts";
+import { formatPaths } from "../commands/paths.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
 function systemContext(environment: Environment): SystemContext {
@@ -46,12 +48,29 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
     }
     case "watch": {
       const config = resolveConfig(command.options, environment);
-      const sinks: LogSink[] = [
-        output.err,
-        rotatingFileSink(join(config.logDir, "collector.log"), config.logMaxBytes, config.logKeep),
-      ];
+      // A daemon has no terminal: it logs to daemon.log only. Interactive runs log to the
+      // terminal and to collector.log.
+      const file = rotatingFileSink(join(config.logDir, command.daemon ? "daemon.log" : "collector.log"), config.logMaxBytes, config.logKeep);
+      const sinks: LogSink[] = command.daemon ? [file] : [output.err, file];
       const log = createLogger(config.logLevel, sinks);
-      return watchCommand({ config, log, clock: clockFor(command.options), system });
+      return watchCommand({
+        config,
+        log,
+        clock: clockFor(command.options),
+        system,
+        reloadConfig: () => resolveConfig(command.options, environment),
+        configPath: locateConfig(command.options.config, environment.env, environment.appDir).path,
+        pidFile: command.daemon ? join(config.logDir, "collector.pid") : null,
+      });
+    }
+    case "paths": {
+      // Lenient on purpose: manager.sh must find the pid file to stop a daemon even while the
+      // config is broken. The problems are still shown.
+      const location = locateConfig(command.options.config, environment.env, environment.appDir);
+      const { config, problems } = readConfigFile(location, environment.home);
+      if (problems.length > 0) output.err(`cron-collector: ${formatProblems(location.path, problems)}`);
+      output.out(formatPaths(applyOverrides(config, command.options), location.path));
+      return 0;
     }
     case "test-notification": {
       const config = resolveConfig(command.options, environment);

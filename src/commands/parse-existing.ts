@@ -1,5 +1,7 @@
 /** `--parse-existing`: ingest everything not stored yet, say what happened, exit. */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { acquireInstanceLock } from "../instance-lock.ts";
 import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
 import type { Output } from "../cli/io.ts";
@@ -18,6 +20,8 @@ export async function parseExistingCommand(config: Config, log: Logger, clock: (
     return 0;
   }
   const started = performance.now();
+  // A running collector already ingests this database; two would race for the alerts.
+  const lock = acquireInstanceLock(config.database, join(config.logDir, "collector.pid"));
   const session = openSession(config, log, clock, system);
   try {
     const totals = session.tailer.poll();
@@ -28,5 +32,6 @@ export async function parseExistingCommand(config: Config, log: Logger, clock: (
     return 0;
   } finally {
     session.close();
+    lock.release();
   }
 }

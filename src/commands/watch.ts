@@ -1,14 +1,18 @@
 /**
- * The default mode: catch up on the input, then follow it until SIGINT or SIGTERM.
+ * The default mode (and --daemon): catch up on the input, then follow it until SIGINT or SIGTERM.
  *
  * Every tick runs synchronously (read, parse, commit), so a signal is handled between ticks: the
- * batch in flight is always committed before the process exits.
+ * batch in flight is always committed before the process exits. config.yaml is reloaded on SIGHUP
+ * and when the file changes; an invalid edit is logged and the running config stays in force.
  */
-import { existsSync } from "node:fs";
+import { existsSync, watch, type FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
 import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
-import { describeError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
+import { CollectorError, describeError } from "../errors.ts";
+import { acquireInstanceLock, type InstanceLock } from "../instance-lock.ts";
+import type { AdjustableLogger, Logger } from "../logger.ts";
+import { removePidFile, writePidFile } from "../pid-file.ts";
 import { openSession, type Session, type SystemContext } from "../session.ts";
 import { cacheMetrics, collectStats } from "../stats.ts";
 import type { PollTotals } from "../tailer.ts";
@@ -16,10 +20,18 @@ import { startWatchLoop } from "../watch-loop.ts";
 
 export interface WatchOptions {
   readonly config: Config;
-  readonly log: Logger;
+  readonly log: AdjustableLogger;
   readonly clock: () => Date;
   readonly system: SystemContext;
+  /** Re-reads config.yaml (with the command-line overrides); throws CollectorError when invalid. */
+  readonly reloadConfig: () => Config;
+  /** The config file to watch for edits. */
+  readonly configPath: string;
+  /** Daemon mode: write the pid file in log_dir. */
+  readonly pidFile: string | null;
 }
+
+const MAX_BACKOFF_MS = 60_000;
 
 function describeTotals(totals: PollTotals): string {
   return `${totals.inserted} new run(s), ${totals.duplicates} already stored, ${totals.rejected} rejected`;
@@ -61,14 +73,23 @@ function alertPump(session: Session, clock: () => Date): { kick(): void; stop():
   };
 }
 
-export async function watchCommand({ config, log, clock, system }: WatchOptions): Promise<number> {
+/** One configuration's worth of running collector; replaced as a whole on reload. */
+interface Running {
+  readonly config: Config;
+  stop(): Promise<void>;
+}
+
+function startRunning(config: Config, log: Logger, clock: () => Date, system: SystemContext): Running {
   const session = openSession(config, log, clock, system);
   const alerts = alertPump(session, clock);
   log.info(`Watching "${config.input}" into "${config.database}" (poll every ${config.checkIntervalMs / 1000}s)`);
   if (!existsSync(config.input)) log.info(missingInputHint(config.input));
 
   let failures = 0;
+  let backoff: ReturnType<typeof setTimeout> | null = null;
   const tick = (): void => {
+    if (backoff) clearTimeout(backoff);
+    backoff = null;
     try {
       const totals = session.tailer.poll();
       if (totals.inserted + totals.rejected + totals.duplicates > 0) log.info(`Ingested ${describeTotals(totals)}`);
@@ -76,9 +97,11 @@ export async function watchCommand({ config, log, clock, system }: WatchOptions)
       if (failures > 0) log.info("Ingestion works again");
       failures = 0;
     } catch (error) {
-      // Database busy, disk full…: nothing was committed, so the same bytes are read again next tick.
+      // Database busy, disk full…: nothing was committed, so the same bytes are read again.
       failures++;
-      log.error(`Ingestion failed (attempt ${failures}), will retry: ${describeError(error)}`);
+      const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (failures - 1));
+      log.error(`Ingestion failed (attempt ${failures}), retrying in ${delay / 1000}s: ${describeError(error)}`);
+      backoff = setTimeout(tick, delay);
     }
   };
 
@@ -87,14 +110,80 @@ export async function watchCommand({ config, log, clock, system }: WatchOptions)
   refreshStatsCache(session, config, clock, log);
   const loop = startWatchLoop({ path: config.input, pollIntervalMs: config.checkIntervalMs, onTick: tick, log });
   const statsTimer = setInterval(() => refreshStatsCache(session, config, clock, log), config.statsIntervalMs);
+  return {
+    config,
+    async stop() {
+      loop.stop();
+      clearInterval(statsTimer);
+      if (backoff) clearTimeout(backoff);
+      await alerts.stop();
+      session.close();
+    },
+  };
+}
+
+function watchConfigFile(path: string, onChange: () => void): FSWatcher | null {
+  const name = basename(path);
+  let pending: ReturnType<typeof setTimeout> | null = null;
+  try {
+    // The directory, not the file: editors save by writing a new file and renaming it over.
+    return watch(dirname(path), (_event, filename) => {
+      if (filename !== name) return;
+      if (pending) clearTimeout(pending);
+      pending = setTimeout(onChange, 200);
+    });
+  } catch {
+    return null; // no directory to watch: SIGHUP still reloads
+  }
+}
+
+export async function watchCommand(options: WatchOptions): Promise<number> {
+  const { log, clock, system, pidFile } = options;
+  let lock: InstanceLock = acquireInstanceLock(options.config.database, pidFile ?? undefined);
+  if (pidFile) writePidFile(pidFile, process.pid);
+  let running = startRunning(options.config, log, clock, system);
+  log.setLevel(options.config.logLevel);
+
+  let reloading: Promise<void> = Promise.resolve();
+  const reload = (reason: string): void => {
+    reloading = reloading.then(async () => {
+      let next: Config;
+      try {
+        next = options.reloadConfig();
+      } catch (error) {
+        const message = error instanceof CollectorError ? error.message : describeError(error);
+        log.error(`Config not reloaded (${reason}); the running config stays in force:\n${message}`);
+        return;
+      }
+      if (JSON.stringify(next) === JSON.stringify(running.config)) return;
+      let nextLock = lock;
+      if (next.database !== running.config.database) {
+        try {
+          nextLock = acquireInstanceLock(next.database, pidFile ?? undefined);
+        } catch (error) {
+          log.error(`Config not reloaded (${reason}): ${describeError(error)}`);
+          return;
+        }
+      }
+      await running.stop();
+      if (nextLock !== lock) lock.release();
+      lock = nextLock;
+      log.setLevel(next.logLevel);
+      running = startRunning(next, log, clock, system);
+      log.info(`Config reloaded (${reason})`);
+    });
+  };
+  process.on("SIGHUP", () => reload("SIGHUP"));
+  const configWatcher = watchConfigFile(options.configPath, () => reload(`${basename(options.configPath)} changed`));
 
   const signal = await new Promise<string>((resolveSignal) => {
     for (const name of ["SIGINT", "SIGTERM"] as const) process.once(name, () => resolveSignal(name));
   });
   log.info(`Received ${signal}; stopping`);
-  loop.stop();
-  clearInterval(statsTimer);
-  await alerts.stop();
-  session.close();
+  configWatcher?.close();
+  await reloading;
+  await running.stop();
+  lock.release();
+  if (pidFile) removePidFile(pidFile, process.pid);
   return 0;
 }

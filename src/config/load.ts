@@ -23,7 +23,15 @@ export function locateConfig(flag: string | undefined, env: Record<string, strin
   return { path: join(appDir, "config.yaml"), explicit: false };
 }
 
-export type ParsedConfig = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
+/**
+ * The config read from the text, and the problems found. The config is always built: a field
+ * with a problem falls back to its default, so that tools that only need paths (manager.sh stop,
+ * status) keep working while config.yaml is broken. Everything else refuses a config with problems.
+ */
+export interface ParsedConfig {
+  readonly config: Config;
+  readonly problems: readonly ConfigProblem[];
+}
 
 /** Parses config text. Pure apart from the path context it is given. */
 export function parseConfig(text: string, file: string | null, context: PathContext): ParsedConfig {
@@ -34,15 +42,17 @@ export function parseConfig(text: string, file: string | null, context: PathCont
     column: error.linePos?.[0].col ?? 1,
     message: `YAML syntax: ${error.message.split("\n")[0]}`,
   }));
-  if (problems.length > 0) return { ok: false, problems };
   const contents = doc.contents;
-  if (contents !== null && !isMap(contents)) {
+  if (contents !== null && !isMap(contents) && problems.length === 0) {
     const position = contents.range ? lines.linePos(contents.range[0]) : { line: 1, col: 1 };
-    return { ok: false, problems: [{ line: position.line, column: position.col, message: "the file must be a mapping of settings (key: value lines)" }] };
+    problems.push({ line: position.line, column: position.col, message: "the file must be a mapping of settings (key: value lines)" });
   }
-  const root = new Section(isMap(contents) ? contents : null, "", lines, problems);
+  // After a syntax error only the parts that parsed are read, and their problems are not reported
+  // (they would mostly repeat the syntax error).
+  const fieldProblems: ConfigProblem[] = [];
+  const root = new Section(isMap(contents) ? contents : null, "", lines, fieldProblems);
   const config = readConfig(root, file, context);
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+  return { config, problems: problems.length > 0 ? problems : fieldProblems };
 }
 
 export function formatProblems(file: string, problems: readonly ConfigProblem[]): string {
@@ -53,20 +63,21 @@ export function formatProblems(file: string, problems: readonly ConfigProblem[])
 
 /** Reads and validates the config; throws CollectorError (kind "config") with every problem found. */
 export function loadConfig(location: ConfigLocation, home: string): Config {
+  const { config, problems } = readConfigFile(location, home);
+  if (problems.length > 0) throw new CollectorError(formatProblems(location.path, problems), "config");
+  return config;
+}
+
+/** Like loadConfig, but a config with problems is returned with them (a missing file still throws). */
+export function readConfigFile(location: ConfigLocation, home: string): ParsedConfig {
   let text: string;
   try {
     text = readFileSync(location.path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" && !location.explicit) {
-      const parsed = parseConfig("", null, { home, baseDir: dirname(location.path) });
-      if (parsed.ok) return parsed.config;
-    }
+    if (code === "ENOENT" && !location.explicit) return parseConfig("", null, { home, baseDir: dirname(location.path) });
     const reason = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : describeError(error);
     throw new CollectorError(`Cannot load config "${location.path}": ${reason}`, "config");
   }
-  const context: PathContext = { home, baseDir: dirname(location.path) };
-  const parsed = parseConfig(text, location.path, context);
-  if (!parsed.ok) throw new CollectorError(formatProblems(location.path, parsed.problems), "config");
-  return parsed.config;
+  return parseConfig(text, location.path, { home, baseDir: dirname(location.path) });
 }
