@@ -5,11 +5,12 @@
  * complete line decodes on its own; invalid bytes become U+FFFD rather than an error. Only complete
  * lines are consumed: a trailing fragment is left for the next read, which starts at its first byte.
  */
-import { parseLine, type Run } from "./line.ts";
+import { parseLine, type Run, type RunStart } from "./line.ts";
 import type { Reject } from "./store/runs.ts";
 
 export interface ParsedChunk {
   readonly runs: Run[];
+  readonly starts: RunStart[];
   readonly rejects: Reject[];
   /** Bytes consumed from the start of the chunk: up to and including the last LF (0 if none). */
   readonly consumed: number;
@@ -37,6 +38,9 @@ function addLine(out: ParsedChunk, text: string, bytes: () => Uint8Array, offset
     case "reject":
       out.rejects.push({ offset, raw: rawText(text), reason: result.reason, hash: hashBytes(bytes()) });
       return;
+    case "start":
+      out.starts.push(result.start);
+      return;
     case "blank":
       return;
     default:
@@ -50,7 +54,7 @@ function addLine(out: ParsedChunk, text: string, bytes: () => Uint8Array, offset
  */
 export function parseChunk(chunk: Uint8Array, baseOffset: number): ParsedChunk {
   const lastLf = chunk.lastIndexOf(LF);
-  const out: ParsedChunk = { runs: [], rejects: [], consumed: lastLf + 1 };
+  const out: ParsedChunk = { runs: [], starts: [], rejects: [], consumed: lastLf + 1 };
   if (lastLf < 0) return out;
 
   const text = decoder.decode(chunk.subarray(0, lastLf));

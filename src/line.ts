@@ -24,8 +24,21 @@ export interface Run {
   readonly extra: string | null;
 }
 
+/**
+ * A start marker (`"event": "start"`, written by `run --start-marker`): a run that has begun. Its
+ * finish line carries the same `run_id`.
+ */
+export interface RunStart {
+  readonly ts: string;
+  readonly epochMs: number;
+  readonly runId: string;
+  readonly job: string | null;
+  readonly host: string | null;
+}
+
 export type LineResult =
   | { readonly kind: "run"; readonly run: Run }
+  | { readonly kind: "start"; readonly start: RunStart }
   | { readonly kind: "reject"; readonly reason: string }
   | { readonly kind: "blank" };
 
@@ -70,6 +83,15 @@ function extraFields(record: Record<string, unknown>): string | null {
   return extra === null ? null : JSON.stringify(extra);
 }
 
+function parseStart(record: Record<string, unknown>, ts: string, epochMs: number): LineResult {
+  if (typeof record.run_id !== "string" || record.run_id === "") return reject(`a start marker needs a "run_id" string`);
+  const job = optionalString(record, "job");
+  if (job instanceof Error) return reject(job.message);
+  const host = optionalString(record, "host");
+  if (host instanceof Error) return reject(host.message);
+  return { kind: "start", start: { ts, epochMs, runId: record.run_id, job: job === "" ? null : job, host } };
+}
+
 /** Strips what writers add around a line: a UTF-8 byte order mark, a CR before the LF. */
 export function cleanLine(text: string): string {
   let line = text;
@@ -97,6 +119,11 @@ export function parseLine(text: string): LineResult {
   if (typeof record.ts !== "string") return reject(`"ts" must be a string, got ${JSON.stringify(record.ts)}`);
   const time = parseTimestamp(record.ts);
   if (!time.ok) return reject(time.reason);
+
+  if (record.event === "start") return parseStart(record, record.ts, time.epochMs);
+  if (record.event !== undefined && record.event !== "finish") {
+    return reject(`"event" must be "start" or "finish", got ${JSON.stringify(record.event)}`);
+  }
 
   const exit = parseExit(record.exit);
   if (typeof exit === "string") return reject(exit);

@@ -10,6 +10,7 @@ export interface ReportStyle {
 
 const RULE = "=".repeat(60);
 const MESSAGE_CHARS = 100;
+const OUTPUT_LINES = 15;
 
 function paint(style: ReportStyle, code: string, text: string): string {
   return style.color ? `\x1b[${code}m${text}\x1b[0m` : text;
@@ -91,6 +92,12 @@ export function formatStats(stats: Stats, style: ReportStyle, { onlyJob, default
   ];
   const namedJobs = stats.jobs.some((job) => job.name !== defaultJob);
   if (onlyJob === undefined && namedJobs) lines.push(...jobTable(stats.jobs), "");
+  const tail = stats.last_failure?.output_tail;
+  if (onlyJob !== undefined && tail) {
+    lines.push("📄 Output of the last failure (last lines):");
+    for (const line of tail.trimEnd().split(/\r?\n/).slice(-OUTPUT_LINES)) lines.push(`   ${line}`);
+    lines.push("");
+  }
   if (stats.recent_runs) {
     lines.push("🕘 Recent runs:");
     if (stats.recent_runs.length === 0) lines.push("   none");

@@ -2,6 +2,7 @@
  * The numbers on the dashboard, shaped from the aggregates the store computes. Pure: the store
  * answers the queries, this module decides what they mean.
  */
+import { outputTail } from "./alerts/format.ts";
 import type { JobFilter, RunRow, StatsQueries, WindowRow } from "./store/stats-queries.ts";
 
 export interface WindowStats {
@@ -17,6 +18,8 @@ export interface FailureStats {
   readonly exit: number;
   readonly msg: string;
   readonly job: string;
+  /** The end of the run's output, when the line carried it (`run` writes it); absent otherwise. */
+  readonly output_tail?: string;
 }
 
 export interface JobStats {
@@ -71,7 +74,10 @@ export function averageIntervalSeconds(row: WindowRow): number | null {
 }
 
 export function failureStats(row: RunRow | null, defaultJob: string): FailureStats | null {
-  return row ? { ts: row.ts, exit: row.exit, msg: row.msg, job: row.job ?? defaultJob } : null;
+  if (!row) return null;
+  const failure = { ts: row.ts, exit: row.exit, msg: row.msg, job: row.job ?? defaultJob };
+  const tail = outputTail(row.extra);
+  return tail === null ? failure : { ...failure, output_tail: tail };
 }
 
 function jobStats(queries: StatsQueries, name: string, filter: JobFilter, nowMs: number, defaultJob: string): JobStats {

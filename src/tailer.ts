@@ -35,6 +35,8 @@ export interface TailerOptions {
 
 export interface PollTotals {
   inserted: number;
+  /** Start markers stored (see RunStart). */
+  starts: number;
   duplicates: number;
   rejected: number;
   bytes: number;
@@ -52,7 +54,7 @@ const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|zip)$/;
 const OVERSIZED_PREFIX_BYTES = 1024;
 
 export function emptyTotals(): PollTotals {
-  return { inserted: 0, duplicates: 0, rejected: 0, bytes: 0 };
+  return { inserted: 0, starts: 0, duplicates: 0, rejected: 0, bytes: 0 };
 }
 
 export class Tailer {
@@ -147,7 +149,7 @@ export class Tailer {
 
   /** Records "this file, from byte 0" so a restart does not look for the old file again. */
   private restartAtZero(file: OpenFile): void {
-    this.commit({ runs: [], rejects: [], from: this.committed, to: checkpointAt(this.options.source, file.fd, file.stat, 0) });
+    this.commit({ runs: [], starts: [], rejects: [], from: this.committed, to: checkpointAt(this.options.source, file.fd, file.stat, 0) });
   }
 
   private follow(file: OpenFile, totals: PollTotals): void {
@@ -220,17 +222,21 @@ export class Tailer {
       const parsed = parseChunk(buffer.subarray(0, n), offset);
       let consumed = parsed.consumed;
       let rejects: Reject[] = parsed.rejects;
+      let { runs, starts } = parsed;
       if (consumed === 0) {
         if (n < buffer.length) return; // a partial last line: wait for its newline
         const skipped = this.skipOversized(file.fd, offset, buffer.slice(0, OVERSIZED_PREFIX_BYTES));
         if (!skipped) return;
         consumed = skipped.consumed;
         rejects = [skipped.reject];
+        runs = [];
+        starts = [];
         log.warn(`Line at byte ${offset} of "${file.name}" is over max_line_bytes (${maxLineBytes}); quarantined`);
       }
       const to = checkpointAt(source, file.fd, file.stat, offset + consumed);
-      const result = this.commit({ runs: parsed.runs, rejects, from: this.committed, to });
+      const result = this.commit({ runs, starts, rejects, from: this.committed, to });
       totals.inserted += result.inserted;
+      totals.starts += result.starts;
       totals.duplicates += result.duplicates;
       totals.rejected += result.rejected;
       totals.bytes += consumed;

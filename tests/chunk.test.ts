@@ -13,7 +13,7 @@ describe("parseChunk", () => {
   });
 
   test("consumes nothing from a chunk without a newline", () => {
-    expect(parseChunk(encoder.encode(line("a")), 0)).toEqual({ runs: [], rejects: [], consumed: 0 });
+    expect(parseChunk(encoder.encode(line("a")), 0)).toEqual({ runs: [], starts: [], rejects: [], consumed: 0 });
   });
 
   test("an empty chunk consumes nothing", () => {

@@ -14,7 +14,7 @@ function queriesWith(lines: Array<Record<string, unknown>>): StatsQueries {
     if (result.kind !== "run") throw new Error("bad fixture");
     return result.run as Run;
   });
-  new RunWriter(db).commit({ runs, rejects: [], from: null, to: { source: "s", dev: "0", ino: "0", offset: 1, headHash: "", tailHash: "" } }, "now");
+  new RunWriter(db).commit({ runs, starts: [], rejects: [], from: null, to: { source: "s", dev: "0", ino: "0", offset: 1, headHash: "", tailHash: "" } }, "now");
   return new StatsQueries(db);
 }
 

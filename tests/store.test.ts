@@ -72,7 +72,7 @@ describe("store", () => {
     const db = openDatabase(join(tempDir(), "ladder.db"));
     const writer = new RunWriter(db);
     const a = run(runLine(1, 1));
-    const result = writer.commit({ runs: [a, a, run(runLine(1, 1, { job: "backup" }))], rejects: [], from: null, to: checkpoint(10) }, "now");
+    const result = writer.commit({ runs: [a, a, run(runLine(1, 1, { job: "backup" }))], starts: [], rejects: [], from: null, to: checkpoint(10) }, "now");
     expect(result).toMatchObject({ inserted: 2, duplicates: 1, rejected: 0 });
     writer.finalize();
     db.close();
@@ -82,14 +82,14 @@ describe("store", () => {
     const db = openDatabase(join(tempDir(), "ladder.db"));
     const seen: StoredRun[] = [];
     const writer = new RunWriter(db, (runs) => seen.push(...runs));
-    writer.commit({ runs: [run(runLine(1, 0)), run(runLine(2, 3))], rejects: [], from: null, to: checkpoint(1) }, "now");
-    writer.commit({ runs: [run(runLine(2, 3))], rejects: [], from: checkpoint(1), to: checkpoint(2) }, "now");
+    writer.commit({ runs: [run(runLine(1, 0)), run(runLine(2, 3))], starts: [], rejects: [], from: null, to: checkpoint(1) }, "now");
+    writer.commit({ runs: [run(runLine(2, 3))], starts: [], rejects: [], from: checkpoint(1), to: checkpoint(2) }, "now");
     expect(seen.map((stored) => stored.run.msg)).toEqual(["run 1", "run 2"]);
     // A hook that throws rolls the whole batch back.
     const failing = new RunWriter(db, () => {
       throw new Error("outbox full");
     });
-    expect(() => failing.commit({ runs: [run(runLine(9))], rejects: [], from: checkpoint(2), to: checkpoint(3) }, "now")).toThrow("outbox full");
+    expect(() => failing.commit({ runs: [run(runLine(9))], starts: [], rejects: [], from: checkpoint(2), to: checkpoint(3) }, "now")).toThrow("outbox full");
     expect(db.query("SELECT COUNT(*) AS n FROM cron_entries").get()).toEqual({ n: 2 });
     expect(writer.checkpoint("/in.jsonl")?.offset).toBe(2);
     failing.finalize();
@@ -101,8 +101,8 @@ describe("store", () => {
     const path = join(tempDir(), "ladder.db");
     const db = openDatabase(path);
     const writer = new RunWriter(db);
-    writer.commit({ runs: [run(runLine(1))], rejects: [], from: null, to: checkpoint(100) }, "now");
-    expect(() => writer.commit({ runs: [run(runLine(2))], rejects: [], from: null, to: checkpoint(200) }, "now")).toThrow(CheckpointConflict);
+    writer.commit({ runs: [run(runLine(1))], starts: [], rejects: [], from: null, to: checkpoint(100) }, "now");
+    expect(() => writer.commit({ runs: [run(runLine(2))], starts: [], rejects: [], from: null, to: checkpoint(200) }, "now")).toThrow(CheckpointConflict);
     expect(db.query("SELECT COUNT(*) AS n FROM cron_entries").get()).toEqual({ n: 1 });
     expect(writer.checkpoint("/in.jsonl")?.offset).toBe(100);
     writer.finalize();

@@ -2,6 +2,7 @@
  * What an alert says: titles, one-line messages, sounds and banner groups. Pure.
  */
 import type { NotifyConfig } from "../config/config.ts";
+import { summarizeOutput } from "../runner/output-tail.ts";
 
 export type AlertKind = "failure" | "recovery" | "summary" | "test";
 
@@ -43,10 +44,24 @@ export interface FailedRun {
   readonly msg: string;
   /** The job as written in the line, or null. */
   readonly job: string | null;
+  /** Unknown fields as JSON; `output_tail` (written by `run`) is used when msg is empty. */
+  readonly extra?: string | null;
+}
+
+/** The `output_tail` field of a run's extra JSON, or null. */
+export function outputTail(extra: string | null | undefined): string | null {
+  if (!extra || !extra.includes('"output_tail"')) return null;
+  try {
+    const value = (JSON.parse(extra) as Record<string, unknown>).output_tail;
+    return typeof value === "string" ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 export function failureAlert(run: FailedRun, job: string, notify: Pick<NotifyConfig, "sound" | "sounds">): AlertText {
-  const detail = run.msg.trim() === "" ? "(no message)" : run.msg;
+  const tail = run.msg.trim() === "" ? outputTail(run.extra) : null;
+  const detail = run.msg.trim() !== "" ? run.msg : tail ? summarizeOutput(tail, run.exit) : "(no message)";
   return {
     kind: "failure",
     title: "🚨 Cron Job Failed",

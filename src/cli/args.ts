@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { CollectorError } from "../errors.ts";
+import { parseDuration } from "../duration.ts";
 import { parseTimestamp } from "../timestamp.ts";
 
 export interface CommonOptions {
@@ -22,7 +23,25 @@ export type Command =
   | { readonly kind: "parse-existing"; readonly options: CommonOptions }
   | { readonly kind: "stats"; readonly options: CommonOptions; readonly json: boolean; readonly job?: string }
   | { readonly kind: "test-notification"; readonly options: CommonOptions }
-  | { readonly kind: "paths"; readonly options: CommonOptions };
+  | { readonly kind: "paths"; readonly options: CommonOptions }
+  | {
+      readonly kind: "run";
+      readonly options: CommonOptions;
+      readonly job: string | null;
+      readonly timeoutMs: number | null;
+      readonly startMarker: boolean;
+      readonly argv: readonly string[];
+    }
+  | {
+      readonly kind: "log";
+      readonly options: CommonOptions;
+      readonly exit: number;
+      readonly msg: string;
+      readonly job: string | null;
+      readonly durationMs: number | null;
+      /** The `ts` text to write; null means now. */
+      readonly ts: string | null;
+    };
 
 export const USAGE = `Usage: bun collector.ts [options]
 
@@ -46,6 +65,13 @@ Options:
   --check-interval N     seconds between polls of the input (overrides "check_interval")
   --now ISO              evaluate windows as of this instant, e.g. 2025-07-29T05:00:00Z
 
+Reporting runs (instead of hand-written echo lines):
+  run [--job NAME] [--timeout 10m] [--start-marker] -- COMMAND [ARGS...]
+                         run COMMAND, pass its output through, append one line for the run;
+                         exits with the command's exit code (124 timeout, 127 not found)
+  log --exit N [--msg TEXT] [--job NAME] [--duration-ms N] [--ts ISO]
+                         append one line for a run your script did itself
+
 Exit codes: 0 ok, 1 runtime failure, 2 usage or config error.`;
 
 function usageError(message: string): CollectorError {
@@ -66,7 +92,91 @@ function parseInterval(text: string): number {
   return seconds * 1000;
 }
 
+/** parseArgs throws on unknown options and missing values; those are usage errors. */
+function usageOnError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+}
+
+const SHARED_OPTIONS = { config: { type: "string" }, input: { type: "string" } } as const;
+
+function sharedOptions(values: { config?: string | undefined; input?: string | undefined }): CommonOptions {
+  return {
+    ...(values.config !== undefined && { config: values.config }),
+    ...(values.input !== undefined && { input: values.input }),
+  };
+}
+
+function parseRun(argv: readonly string[]): Command {
+  const separator = argv.indexOf("--");
+  if (separator < 0 || separator === argv.length - 1) {
+    throw usageError('run needs the command after "--", e.g. bun collector.ts run --job backup -- ./backup.sh');
+  }
+  const { values } = usageOnError(() =>
+    parseArgs({
+      args: argv.slice(0, separator),
+      strict: true,
+      options: { ...SHARED_OPTIONS, job: { type: "string" }, timeout: { type: "string" }, "start-marker": { type: "boolean" } },
+    }),
+  );
+  let timeoutMs: number | null = null;
+  if (values.timeout !== undefined) {
+    const ms = parseDuration(values.timeout);
+    if (ms === undefined || ms <= 0) throw usageError(`--timeout must be a duration such as 90s, 10m or 2h, got "${values.timeout}"`);
+    timeoutMs = ms;
+  }
+  return {
+    kind: "run",
+    options: sharedOptions(values),
+    job: values.job || null,
+    timeoutMs,
+    startMarker: values["start-marker"] ?? false,
+    argv: argv.slice(separator + 1),
+  };
+}
+
+function parseLog(argv: readonly string[]): Command {
+  const { values } = usageOnError(() =>
+    parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        ...SHARED_OPTIONS,
+        exit: { type: "string" },
+        msg: { type: "string" },
+        job: { type: "string" },
+        "duration-ms": { type: "string" },
+        ts: { type: "string" },
+      },
+    }),
+  );
+  if (values.exit === undefined) throw usageError("log needs --exit N (the exit code of the run)");
+  if (!/^-?\d{1,10}$/.test(values.exit)) throw usageError(`--exit must be an integer, got "${values.exit}"`);
+  let durationMs: number | null = null;
+  if (values["duration-ms"] !== undefined) {
+    durationMs = Number(values["duration-ms"]);
+    if (!Number.isFinite(durationMs) || durationMs < 0) throw usageError(`--duration-ms must be a non-negative number, got "${values["duration-ms"]}"`);
+  }
+  if (values.ts !== undefined && !parseTimestamp(values.ts).ok) {
+    throw usageError(`--ts must be an ISO 8601 date-time such as 2025-07-29T04:30:00Z, got "${values.ts}"`);
+  }
+  return {
+    kind: "log",
+    options: sharedOptions(values),
+    exit: Number(values.exit),
+    msg: values.msg ?? "",
+    job: values.job || null,
+    durationMs,
+    ts: values.ts ?? null,
+  };
+}
+
 export function parseCommand(argv: readonly string[]): Command {
+  if (argv[0] === "run") return parseRun(argv.slice(1));
+  if (argv[0] === "log") return parseLog(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

@@ -15,6 +15,8 @@ import { testNotificationCommand } from "../commands/test-notification.ts";
 import { watchCommand } from "../commands/watch.ts";
 import type { SystemContext } from "../session.ts";
 import { formatPaths } from "../commands/paths.ts";
+import { logSubcommand, runSubcommand } from "../commands/report-run.ts";
+import { hostname } from "node:os";
 import packageJson from "../../package.json" with { type: "json" };
 
 function systemContext(environment: Environment): SystemContext {
@@ -76,6 +78,21 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
       const config = resolveConfig(command.options, environment);
       const log = createLogger(config.logLevel, [output.err]);
       return testNotificationCommand(config, log, clockFor(command.options), system, output);
+    }
+    case "run":
+    case "log": {
+      // Lenient: a mistake in config.yaml must not keep a cron job from running or reporting.
+      const location = locateConfig(command.options.config, environment.env, environment.appDir);
+      const { config, problems } = readConfigFile(location, environment.home);
+      if (problems.length > 0) output.err(`cron-collector: ${formatProblems(location.path, problems)} (using defaults for it)`);
+      const context = {
+        input: applyOverrides(config, command.options).input,
+        host: hostname(),
+        env: environment.env,
+        clock: clockFor(command.options),
+        output,
+      };
+      return command.kind === "run" ? runSubcommand(command, context) : logSubcommand(command, context);
     }
     default:
       return command satisfies never;

@@ -11,7 +11,8 @@ import type { PollTotals } from "../tailer.ts";
 
 export function summarize(input: string, totals: PollTotals, seconds: number): string {
   const rejected = totals.rejected > 0 ? `, ${totals.rejected} rejected (stored in the quarantine table)` : ", 0 rejected";
-  return `Read "${input}": ${totals.inserted} new run(s), ${totals.duplicates} already stored${rejected}, in ${seconds.toFixed(1)}s`;
+  const starts = totals.starts > 0 ? `, ${totals.starts} start marker(s)` : "";
+  return `Read "${input}": ${totals.inserted} new run(s)${starts}, ${totals.duplicates} already stored${rejected}, in ${seconds.toFixed(1)}s`;
 }
 
 export async function parseExistingCommand(config: Config, log: Logger, clock: () => Date, system: SystemContext, output: Output): Promise<number> {

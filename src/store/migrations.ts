@@ -149,6 +149,18 @@ CREATE TABLE meta (
   value TEXT NOT NULL
 );`;
 
+const runStartTable = `
+-- Start markers written by \`run --start-marker\`: runs that have begun; the finish line carries
+-- the same run_id (in cron_entries.extra).
+CREATE TABLE run_starts (
+  run_id TEXT PRIMARY KEY,
+  timestamp TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL,
+  job TEXT,
+  host TEXT,
+  parsed_at TEXT NOT NULL
+);`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: "schema of the Python collector", up: (db) => db.run(seedSchema) },
   {
@@ -160,6 +172,7 @@ export const migrations: readonly Migration[] = [
     },
   },
   { version: 3, description: "alert outbox, per-job failure streaks, meta", up: (db) => db.run(alertTables) },
+  { version: 4, description: "start markers of runs still going", up: (db) => db.run(runStartTable) },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

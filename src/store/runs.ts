@@ -7,7 +7,7 @@
  * the same bytes twice.
  */
 import type { Database, Statement } from "bun:sqlite";
-import type { Run } from "../line.ts";
+import type { Run, RunStart } from "../line.ts";
 import { sameCheckpoint, type Checkpoint } from "./checkpoints.ts";
 import { runKey } from "./run-key.ts";
 
@@ -20,6 +20,7 @@ export interface Reject {
 
 export interface Batch {
   readonly runs: readonly Run[];
+  readonly starts: readonly RunStart[];
   readonly rejects: readonly Reject[];
   /** The checkpoint the bytes were read from (null: none stored yet). */
   readonly from: Checkpoint | null;
@@ -33,6 +34,7 @@ export interface StoredRun {
 
 export interface CommitResult {
   readonly inserted: number;
+  readonly starts: number;
   readonly duplicates: number;
   readonly rejected: number;
 }
@@ -74,6 +76,7 @@ export class RunWriter {
   private readonly selectCheckpoint: Statement<CheckpointRow, [string]>;
   private readonly upsertCheckpoint: Statement;
   private readonly insertJob: Statement;
+  private readonly insertStart: Statement;
   private readonly commitTransaction: (batch: Batch, parsedAt: string) => CommitResult;
 
   constructor(
@@ -90,6 +93,9 @@ export class RunWriter {
     );
     this.selectCheckpoint = db.prepare("SELECT * FROM tail_checkpoints WHERE source = ?");
     this.insertJob = db.prepare("INSERT OR IGNORE INTO jobs (name, first_seen_at) VALUES (?, ?)");
+    this.insertStart = db.prepare(
+      "INSERT OR IGNORE INTO run_starts (run_id, timestamp, ts_ms, job, host, parsed_at) VALUES (?, ?, ?, ?, ?, ?)",
+    );
     this.upsertCheckpoint = db.prepare(
       `INSERT INTO tail_checkpoints (source, dev, ino, byte_offset, head_hash, tail_hash, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -138,6 +144,10 @@ export class RunWriter {
     let rejected = 0;
     for (const job of jobs) this.insertJob.run(job, parsedAt);
     if (inserted > 0) this.onStored(stored);
+    let starts = 0;
+    for (const start of batch.starts) {
+      starts += this.insertStart.run(start.runId, start.ts, start.epochMs, start.job, start.host, parsedAt).changes;
+    }
     const source = batch.to.source;
     for (const reject of batch.rejects) {
       rejected += this.insertReject.run(source, reject.offset, reject.raw, reject.reason, reject.hash, parsedAt).changes;
@@ -145,12 +155,12 @@ export class RunWriter {
     const to = batch.to;
     this.upsertCheckpoint.run(to.source, to.dev, to.ino, to.offset, to.headHash, to.tailHash, parsedAt);
     // An identical line (run or reject) seen again is a duplicate: the seed's "one line, one run".
-    const duplicates = batch.runs.length - inserted + (batch.rejects.length - rejected);
-    return { inserted, duplicates, rejected };
+    const duplicates = batch.runs.length - inserted + (batch.rejects.length - rejected) + (batch.starts.length - starts);
+    return { inserted, starts, duplicates, rejected };
   }
 
   finalize(): void {
-    for (const statement of [this.insertRun, this.insertReject, this.selectCheckpoint, this.upsertCheckpoint, this.insertJob]) {
+    for (const statement of [this.insertRun, this.insertReject, this.selectCheckpoint, this.upsertCheckpoint, this.insertJob, this.insertStart]) {
       statement.finalize();
     }
   }

@@ -1,0 +1,228 @@
+/** `run` and `log`: real subprocesses appending to a real file, then ingested by the collector. */
+import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCommand } from "../src/runner/run-command.ts";
+import { ByteTail, summarizeOutput } from "../src/runner/output-tail.ts";
+import { cliEnv, REPO, runCli, tempDir } from "./helpers.ts";
+
+function setup() {
+  const home = tempDir("cc-run-");
+  return { home, input: join(home, "logs", "ladder.jsonl"), db: join(home, ".cron_dash", "ladder.db"), env: cliEnv(home) };
+}
+
+function lines(input: string): Array<Record<string, unknown>> {
+  return readFileSync(input, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe("run", () => {
+  test("a successful command: exit 0, message ok, duration and host, output passed through", () => {
+    const s = setup();
+    const result = runCli(["run", "--job", "backup", "--", "true"], s.env);
+    expect(result.exitCode).toBe(0);
+    const [line] = lines(s.input);
+    expect(line).toMatchObject({ exit: 0, msg: "ok", job: "backup", host: expect.any(String), duration_ms: expect.any(Number) });
+    expect(Date.parse(String(line?.ts))).toBeGreaterThan(0);
+    expect(line).not.toHaveProperty("output_tail");
+  });
+
+  test("a failing command: its exit code, its last output line as the message, the tail kept", () => {
+    const s = setup();
+    // stdout and stderr are two pipes: the pauses make the order in the combined tail certain.
+    const result = runCli(["run", "--", "bash", "-c", 'echo "to stdout"; sleep 0.2; echo "Error: disk \\"full\\"" >&2; sleep 0.2; echo; exit 3'], s.env);
+    expect(result.exitCode).toBe(3);
+    expect(result.stdout).toBe("to stdout\n\n");
+    expect(result.stderr).toContain('Error: disk "full"');
+    expect(lines(s.input)[0]).toMatchObject({ exit: 3, msg: 'Error: disk "full"', output_tail: 'to stdout\nError: disk "full"\n\n' });
+  });
+
+  test.each([
+    ["killed by a signal", ["bash", "-c", "kill -KILL $$"], 137],
+    ["not found", ["no-such-command-here"], 127],
+  ])("%s", (_name, argv, exit) => {
+    const s = setup();
+    const result = runCli(["run", "--", ...argv], s.env);
+    expect(result.exitCode).toBe(exit);
+    expect(lines(s.input)[0]?.exit).toBe(exit);
+  });
+
+  test("a file that is not executable records 126", () => {
+    const s = setup();
+    const script = join(s.home, "script.sh");
+    writeFileSync(script, "echo hi\n");
+    chmodSync(script, 0o644);
+    const result = runCli(["run", "--", script], s.env);
+    expect(result.exitCode).toBe(126);
+    expect(lines(s.input)[0]).toMatchObject({ exit: 126, msg: `permission denied: ${script}` });
+  });
+
+  test("--timeout stops the command and records 124, as timeout(1) does", () => {
+    const s = setup();
+    const started = performance.now();
+    const result = runCli(["run", "--timeout", "500ms", "--", "bash", "-c", "echo started; sleep 20"], s.env);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(result.exitCode).toBe(124);
+    expect(lines(s.input)[0]).toMatchObject({ exit: 124, msg: "timed out after 0.5s: started" });
+  });
+
+  test("quotes, newlines and invalid UTF-8 in the output still make one valid line", () => {
+    const s = setup();
+    const result = runCli(["run", "--", "bash", "-c", `printf 'a "q" \\\\ b\\n\\xff\\xfe bad\\r\\nlast'; exit 1`], s.env);
+    expect(result.exitCode).toBe(1);
+    const [line] = lines(s.input);
+    expect(line?.msg).toBe("last");
+    expect(line?.output_tail).toBe('a "q" \\ b\n\uFFFD\uFFFD bad\r\nlast');
+  });
+
+  test("1 MB of output: the line keeps the last 8 KB; memory does not follow the output's size", () => {
+    const s = setup();
+    const rss = (megabytes: number): number => {
+      const child = Bun.spawnSync(["bun", join(REPO, "collector.ts"), "run", "--", "bash", "-c", `head -c ${megabytes * 1024 * 1024} /dev/zero | tr '\\0' x; echo; echo done`], {
+        env: s.env,
+        stdout: "ignore",
+        stderr: "pipe",
+      });
+      expect(child.exitCode).toBe(0);
+      return (child.resourceUsage?.maxRSS ?? 0) / 1024 / 1024;
+    };
+    const small = rss(1);
+    const large = rss(64);
+    const recorded = lines(s.input);
+    expect(String(recorded[0]?.output_tail).length).toBe(8192);
+    expect(recorded[0]?.msg).toBe("done");
+    expect(large - small).toBeLessThan(40);
+  }, 30_000);
+
+  test("20 concurrent runs with long lines append 20 whole lines", async () => {
+    const s = setup();
+    const children = Array.from({ length: 20 }, (_, i) =>
+      Bun.spawn(["bun", join(REPO, "collector.ts"), "run", "--job", `job-${i}`, "--", "bash", "-c", `head -c 12000 /dev/zero | tr '\\0' ${String.fromCharCode(97 + (i % 26))}; echo; echo finished ${i}`], {
+        env: s.env,
+        stdout: "ignore",
+        stderr: "ignore",
+      }),
+    );
+    expect(await Promise.all(children.map((child) => child.exited))).toEqual(Array(20).fill(0));
+    const recorded = lines(s.input);
+    expect(recorded).toHaveLength(20);
+    expect(new Set(recorded.map((line) => line.job))).toEqual(new Set(Array.from({ length: 20 }, (_, i) => `job-${i}`)));
+    for (const line of recorded) expect(String(line.output_tail)).toHaveLength(8192);
+
+    const ingest = runCli(["--parse-existing"], s.env);
+    expect(ingest.stdout).toContain("20 new run(s), 0 already stored, 0 rejected");
+  }, 30_000);
+
+  test("--start-marker writes a start line first; the collector pairs it by run_id", () => {
+    const s = setup();
+    expect(runCli(["run", "--start-marker", "--job", "backup", "--", "true"], s.env).exitCode).toBe(0);
+    const [start, finish] = lines(s.input);
+    expect(start).toMatchObject({ event: "start", job: "backup", run_id: expect.any(String) });
+    expect(finish).toMatchObject({ exit: 0, job: "backup", run_id: start?.run_id });
+    expect(runCli(["--parse-existing"], s.env).stdout).toContain("1 new run(s), 1 start marker(s)");
+    const db = new Database(s.db, { readonly: true });
+    expect(db.query("SELECT run_id, job FROM run_starts").all()).toEqual([{ run_id: start?.run_id, job: "backup" }]);
+    expect(JSON.parse(String(db.query<{ extra: string }, []>("SELECT extra FROM cron_entries").get()?.extra))).toEqual({ run_id: start?.run_id });
+    db.close();
+  });
+
+  test("an unwritable input is reported, and the command's exit code is kept", () => {
+    const s = setup();
+    writeFileSync(join(s.home, "blocker"), "");
+    const result = runCli(["run", "--input", join(s.home, "blocker", "x.jsonl"), "--", "bash", "-c", "exit 5"], s.env);
+    expect(result.exitCode).toBe(5);
+    expect(result.stderr).toContain("could not record the run in");
+  });
+
+  test("a broken config.yaml does not keep the job from running", () => {
+    const s = setup();
+    const config = join(s.home, "config.yaml");
+    writeFileSync(config, "check_interval: soon\n");
+    const result = runCli(["run", "--", "bash", "-c", "exit 0"], { ...s.env, CRON_COLLECTOR_CONFIG: config });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain("Cannot load config");
+    expect(lines(s.input)).toHaveLength(1);
+  });
+
+  test("usage errors", () => {
+    const s = setup();
+    expect(runCli(["run", "true"], s.env).stderr).toContain('run needs the command after "--"');
+    expect(runCli(["run", "--timeout", "soon", "--", "true"], s.env).exitCode).toBe(2);
+  });
+});
+
+describe("what the collector does with the output tail", () => {
+  test("--stats --job shows the end of the last failure's output; an alert without msg uses its last line", () => {
+    const s = setup();
+    writeFileSync(join(s.home, "config.yaml"), "notify:\n  backend: none\n");
+    const env = { ...s.env, CRON_COLLECTOR_CONFIG: join(s.home, "config.yaml") };
+    expect(runCli(["run", "--job", "backup", "--", "bash", "-c", "echo step 1; echo step 2; echo 'rsync: connection refused'; exit 12"], env).exitCode).toBe(12);
+    writeFileSync(s.input, `${readFileSync(s.input, "utf8")}${JSON.stringify({ ts: new Date().toISOString(), exit: 4, msg: "", job: "other", output_tail: "a\nthe real reason\n" })}\n`);
+    const ingest = runCli(["--parse-existing"], env);
+    expect(ingest.stderr).toContain("ALERT 🚨 Cron Job Failed [backup]: Exit code 12: rsync: connection refused");
+    expect(ingest.stderr).toContain("ALERT 🚨 Cron Job Failed [other]: Exit code 4: the real reason");
+    const stats = runCli(["--stats", "--job", "backup"], env);
+    expect(stats.stdout).toContain("📄 Output of the last failure (last lines):\n   step 1\n   step 2\n   rsync: connection refused");
+    const json = JSON.parse(runCli(["--stats", "--json", "--job", "backup"], env).stdout);
+    expect(json.last_failure.output_tail).toBe("step 1\nstep 2\nrsync: connection refused\n");
+  });
+});
+
+describe("log", () => {
+  test("JSON-escapes everything and defaults ts to now", () => {
+    const s = setup();
+    const msg = 'He said "hi"\\n and left\nsecond line `$(x)`';
+    expect(runCli(["log", "--exit", "2", "--msg", msg, "--job", "py", "--duration-ms", "1500"], s.env).exitCode).toBe(0);
+    const [line] = lines(s.input);
+    expect(line).toMatchObject({ exit: 2, msg, job: "py", duration_ms: 1500 });
+    expect(Math.abs(Date.parse(String(line?.ts)) - Date.now())).toBeLessThan(60_000);
+    expect(runCli(["log", "--exit", "0", "--ts", "2025-07-29T06:30:00+02:00"], s.env).exitCode).toBe(0);
+    expect(lines(s.input)[1]).toMatchObject({ ts: "2025-07-29T06:30:00+02:00", exit: 0, msg: "" });
+    expect(runCli(["--parse-existing"], s.env).stdout).toContain("2 new run(s)");
+  });
+
+  test.each([
+    [["log", "--msg", "x"], "log needs --exit N"],
+    [["log", "--exit", "one"], '--exit must be an integer, got "one"'],
+    [["log", "--exit", "0", "--ts", "2026-02-30T00:00:00Z"], "--ts must be an ISO 8601 date-time"],
+    [["log", "--exit", "0", "--duration-ms=-4"], "--duration-ms must be a non-negative number"],
+  ])("%j is a usage error", (args, message) => {
+    const result = runCli(args, setup().env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+});
+
+describe("pieces", () => {
+  test("ByteTail keeps exactly the last bytes, across chunk sizes", () => {
+    const tail = new ByteTail(10);
+    const bytes = new TextEncoder().encode("abcdefghijklmnopqrstuvwxyz");
+    for (let i = 0; i < bytes.length; i += 3) tail.push(bytes.subarray(i, i + 3));
+    expect(tail.text()).toBe("qrstuvwxyz");
+    tail.push(new TextEncoder().encode("0123456789ABC"));
+    expect(tail.text()).toBe("3456789ABC");
+  });
+
+  test.each([
+    ["", 0, "ok"],
+    ["\n\n", 3, "exit 3"],
+    ["one\ntwo\n\n  ", 1, "two"],
+    ["x".repeat(300), 1, `${"x".repeat(199)}…`],
+  ])("summarizeOutput(%j, %i)", (tail, exit, msg) => {
+    expect(summarizeOutput(tail, exit)).toBe(msg);
+  });
+
+  test("a command that ignores SIGTERM is killed after the grace period", async () => {
+    const result = await runCommand({
+      argv: ["bash", "-c", "trap '' TERM; sleep 10 & wait; sleep 10"],
+      timeoutMs: 200,
+      killGraceMs: 300,
+      env: process.env,
+    });
+    expect(result.exit).toBe(124);
+    expect(result.durationMs).toBeLessThan(3000);
+  });
+});
