@@ -11,6 +11,8 @@ import type { Logger } from "./logger.ts";
 import { autoInstaller } from "./notify/auto-install.ts";
 import { resolveNotifier, type Notifier } from "./notify/notifier.ts";
 import { AlertStore } from "./store/alerts.ts";
+import { JobStateStore } from "./store/job-state.ts";
+import { ScheduleMonitor } from "./monitor.ts";
 import { openDatabase } from "./store/database.ts";
 import { RunWriter } from "./store/runs.ts";
 import { StatsQueries } from "./store/stats-queries.ts";
@@ -29,7 +31,9 @@ export interface Session {
   readonly tailer: Tailer;
   readonly queries: StatsQueries;
   readonly alerts: AlertStore;
+  readonly jobStates: JobStateStore;
   readonly dispatcher: AlertDispatcher;
+  readonly monitor: ScheduleMonitor;
   notifier(): Notifier;
   close(): void;
 }
@@ -37,7 +41,8 @@ export interface Session {
 export function openSession(config: Config, log: Logger, clock: () => Date, system: SystemContext): Session {
   const db = openDatabase(config.database);
   const alerts = new AlertStore(db);
-  const writer = new RunWriter(db, alerts.outboxHook(config.notify, config.defaultJob, clock));
+  const jobStates = new JobStateStore(db);
+  const writer = new RunWriter(db, alerts.outboxHook(config, jobStates, clock));
   const tailer = new Tailer(writer, { source: config.input, maxLineBytes: config.maxLineBytes, log, clock });
   const requestInstall = autoInstaller(config.notify, { ...system, log, store: alerts, clock });
   // Resolved at every delivery, so a notifier installed meanwhile (or removed) is noticed.
@@ -50,7 +55,9 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
     tailer,
     queries: new StatsQueries(db),
     alerts,
+    jobStates,
     dispatcher,
+    monitor: new ScheduleMonitor(db, alerts, jobStates, config, log, clock),
     notifier,
     close() {
       if (closed) return;
@@ -58,6 +65,7 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
       tailer.close();
       writer.finalize();
       alerts.finalize();
+      jobStates.finalize();
       db.close(false);
     },
   };

@@ -3,6 +3,11 @@
  * answers the queries, this module decides what they mean.
  */
 import { outputTail } from "./alerts/format.ts";
+import type { Config } from "./config/config.ts";
+import { jobKey, jobSettings } from "./config/jobs.ts";
+import { jobStatus, type JobStatus } from "./job-status.ts";
+import type { WatchGap } from "./monitor.ts";
+import type { JobStateStore } from "./store/job-state.ts";
 import type { JobFilter, RunRow, StatsQueries, WindowRow } from "./store/stats-queries.ts";
 
 export interface WindowStats {
@@ -22,13 +27,20 @@ export interface FailureStats {
   readonly output_tail?: string;
 }
 
-export interface JobStats {
-  readonly name: string;
+interface RunSummary {
   readonly last_run: string | null;
   readonly last_24h: WindowStats;
   readonly last_7d: WindowStats;
   readonly average_interval_seconds: number | null;
   readonly last_failure: FailureStats | null;
+}
+
+export interface JobStats extends RunSummary, JobStatus {
+  readonly name: string;
+  readonly last_success: string | null;
+  /** Over the last 7 days, from runs that carry duration_ms; null when none do. */
+  readonly p50_duration_ms: number | null;
+  readonly p95_duration_ms: number | null;
 }
 
 export interface Stats {
@@ -40,6 +52,8 @@ export interface Stats {
   readonly average_interval_seconds: number | null;
   readonly last_failure: FailureStats | null;
   readonly jobs: readonly JobStats[];
+  /** The last stretch of time nothing was watched (collector down, machine asleep), or null. */
+  readonly watch_gap: WatchGap | null;
   /** Only with --job: the newest runs of that job, newest first. */
   readonly recent_runs?: readonly RecentRun[];
 }
@@ -80,12 +94,12 @@ export function failureStats(row: RunRow | null, defaultJob: string): FailureSta
   return tail === null ? failure : { ...failure, output_tail: tail };
 }
 
-function jobStats(queries: StatsQueries, name: string, filter: JobFilter, nowMs: number, defaultJob: string): JobStats {
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function runSummary(queries: StatsQueries, filter: JobFilter, nowMs: number, defaultJob: string): RunSummary {
   const week = queries.window(nowMs - WEEK_MS, nowMs, filter);
-  const lastRun = queries.lastRunMs(nowMs, filter);
   return {
-    name,
-    last_run: lastRun === null ? null : new Date(lastRun).toISOString(),
+    last_run: iso(queries.lastRunMs(nowMs, filter)),
     last_24h: windowStats(queries.window(nowMs - DAY_MS, nowMs, filter)),
     last_7d: windowStats(week),
     average_interval_seconds: averageIntervalSeconds(week),
@@ -102,12 +116,49 @@ export function jobList(names: ReadonlyArray<string | null>, defaultJob: string)
   return [...new Set(names.map((name) => name ?? defaultJob))].sort();
 }
 
+/** Where the numbers come from. */
+export interface StatsSources {
+  readonly queries: StatsQueries;
+  readonly jobStates: JobStateStore;
+  readonly watchGap: WatchGap | null;
+}
+
+type StatsConfig = Pick<Config, "defaultJob" | "jobs" | "notify">;
+
+function jobStats(sources: StatsSources, config: StatsConfig, name: string, nowMs: number): JobStats {
+  const { queries, jobStates } = sources;
+  const filter = jobFilter(name, config.defaultJob);
+  const key = jobKey(name, config.defaultJob);
+  const state = jobStates.load(key);
+  const summary = runSummary(queries, filter, nowMs, config.defaultJob);
+  const status = jobStatus({
+    settings: jobSettings(config.jobs, name, config.notify.alertAfter),
+    state,
+    schedule: jobStates.scheduleState(key),
+    openStartMs: queries.openStartMs(nowMs, filter),
+    nowMs,
+  });
+  // Runs pruned by retention_days leave the job's own record of its last success.
+  const lastSuccess = queries.lastSuccessMs(nowMs, filter) ?? (state.lastSuccessMs !== null && state.lastSuccessMs <= nowMs ? state.lastSuccessMs : null);
+  return {
+    name,
+    ...status,
+    ...summary,
+    last_success: iso(lastSuccess),
+    p50_duration_ms: queries.durationPercentile(nowMs - WEEK_MS, nowMs, filter, 0.5),
+    p95_duration_ms: queries.durationPercentile(nowMs - WEEK_MS, nowMs, filter, 0.95),
+  };
+}
+
 /** Everything the dashboard shows, as of `now` (runs after `now` are not counted). */
-export function collectStats(queries: StatsQueries, now: Date, defaultJob: string, onlyJob?: string): Stats {
+export function collectStats(sources: StatsSources, now: Date, config: StatsConfig, onlyJob?: string): Stats {
+  const { queries } = sources;
+  const defaultJob = config.defaultJob;
   const nowMs = now.getTime();
   const filter: JobFilter = onlyJob === undefined ? { kind: "all" } : jobFilter(onlyJob, defaultJob);
-  const overall = jobStats(queries, onlyJob ?? "", filter, nowMs, defaultJob);
-  const names = onlyJob === undefined ? jobList(queries.jobNames(), defaultJob) : [onlyJob];
+  const overall = runSummary(queries, filter, nowMs, defaultJob);
+  const configured = config.jobs.map((job) => job.name);
+  const names = onlyJob === undefined ? jobList([...queries.jobNames(), ...configured], defaultJob) : [onlyJob];
   const stats: Stats = {
     now: now.toISOString(),
     total_entries: queries.totalEntries(),
@@ -116,7 +167,8 @@ export function collectStats(queries: StatsQueries, now: Date, defaultJob: strin
     last_7d: overall.last_7d,
     average_interval_seconds: overall.average_interval_seconds,
     last_failure: overall.last_failure,
-    jobs: names.map((name) => jobStats(queries, name, jobFilter(name, defaultJob), nowMs, defaultJob)),
+    jobs: names.map((name) => jobStats(sources, config, name, nowMs)),
+    watch_gap: sources.watchGap,
   };
   if (onlyJob === undefined) return stats;
   const recent = queries.recentRuns(nowMs, filter).map((row) => ({

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { failureAlert, oneLine, soundFor, summaryAlert } from "../src/alerts/format.ts";
-import { decideAlerts, planDelivery, type JobState } from "../src/alerts/policy.ts";
+import { decideAlerts, freshJobState, planDelivery, type JobState } from "../src/alerts/policy.ts";
+import { jobSettings, type JobConfig } from "../src/config/jobs.ts";
 import { defaultSounds } from "../src/config/config.ts";
 import type { Run } from "../src/line.ts";
 import type { StoredRun } from "../src/store/runs.ts";
@@ -15,9 +16,11 @@ function stored(minutesAgo: number, exit: number, job: string | null = null, msg
   return { id: nextId++, run };
 }
 
-function decide(runs: StoredRun[], states = new Map<string, JobState>(), options = notify) {
-  return decideAlerts({ runs, states, nowMs: NOW, notify: options, defaultJob: "ladder" });
+function decide(runs: StoredRun[], states = new Map<string, JobState>(), options = notify, jobs: JobConfig[] = []) {
+  return decideAlerts({ runs, states, nowMs: NOW, notify: options, defaultJob: "ladder", jobConfig: (job) => jobSettings(jobs, job, 1) });
 }
+
+const job = (name: string, settings: Partial<JobConfig>): JobConfig => ({ ...jobSettings([], name, 1), ...settings });
 
 describe("decideAlerts", () => {
   test("every new failure gives one pending failure alert; successes give none", () => {
@@ -40,7 +43,7 @@ describe("decideAlerts", () => {
       ["failure", "backup", "Exit code 1: b"],
       ["recovery", "backup", "backup succeeded again after 2 failed runs"],
     ]);
-    expect(states.get("backup")).toEqual({ consecutiveFailures: 0, lastRunMs: NOW - 60_000 });
+    expect(states.get("backup")).toMatchObject({ consecutiveFailures: 0, lastRunMs: NOW - 60_000, totalRuns: 4, totalFailures: 2 });
   });
 
   test("no recovery notice when on_recovery is off", () => {
@@ -49,10 +52,48 @@ describe("decideAlerts", () => {
   });
 
   test("a backfilled older success does not end a current streak", () => {
-    const states = new Map([["", { consecutiveFailures: 2, lastRunMs: NOW - 60_000 }]]);
+    const states = new Map([["", { ...freshJobState, consecutiveFailures: 2, streakAlerted: true, lastRunMs: NOW - 60_000 }]]);
     const { alerts, states: next } = decide([stored(30, 0)], states);
     expect(alerts).toEqual([]);
-    expect(next.get("")).toEqual({ consecutiveFailures: 2, lastRunMs: NOW - 60_000 });
+    expect(next.get("")).toMatchObject({ consecutiveFailures: 2, lastRunMs: NOW - 60_000, lastSuccessMs: NOW - 30 * 60_000 });
+  });
+
+  test("alert_after: 3 alerts from the third failure in a row on, per job", () => {
+    const jobs = [job("order-check", { alertAfter: 3 })];
+    const runs = [1, 1, 0, 1, 1, 1, 1].map((exit, i) => stored(10 - i, exit, "order-check", `r${i}`));
+    const { alerts, states } = decide([...runs, stored(1, 1, "other", "x")], new Map(), notify, jobs);
+    expect(alerts.map((a) => [a.text.job, a.text.message])).toEqual([
+      ["order-check", "Exit code 1: r5"],
+      ["order-check", "Exit code 1: r6"],
+      ["other", "Exit code 1: x"],
+    ]);
+    expect(states.get("order-check")).toMatchObject({ consecutiveFailures: 4, streakAlerted: true });
+  });
+
+  test("no recovery notice for a streak that never reached alert_after", () => {
+    const { alerts } = decide([stored(3, 1, "c"), stored(2, 0, "c")], new Map(), notify, [job("c", { alertAfter: 2 })]);
+    expect(alerts).toEqual([]);
+  });
+
+  test("a paused job raises nothing, but its state moves", () => {
+    const states = new Map([["backup", { ...freshJobState, pausedUntilMs: NOW + 3_600_000 }]]);
+    const { alerts, states: next } = decide([stored(2, 1, "backup")], states);
+    expect(alerts).toEqual([]);
+    expect(next.get("backup")).toMatchObject({ consecutiveFailures: 1, totalFailures: 1 });
+    const resumed = new Map([["backup", { ...freshJobState, pausedUntilMs: NOW - 1 }]]);
+    expect(decide([stored(2, 1, "backup")], resumed).alerts).toHaveLength(1);
+  });
+
+  test("a run over max_duration alerts once; a late job that runs again recovers", () => {
+    const long = stored(2, 0, "backup");
+    const withDuration: StoredRun = { ...long, run: { ...long.run, durationMs: 4_000_000 } };
+    const states = new Map([["backup", { ...freshJobState, lateSinceMs: NOW - 7_200_000, lastRunMs: NOW - 86_400_000 }]]);
+    const { alerts, states: next } = decide([withDuration], states, notify, [job("backup", { maxDurationMs: 3_600_000 })]);
+    expect(alerts.map((a) => [a.text.kind, a.text.message])).toEqual([
+      ["recovery", "backup ran again; it was late since 2025-07-29T10:00:00.000Z"],
+      ["long", "took 1h 6m (max_duration 1h)"],
+    ]);
+    expect(next.get("backup")?.lateSinceMs).toBeNull();
   });
 
   test("the subtitle is the job when the line names one", () => {

@@ -11,6 +11,7 @@ const stats: Stats = {
   average_interval_seconds: 60,
   last_failure: { ts: "2025-07-29T04:33:00Z", exit: 2, msg: "Authentication failed - invalid credentials", job: "ladder" },
   jobs: [],
+  watch_gap: null,
 };
 
 describe("formatStats", () => {
@@ -48,7 +49,22 @@ describe("formatStats", () => {
   });
 
   test("shows the job table when runs carry a job", () => {
-    const job = { name: "backup", last_run: "2025-07-29T04:34:00.000Z", last_24h: stats.last_24h, last_7d: stats.last_7d, average_interval_seconds: null, last_failure: null };
+    const job = {
+      name: "backup",
+      state: "up" as const,
+      consecutive_failures: 0,
+      schedule: null,
+      next_expected: null,
+      paused_until: null,
+      last_run: "2025-07-29T04:34:00.000Z",
+      last_success: "2025-07-29T04:34:00.000Z",
+      last_24h: stats.last_24h,
+      last_7d: stats.last_7d,
+      average_interval_seconds: null,
+      last_failure: null,
+      p50_duration_ms: null,
+      p95_duration_ms: null,
+    };
     const text = formatStats({ ...stats, jobs: [job] }, { color: false }, { defaultJob: "ladder" });
     expect(text).toContain("📋 Jobs:");
     expect(text).toMatch(/backup\s+2025-07-29T04:34:00.000Z\s+5\s+60.0%\s+60.0%\s+-/);

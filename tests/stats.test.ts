@@ -1,21 +1,27 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parseLine, type Run } from "../src/line.ts";
-import { averageIntervalSeconds, collectStats, windowStats } from "../src/stats.ts";
+import { averageIntervalSeconds, collectStats, windowStats, type StatsSources } from "../src/stats.ts";
+import { parseConfig } from "../src/config/load.ts";
+import { AlertStore } from "../src/store/alerts.ts";
+import { JobStateStore } from "../src/store/job-state.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { RunWriter } from "../src/store/runs.ts";
 import { StatsQueries } from "../src/store/stats-queries.ts";
 import { tempDir } from "./helpers.ts";
 
-function queriesWith(lines: Array<Record<string, unknown>>): StatsQueries {
+function queriesWith(lines: Array<Record<string, unknown>>): StatsSources {
   const db = openDatabase(join(tempDir(), "ladder.db"));
   const runs = lines.map((fields) => {
     const result = parseLine(JSON.stringify(fields));
     if (result.kind !== "run") throw new Error("bad fixture");
     return result.run as Run;
   });
-  new RunWriter(db).commit({ runs, starts: [], rejects: [], from: null, to: { source: "s", dev: "0", ino: "0", offset: 1, headHash: "", tailHash: "" } }, "now");
-  return new StatsQueries(db);
+  const jobStates = new JobStateStore(db);
+  const config = { ...parseConfig("", null, { home: "/h", baseDir: "/h" }).config };
+  const writer = new RunWriter(db, new AlertStore(db).outboxHook(config, jobStates, () => new Date("2025-07-29T12:00:00Z")));
+  writer.commit({ runs, starts: [], rejects: [], from: null, to: { source: "s", dev: "0", ino: "0", offset: 1, headHash: "", tailHash: "" } }, "now");
+  return { queries: new StatsQueries(db), jobStates, watchGap: null };
 }
 
 describe("windowStats and averageIntervalSeconds", () => {
@@ -29,6 +35,8 @@ describe("windowStats and averageIntervalSeconds", () => {
     expect(averageIntervalSeconds(row)).toBe(interval);
   });
 });
+
+const cfg = parseConfig("", null, { home: "/h", baseDir: "/h" }).config;
 
 describe("collectStats", () => {
   const now = new Date("2025-07-29T12:00:00Z");
@@ -46,7 +54,7 @@ describe("collectStats", () => {
       // 8 days ago: in neither window
       { ts: "2025-07-21T12:00:00Z", exit: 1, msg: "old" },
     ]);
-    const stats = collectStats(queries, now, "ladder");
+    const stats = collectStats(queries, now, cfg);
     expect(stats.total_entries).toBe(5);
     expect(stats.last_24h).toEqual({ total: 1, succeeded: 1, failed: 0, success_rate: 100 });
     expect(stats.last_7d).toEqual({ total: 3, succeeded: 2, failed: 1, success_rate: (2 / 3) * 100 });
@@ -56,7 +64,7 @@ describe("collectStats", () => {
   });
 
   test("an empty database gives zeros and nulls", () => {
-    const stats = collectStats(queriesWith([]), now, "ladder");
+    const stats = collectStats(queriesWith([]), now, cfg);
     expect(stats).toEqual({
       now: now.toISOString(),
       total_entries: 0,
@@ -66,6 +74,7 @@ describe("collectStats", () => {
       average_interval_seconds: null,
       last_failure: null,
       jobs: [],
+      watch_gap: null,
     });
   });
 
@@ -76,12 +85,12 @@ describe("collectStats", () => {
       { ts: "2025-07-29T11:00:00Z", exit: 0, msg: "ok", job: "backup" },
       { ts: "2025-07-29T11:30:00Z", exit: 0, msg: "ok again", job: "backup", duration_ms: 5 },
     ]);
-    const stats = collectStats(queries, now, "ladder");
+    const stats = collectStats(queries, now, cfg);
     expect(stats.jobs.map((job) => [job.name, job.last_24h.total, job.last_24h.failed, job.last_failure?.msg ?? null])).toEqual([
       ["backup", 2, 0, null],
       ["ladder", 2, 1, "bad"],
     ]);
-    const backup = collectStats(queries, now, "ladder", "backup");
+    const backup = collectStats(queries, now, cfg, "backup");
     expect(backup.last_24h.total).toBe(2);
     expect(backup.average_interval_seconds).toBe(1800);
     expect(backup.recent_runs).toEqual([

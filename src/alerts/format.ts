@@ -2,9 +2,10 @@
  * What an alert says: titles, one-line messages, sounds and banner groups. Pure.
  */
 import type { NotifyConfig } from "../config/config.ts";
+import { formatDuration } from "../duration.ts";
 import { summarizeOutput } from "../runner/output-tail.ts";
 
-export type AlertKind = "failure" | "recovery" | "summary" | "test";
+export type AlertKind = "failure" | "recovery" | "late" | "long" | "summary" | "test";
 
 /** The text of a notification, as every backend receives it. */
 export interface AlertText {
@@ -75,16 +76,59 @@ export function failureAlert(run: FailedRun, job: string, notify: Pick<NotifyCon
   };
 }
 
-export function recoveryAlert(job: string, explicitJob: string | null, failures: number, eventMs: number): AlertText {
+export interface DownState {
+  readonly consecutiveFailures: number;
+  readonly lateSinceMs: number | null;
+}
+
+export function recoveryAlert(job: string, explicitJob: string | null, down: DownState, eventMs: number): AlertText {
+  const failures = down.consecutiveFailures;
+  const message =
+    failures > 0
+      ? `${job} succeeded again after ${failures} failed run${failures === 1 ? "" : "s"}`
+      : `${job} ran again; it was late since ${new Date(down.lateSinceMs ?? eventMs).toISOString()}`;
   return {
     kind: "recovery",
     title: "✅ Cron Job Recovered",
     subtitle: explicitJob,
-    message: oneLine(`${job} succeeded again after ${failures} failed run${failures === 1 ? "" : "s"}`),
+    message: oneLine(message),
     sound: null,
     groupId: groupFor(job),
     job,
     exitCode: 0,
+    eventMs,
+  };
+}
+
+/** A scheduled run that did not happen by its deadline. */
+export function lateAlert(job: string, expectedMs: number, graceMs: number, lastRunMs: number | null, sound: string): AlertText {
+  const last = lastRunMs === null ? "it has not run yet" : `last ran ${new Date(lastRunMs).toISOString()}`;
+  const grace = graceMs > 0 ? ` (+${formatDuration(graceMs)} grace)` : "";
+  return {
+    kind: "late",
+    title: `⏰ Cron job late: ${job}`,
+    subtitle: null,
+    message: oneLine(`Expected at ${new Date(expectedMs).toISOString()}${grace}; ${last}`),
+    sound,
+    groupId: groupFor(job),
+    job,
+    exitCode: null,
+    // The deadline: the alert is about now, not about when the run was due.
+    eventMs: expectedMs + graceMs,
+  };
+}
+
+/** A run over its job's max_duration: finished (`detail` says how long) or still going. */
+export function longRunAlert(job: string, explicitJob: string | null, detail: string, eventMs: number): AlertText {
+  return {
+    kind: "long",
+    title: `⏱️ Cron job ran too long: ${job}`,
+    subtitle: explicitJob,
+    message: oneLine(detail),
+    sound: null,
+    groupId: groupFor(`${job}.duration`),
+    job,
+    exitCode: null,
     eventMs,
   };
 }

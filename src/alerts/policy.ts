@@ -1,24 +1,47 @@
 /**
- * Which alerts newly stored runs cause, and how they move each job's failure streak. Pure.
+ * Which alerts newly stored runs cause, and how they move each job's state. Pure.
  *
- * - Every new failure causes one failure alert. One older than notify.max_age when first seen (a
- *   backfill, a restart after downtime) is recorded as "stale": not sent on its own, but counted in
- *   one summary.
- * - A success that is the job's newest run, after failures, causes a recovery alert
- *   (notify.on_recovery), unless it is itself stale.
+ * - A failure alerts once the job's streak of failures in a row reaches its `alert_after` (1: every
+ *   failure). A failure older than notify.max_age when first seen (a backfill, a restart after
+ *   downtime) is "stale": not sent on its own, but counted in one summary.
+ * - A success that is the job's newest run, after a streak that alerted or after the job was late,
+ *   gives a recovery notice (notify.on_recovery), unless it is itself stale.
+ * - A run whose duration_ms is over the job's max_duration alerts once.
+ * - A paused job raises nothing; its state still moves.
  * Streaks follow the runs' instants, so a backfilled old run does not reset a current streak.
  */
 import type { NotifyConfig } from "../config/config.ts";
+import type { JobConfig } from "../config/jobs.ts";
+import { formatDuration } from "../duration.ts";
 import type { StoredRun } from "../store/runs.ts";
-import { failureAlert, recoveryAlert, type AlertText } from "./format.ts";
+import { failureAlert, longRunAlert, recoveryAlert, type AlertText } from "./format.ts";
 
 export interface JobState {
   readonly consecutiveFailures: number;
   readonly lastRunMs: number | null;
+  readonly streakAlerted: boolean;
+  readonly lateSinceMs: number | null;
+  readonly pausedUntilMs: number | null;
+  readonly totalRuns: number;
+  readonly totalFailures: number;
+  readonly lastSuccessMs: number | null;
+  readonly lastFailureMs: number | null;
 }
 
+export const freshJobState: JobState = {
+  consecutiveFailures: 0,
+  lastRunMs: null,
+  streakAlerted: false,
+  lateSinceMs: null,
+  pausedUntilMs: null,
+  totalRuns: 0,
+  totalFailures: 0,
+  lastSuccessMs: null,
+  lastFailureMs: null,
+};
+
 export interface NewAlert {
-  readonly runId: number;
+  readonly runId: number | null;
   readonly text: AlertText;
   readonly status: "pending" | "stale";
 }
@@ -30,6 +53,8 @@ export interface PolicyInput {
   readonly nowMs: number;
   readonly notify: Pick<NotifyConfig, "maxAgeMs" | "onRecovery" | "sound" | "sounds">;
   readonly defaultJob: string;
+  /** The settings of a job by its display name. */
+  readonly jobConfig: (job: string) => JobConfig;
 }
 
 export interface PolicyResult {
@@ -37,26 +62,51 @@ export interface PolicyResult {
   readonly states: Map<string, JobState>;
 }
 
-export function decideAlerts({ runs, states, nowMs, notify, defaultJob }: PolicyInput): PolicyResult {
+const max = (a: number | null, b: number): number => (a === null ? b : Math.max(a, b));
+
+export function isPaused(state: Pick<JobState, "pausedUntilMs">, nowMs: number): boolean {
+  return state.pausedUntilMs !== null && state.pausedUntilMs > nowMs;
+}
+
+export function decideAlerts({ runs, states, nowMs, notify, defaultJob, jobConfig }: PolicyInput): PolicyResult {
   const next = new Map(states);
   const alerts: NewAlert[] = [];
   for (const { id, run } of runs) {
     const key = run.job ?? "";
     const job = run.job ?? defaultJob;
-    const state = next.get(key) ?? { consecutiveFailures: 0, lastRunMs: null };
+    const settings = jobConfig(job);
+    const state = next.get(key) ?? freshJobState;
     const stale = nowMs - run.epochMs > notify.maxAgeMs;
+    const muted = isPaused(state, nowMs);
     const newest = state.lastRunMs === null || run.epochMs >= state.lastRunMs;
-    if (run.exit !== 0) {
-      alerts.push({ runId: id, text: failureAlert(run, job, notify), status: stale ? "stale" : "pending" });
-    } else if (newest && state.consecutiveFailures > 0 && notify.onRecovery && !stale) {
-      alerts.push({ runId: id, text: recoveryAlert(job, run.job, state.consecutiveFailures, run.epochMs), status: "pending" });
+    const failed = run.exit !== 0;
+    const status = stale ? "stale" : "pending";
+
+    let updated: JobState = {
+      ...state,
+      totalRuns: state.totalRuns + 1,
+      totalFailures: state.totalFailures + (failed ? 1 : 0),
+      lastSuccessMs: failed ? state.lastSuccessMs : max(state.lastSuccessMs, run.epochMs),
+      lastFailureMs: failed ? max(state.lastFailureMs, run.epochMs) : state.lastFailureMs,
+    };
+    if (failed) {
+      const streak = newest ? state.consecutiveFailures + 1 : state.consecutiveFailures;
+      const alerting = newest ? streak >= settings.alertAfter : settings.alertAfter === 1;
+      if (alerting && !muted) alerts.push({ runId: id, text: failureAlert(run, job, notify), status });
+      if (newest) updated = { ...updated, consecutiveFailures: streak, streakAlerted: state.streakAlerted || alerting, lateSinceMs: null };
+    } else if (newest) {
+      const wasDown = (state.consecutiveFailures > 0 && state.streakAlerted) || state.lateSinceMs !== null;
+      if (wasDown && notify.onRecovery && !stale && !muted) {
+        alerts.push({ runId: id, text: recoveryAlert(job, run.job, state, run.epochMs), status: "pending" });
+      }
+      updated = { ...updated, consecutiveFailures: 0, streakAlerted: false, lateSinceMs: null };
     }
-    if (newest) {
-      next.set(key, {
-        consecutiveFailures: run.exit === 0 ? 0 : state.consecutiveFailures + 1,
-        lastRunMs: run.epochMs,
-      });
+    if (newest) updated = { ...updated, lastRunMs: run.epochMs };
+    if (settings.maxDurationMs !== null && run.durationMs !== null && run.durationMs > settings.maxDurationMs && !muted) {
+      const detail = `took ${formatDuration(run.durationMs)} (max_duration ${formatDuration(settings.maxDurationMs)})`;
+      alerts.push({ runId: id, text: longRunAlert(job, run.job, detail, run.epochMs), status });
     }
+    next.set(key, updated);
   }
   return { alerts, states: next };
 }

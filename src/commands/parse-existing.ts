@@ -27,6 +27,7 @@ export async function parseExistingCommand(config: Config, log: Logger, clock: (
   try {
     const totals = session.tailer.poll();
     output.out(summarize(config.input, totals, (performance.now() - started) / 1000));
+    session.monitor.check(); // missed runs and overlong runs, as of now
     const delivery = await session.dispatcher.flush();
     if (delivery.sent + delivery.failed > 0) output.out(`Alerts: ${delivery.sent} sent, ${delivery.failed} not delivered (see the log above)`);
     if (delivery.waiting > 0) output.out(`Alerts: ${delivery.waiting} held back by notify.max_per_minute; the next collector run sends them`);

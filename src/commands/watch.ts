@@ -17,6 +17,7 @@ import { openSession, type Session, type SystemContext } from "../session.ts";
 import { cacheMetrics, collectStats } from "../stats.ts";
 import type { PollTotals } from "../tailer.ts";
 import { startWatchLoop } from "../watch-loop.ts";
+import { pruneRuns } from "../store/retention.ts";
 
 export interface WatchOptions {
   readonly config: Config;
@@ -32,6 +33,9 @@ export interface WatchOptions {
 }
 
 const MAX_BACKOFF_MS = 60_000;
+/** setTimeout cannot wait longer than 2^31 - 1 ms; a later deadline is re-armed on the way. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const DAY_MS = 86_400_000;
 
 function describeTotals(totals: PollTotals): string {
   return `${totals.inserted} new run(s), ${totals.duplicates} already stored, ${totals.rejected} rejected`;
@@ -40,7 +44,8 @@ function describeTotals(totals: PollTotals): string {
 function refreshStatsCache(session: Session, config: Config, clock: () => Date, log: Logger): void {
   try {
     const now = clock();
-    session.queries.writeCache(cacheMetrics(collectStats(session.queries, now, config.defaultJob)), now.toISOString());
+    const sources = { queries: session.queries, jobStates: session.jobStates, watchGap: null };
+    session.queries.writeCache(cacheMetrics(collectStats(sources, now, config)), now.toISOString());
   } catch (error) {
     log.warn(`Could not refresh stats_cache: ${describeError(error)}`);
   }
@@ -85,6 +90,33 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
   log.info(`Watching "${config.input}" into "${config.database}" (poll every ${config.checkIntervalMs / 1000}s)`);
   if (!existsSync(config.input)) log.info(missingInputHint(config.input));
 
+  // Missed runs are checked at the earliest deadline of all jobs (re-armed after every check), so
+  // one is noticed within a moment of its deadline even when no line arrives; no busy polling.
+  let deadlineTimer: ReturnType<typeof setTimeout> | null = null;
+  const checkSchedules = (): void => {
+    if (deadlineTimer) clearTimeout(deadlineTimer);
+    deadlineTimer = null;
+    try {
+      const result = session.monitor.check();
+      if (result.alerted > 0) alerts.kick();
+      if (result.nextCheckAtMs !== null) {
+        const delay = Math.min(MAX_TIMER_MS, Math.max(0, result.nextCheckAtMs - clock().getTime()) + 10);
+        deadlineTimer = setTimeout(checkSchedules, delay);
+      }
+    } catch (error) {
+      log.error(`Checking schedules failed: ${describeError(error)}`);
+    }
+  };
+  const prune = (): void => {
+    if (config.retentionDays === null) return;
+    try {
+      const deleted = pruneRuns(session.db, clock().getTime() - config.retentionDays * DAY_MS);
+      if (deleted > 0) log.info(`Pruned ${deleted} run(s) older than ${config.retentionDays} days`);
+    } catch (error) {
+      log.warn(`Pruning old runs failed: ${describeError(error)}`);
+    }
+  };
+
   let failures = 0;
   let backoff: ReturnType<typeof setTimeout> | null = null;
   const tick = (): void => {
@@ -96,6 +128,8 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
       if (totals.inserted > 0) alerts.kick();
       if (failures > 0) log.info("Ingestion works again");
       failures = 0;
+      checkSchedules();
+      prune();
     } catch (error) {
       // Database busy, disk full…: nothing was committed, so the same bytes are read again.
       failures++;
@@ -116,6 +150,7 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
       loop.stop();
       clearInterval(statsTimer);
       if (backoff) clearTimeout(backoff);
+      if (deadlineTimer) clearTimeout(deadlineTimer);
       await alerts.stop();
       session.close();
     },

@@ -5,6 +5,7 @@
 import { basename, extname, isAbsolute, join, resolve } from "node:path";
 import { logLevels, type LogLevel } from "../logger.ts";
 import { duration, flag, integer, oneOf, optionalText, soundName, text, textList } from "./fields.ts";
+import { readJobs, type JobConfig } from "./jobs.ts";
 import type { Section } from "./section.ts";
 
 export const notifyBackends = ["auto", "terminal-notifier", "osascript", "notify-send", "command", "webhook", "none"] as const;
@@ -29,6 +30,8 @@ export interface NotifyConfig {
   readonly sounds: readonly SoundRule[];
   readonly command: readonly string[] | null;
   readonly webhookUrl: string | null;
+  /** Alert from the Nth failure in a row on; jobs can override it. */
+  readonly alertAfter: number;
 }
 
 export interface Config {
@@ -46,6 +49,10 @@ export interface Config {
   /** The job that runs without a `job` field belong to. */
   readonly defaultJob: string;
   readonly notify: NotifyConfig;
+  /** Jobs with schedules or settings of their own (config.yaml `jobs:`). */
+  readonly jobs: readonly JobConfig[];
+  /** Runs older than this many days are pruned; null keeps everything. */
+  readonly retentionDays: number | null;
 }
 
 /** What paths are resolved against: `~` is home, relative paths are relative to the config file. */
@@ -103,6 +110,7 @@ function readNotify(section: Section): NotifyConfig {
     sounds: readSounds(section.section("sounds")),
     command: section.get<readonly string[] | null>("command", textList, null),
     webhookUrl: section.get("webhook_url", optionalText, null),
+    alertAfter: section.get("alert_after", integer(1, 1000), 1),
   };
   section.rejectUnknownKeys();
   if (notify.backend === "command" && notify.command === null) {
@@ -131,7 +139,10 @@ export function readConfig(root: Section, file: string | null, context: PathCont
     maxLineBytes: root.get("max_line_bytes", integer(1024, 64 << 20), 1 << 20),
     defaultJob: root.get("default_job", text, basename(input, extname(input))),
     notify: readNotify(root.section("notify")),
+    jobs: [],
+    retentionDays: root.get<number | null>("retention_days", integer(1, 100_000), null),
   };
+  const withJobs = { ...config, jobs: readJobs(root.section("jobs"), config.notify.alertAfter) };
   root.rejectUnknownKeys();
-  return config;
+  return withJobs;
 }

@@ -5,7 +5,9 @@
 import type { Database, Statement } from "bun:sqlite";
 import { decideAlerts, type JobState, type NewAlert } from "../alerts/policy.ts";
 import type { AlertKind, AlertText } from "../alerts/format.ts";
-import type { NotifyConfig } from "../config/config.ts";
+import type { Config } from "../config/config.ts";
+import { jobSettings } from "../config/jobs.ts";
+import type { JobStateStore } from "./job-state.ts";
 import type { StoredRunsHook } from "./runs.ts";
 
 export interface AlertRow extends AlertText {
@@ -46,8 +48,6 @@ function toAlertRow(record: AlertRecord): AlertRow {
 export class AlertStore {
   private readonly insert: Statement;
   private readonly byStatus: Statement<AlertRecord, [string]>;
-  private readonly selectState: Statement<{ consecutive_failures: number; last_run_ms: number | null }, [string]>;
-  private readonly updateState: Statement;
 
   constructor(private readonly db: Database) {
     this.insert = db.prepare(
@@ -55,24 +55,27 @@ export class AlertStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byStatus = db.prepare("SELECT * FROM alerts WHERE status = ? ORDER BY id");
-    this.selectState = db.prepare("SELECT consecutive_failures, last_run_ms FROM jobs WHERE name = ?");
-    this.updateState = db.prepare("UPDATE jobs SET consecutive_failures = ?, last_run_ms = ? WHERE name = ?");
   }
 
-  /** The hook for RunWriter: decides and records alerts in the same transaction as the runs. */
-  outboxHook(notify: NotifyConfig, defaultJob: string, clock: () => Date): StoredRunsHook {
+  /**
+   * The hook for RunWriter: decides and records alerts, and moves job state, in the same
+   * transaction as the runs. Finish lines close their start markers (run_id).
+   */
+  outboxHook(config: Pick<Config, "notify" | "defaultJob" | "jobs">, jobStates: JobStateStore, clock: () => Date): StoredRunsHook {
+    const finishStart = this.db.prepare("UPDATE run_starts SET finished = 1 WHERE run_id = ?");
+    const jobConfig = (job: string) => jobSettings(config.jobs, job, config.notify.alertAfter);
     return (runs) => {
       const states = new Map<string, JobState>();
       for (const { run } of runs) {
         const key = run.job ?? "";
-        if (states.has(key)) continue;
-        const row = this.selectState.get(key);
-        states.set(key, { consecutiveFailures: row?.consecutive_failures ?? 0, lastRunMs: row?.last_run_ms ?? null });
+        if (!states.has(key)) states.set(key, jobStates.load(key));
+        const runId = run.extra?.includes('"run_id"') ? (JSON.parse(run.extra) as Record<string, unknown>).run_id : null;
+        if (typeof runId === "string") finishStart.run(runId);
       }
       const createdAt = clock();
-      const result = decideAlerts({ runs, states, nowMs: createdAt.getTime(), notify, defaultJob });
+      const result = decideAlerts({ runs, states, nowMs: createdAt.getTime(), notify: config.notify, defaultJob: config.defaultJob, jobConfig });
       for (const alert of result.alerts) this.add(alert.text, alert.status, alert.runId, createdAt.toISOString());
-      for (const [key, state] of result.states) this.updateState.run(state.consecutiveFailures, state.lastRunMs, key);
+      for (const [key, state] of result.states) jobStates.save(key, state);
     };
   }
 
@@ -148,6 +151,6 @@ export class AlertStore {
   }
 
   finalize(): void {
-    for (const statement of [this.insert, this.byStatus, this.selectState, this.updateState]) statement.finalize();
+    for (const statement of [this.insert, this.byStatus]) statement.finalize();
   }
 }

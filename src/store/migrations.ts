@@ -161,6 +161,31 @@ CREATE TABLE run_starts (
   parsed_at TEXT NOT NULL
 );`;
 
+const jobStateColumns = `
+-- Per-job state kept apart from the runs, so it survives retention pruning.
+ALTER TABLE jobs ADD COLUMN total_runs INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN total_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN last_success_ms INTEGER;
+ALTER TABLE jobs ADD COLUMN last_failure_ms INTEGER;
+-- Whether the current failure streak reached alert_after (a recovery notice is then due).
+ALTER TABLE jobs ADD COLUMN streak_alerted INTEGER NOT NULL DEFAULT 0;
+-- Missed-run tracking: the expected time of the last period handled (alerted, or unknown because
+-- the collector was down), and the expected time of the first missed period of the current absence.
+ALTER TABLE jobs ADD COLUMN late_checked_through_ms INTEGER;
+ALTER TABLE jobs ADD COLUMN late_since_ms INTEGER;
+-- pause JOB [--for]: alerts are muted until then (a far-future value for an open-ended pause).
+ALTER TABLE jobs ADD COLUMN paused_until_ms INTEGER;
+-- When the collector started watching the job (the base for a job that never ran).
+ALTER TABLE jobs ADD COLUMN watched_since_ms INTEGER;
+ALTER TABLE run_starts ADD COLUMN finished INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE run_starts ADD COLUMN long_alerted INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX run_starts_open ON run_starts (ts_ms) WHERE finished = 0 AND long_alerted = 0;
+UPDATE jobs SET
+  total_runs = (SELECT COUNT(*) FROM cron_entries WHERE ifnull(job, '') = jobs.name),
+  total_failures = (SELECT COUNT(*) FROM cron_entries WHERE ifnull(job, '') = jobs.name AND exit_code != 0),
+  last_success_ms = (SELECT MAX(ts_ms) FROM cron_entries WHERE ifnull(job, '') = jobs.name AND exit_code = 0),
+  last_failure_ms = (SELECT MAX(ts_ms) FROM cron_entries WHERE ifnull(job, '') = jobs.name AND exit_code != 0);`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: "schema of the Python collector", up: (db) => db.run(seedSchema) },
   {
@@ -173,6 +198,7 @@ export const migrations: readonly Migration[] = [
   },
   { version: 3, description: "alert outbox, per-job failure streaks, meta", up: (db) => db.run(alertTables) },
   { version: 4, description: "start markers of runs still going", up: (db) => db.run(runStartTable) },
+  { version: 5, description: "job state: counters, streak alerts, missed runs, pause", up: (db) => db.run(jobStateColumns) },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

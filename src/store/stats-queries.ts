@@ -88,6 +88,42 @@ export class StatsQueries {
     return this.recentStatement.all(...this.params(Number.MIN_SAFE_INTEGER, untilMs, filter));
   }
 
+  lastSuccessMs(untilMs: number, filter: JobFilter): number | null {
+    return (
+      this.db
+        .query<{ ms: number }, [number, number, string, number, number]>(
+          `SELECT ts_ms AS ms FROM cron_entries WHERE exit_code = 0 AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}
+           ORDER BY ts_ms DESC LIMIT 1`,
+        )
+        .get(...this.params(Number.MIN_SAFE_INTEGER, untilMs, filter))?.ms ?? null
+    );
+  }
+
+  /** The p-th percentile (nearest rank, 0 < p <= 1) of duration_ms over a window, or null. */
+  durationPercentile(fromMs: number, toMs: number, filter: JobFilter, p: number): number | null {
+    const params = this.params(fromMs, toMs, filter);
+    const where = `duration_ms IS NOT NULL AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`;
+    const count = this.db.query<{ n: number }, typeof params>(`SELECT COUNT(*) AS n FROM cron_entries WHERE ${where}`).get(...params)?.n ?? 0;
+    if (count === 0) return null;
+    const rank = Math.max(1, Math.ceil(p * count));
+    return (
+      this.db
+        .query<{ d: number }, [...typeof params, number]>(`SELECT duration_ms AS d FROM cron_entries WHERE ${where} ORDER BY duration_ms LIMIT 1 OFFSET ?6`)
+        .get(...params, rank - 1)?.d ?? null
+    );
+  }
+
+  /** The start of the oldest unfinished run of a job (start marker without finish line), or null. */
+  openStartMs(untilMs: number, filter: JobFilter): number | null {
+    return (
+      this.db
+        .query<{ ms: number | null }, [number, number, string, number, number]>(
+          `SELECT MIN(ts_ms) AS ms FROM run_starts WHERE finished = 0 AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`,
+        )
+        .get(...this.params(Number.MIN_SAFE_INTEGER, untilMs, filter))?.ms ?? null
+    );
+  }
+
   /** Job names as stored; null stands for runs that carry no `job`. */
   jobNames(): Array<string | null> {
     return this.db

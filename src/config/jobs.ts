@@ -1,0 +1,65 @@
+/**
+ * The `jobs:` section: schedules and per-job alert settings.
+ *
+ *   jobs:
+ *     backup:      { cron: "0 3 * * *", timezone: Europe/Berlin, grace: 15m, max_duration: 1h }
+ *     ladder:      { every: 1m, grace: 30s }
+ *     order-check: { every: 5m, alert_after: 3 }
+ */
+import { cronSchedule, type Schedule } from "../schedule.ts";
+import { duration, integer, optionalText, text } from "./fields.ts";
+import type { Section } from "./section.ts";
+
+export interface JobConfig {
+  readonly name: string;
+  readonly schedule: Schedule | null;
+  /** How late a run may be before the job counts as late. */
+  readonly graceMs: number;
+  readonly maxDurationMs: number | null;
+  /** Alert from the Nth failure in a row on (1 = every failure). */
+  readonly alertAfter: number;
+}
+
+const SECOND = 1000;
+const YEAR = 366 * 86_400 * SECOND;
+export const DEFAULT_GRACE_MS = 5 * 60 * SECOND;
+
+function readJob(name: string, section: Section, defaultAlertAfter: number): JobConfig {
+  const every = section.get<number | null>("every", duration(SECOND, YEAR), null);
+  const cron = section.get<string | null>("cron", text, null);
+  const timezone = section.get("timezone", optionalText, null);
+  const job: { schedule: Schedule | null } = { schedule: null };
+  if (every !== null && cron !== null) {
+    section.problemAt(null, `"jobs.${name}" has both "every" and "cron"; give one of them`);
+  } else if (every !== null) {
+    job.schedule = { kind: "every", periodMs: every };
+  } else if (cron !== null) {
+    const checked = cronSchedule(cron, timezone);
+    if (checked.ok) job.schedule = checked.schedule;
+    else section.problemAt(null, `"jobs.${name}.cron": ${checked.problem}`);
+  }
+  if (timezone !== null && cron === null) section.problemAt(null, `"jobs.${name}.timezone" only applies to a "cron" schedule`);
+  const config: JobConfig = {
+    name,
+    schedule: job.schedule,
+    graceMs: section.get("grace", duration(0, YEAR), DEFAULT_GRACE_MS),
+    maxDurationMs: section.get<number | null>("max_duration", duration(SECOND, YEAR), null),
+    alertAfter: section.get("alert_after", integer(1, 1000), defaultAlertAfter),
+  };
+  section.rejectUnknownKeys();
+  return config;
+}
+
+/** A job's settings: its `jobs:` entry, or the defaults for a job that has none. */
+export function jobSettings(jobs: readonly JobConfig[], name: string, defaultAlertAfter: number): JobConfig {
+  return jobs.find((job) => job.name === name) ?? { name, schedule: null, graceMs: DEFAULT_GRACE_MS, maxDurationMs: null, alertAfter: defaultAlertAfter };
+}
+
+/** The key a job is stored under: '' for the default job, whose runs may carry no `job` field. */
+export function jobKey(name: string, defaultJob: string): string {
+  return name === defaultJob ? "" : name;
+}
+
+export function readJobs(section: Section, defaultAlertAfter: number): JobConfig[] {
+  return section.entries().map(({ key }) => readJob(key, section.section(key), defaultAlertAfter));
+}

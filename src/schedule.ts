@@ -1,0 +1,66 @@
+/**
+ * When a job is expected to run. `every` is a fixed period after the last run; `cron` is a
+ * 5-field expression in a time zone (DST-correct, computed by croner, which handles time zones
+ * and the edge cases of cron syntax better than a home-made parser would).
+ */
+import { Cron } from "croner";
+
+export type Schedule =
+  | { readonly kind: "every"; readonly periodMs: number }
+  | { readonly kind: "cron"; readonly expression: string; readonly timezone: string | null };
+
+export type ScheduleCheck = { ok: true; schedule: Schedule } | { ok: false; problem: string };
+
+function cronFor(expression: string, timezone: string | null): Cron {
+  return new Cron(expression, { paused: true, ...(timezone ? { timezone } : {}) });
+}
+
+/** Validates a cron expression and time zone by building and using them once. */
+export function cronSchedule(expression: string, timezone: string | null): ScheduleCheck {
+  if (expression.trim().split(/\s+/).length !== 5) {
+    return { ok: false, problem: `a cron expression has 5 fields (minute hour day month weekday), got "${expression}"` };
+  }
+  try {
+    cronFor(expression, timezone).nextRun(new Date(0));
+  } catch (error) {
+    const message = (error as Error).message;
+    if (timezone && /timezone/i.test(message)) return { ok: false, problem: `unknown time zone "${timezone}" (use an IANA name such as Europe/Berlin)` };
+    return { ok: false, problem: `invalid cron expression "${expression}": ${message.replace(/^CronPattern: /, "")}` };
+  }
+  return { ok: true, schedule: { kind: "cron", expression, timezone } };
+}
+
+const crons = new Map<string, Cron>();
+
+function cached(schedule: Extract<Schedule, { kind: "cron" }>): Cron {
+  const key = `${schedule.timezone ?? ""}|${schedule.expression}`;
+  let cron = crons.get(key);
+  if (!cron) {
+    cron = cronFor(schedule.expression, schedule.timezone);
+    crons.set(key, cron);
+  }
+  return cron;
+}
+
+/** The first expected run strictly after `afterMs`, or null when the schedule has no more runs. */
+export function nextExpected(schedule: Schedule, afterMs: number): number | null {
+  switch (schedule.kind) {
+    case "every":
+      return afterMs + schedule.periodMs;
+    case "cron":
+      return cached(schedule).nextRun(new Date(afterMs))?.getTime() ?? null;
+    default:
+      return schedule satisfies never;
+  }
+}
+
+export function describeSchedule(schedule: Schedule): string {
+  switch (schedule.kind) {
+    case "every":
+      return `every ${schedule.periodMs / 1000}s`;
+    case "cron":
+      return `cron "${schedule.expression}"${schedule.timezone ? ` (${schedule.timezone})` : ""}`;
+    default:
+      return schedule satisfies never;
+  }
+}

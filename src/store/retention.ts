@@ -1,0 +1,23 @@
+/**
+ * retention_days: old runs are deleted in small batches, each its own short transaction, so
+ * pruning a large backlog never holds the database for long. Job state and counters live in the
+ * jobs table and are not touched.
+ */
+import type { Database } from "bun:sqlite";
+
+export const PRUNE_BATCH_ROWS = 500;
+
+/** Deletes up to `maxBatches` batches of runs older than `cutoffMs`; returns how many went. */
+export function pruneRuns(db: Database, cutoffMs: number, maxBatches = 20): number {
+  const prune = db.query(
+    `DELETE FROM cron_entries WHERE id IN (
+       SELECT id FROM cron_entries WHERE ts_ms < ? ORDER BY ts_ms LIMIT ${PRUNE_BATCH_ROWS})`,
+  );
+  let deleted = 0;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const changes = prune.run(cutoffMs).changes;
+    deleted += changes;
+    if (changes < PRUNE_BATCH_ROWS) break;
+  }
+  return deleted;
+}
