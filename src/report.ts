@@ -2,6 +2,7 @@
  * The text dashboard. Pure: takes the stats and whether to colour, returns the text.
  * The layout is the one users know from the Python collector, one item per line.
  */
+import { formatDuration } from "./duration.ts";
 import type { FailureStats, JobStats, Stats, WindowStats } from "./stats.ts";
 
 export interface ReportStyle {
@@ -46,16 +47,30 @@ function failureLines(style: ReportStyle, failure: FailureStats | null): string[
   ];
 }
 
+const STATE_MARKS: Record<JobStats["state"], string> = {
+  up: "✅ up",
+  failing: "❌ failing",
+  late: "⏰ late",
+  too_long: "⏱️ too long",
+  running: "▶️ running",
+  paused: "⏸️ paused",
+  unknown: "· unknown",
+};
+
+const durationCell = (ms: number | null): string => (ms === null ? "-" : formatDuration(ms));
+
 function jobTable(jobs: readonly JobStats[]): string[] {
   const rows = jobs.map((job) => [
     job.name,
+    STATE_MARKS[job.state],
     job.last_run ?? "never",
     `${job.last_24h.total}`,
     formatRate(job.last_24h.success_rate),
     formatRate(job.last_7d.success_rate),
-    job.last_failure?.ts ?? "-",
+    `${durationCell(job.p50_duration_ms)}/${durationCell(job.p95_duration_ms)}`,
+    job.next_expected ?? "-",
   ]);
-  const header = ["Job", "Last run", "Runs 24h", "OK 24h", "OK 7d", "Last failure"];
+  const header = ["Job", "State", "Last run", "Runs 24h", "OK 24h", "OK 7d", "p50/p95", "Next expected"];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)));
   const line = (cells: string[]): string => `   ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd();
   return ["📋 Jobs:", line(header), ...rows.map(line)];
@@ -90,8 +105,19 @@ export function formatStats(stats: Stats, style: ReportStyle, { onlyJob, default
     ...failureLines(style, stats.last_failure),
     "",
   ];
-  const namedJobs = stats.jobs.some((job) => job.name !== defaultJob);
+  const namedJobs = stats.jobs.some((job) => job.name !== defaultJob || job.schedule !== null);
   if (onlyJob === undefined && namedJobs) lines.push(...jobTable(stats.jobs), "");
+  const only = onlyJob === undefined ? undefined : stats.jobs[0];
+  if (only) {
+    lines.push(`📋 State: ${STATE_MARKS[only.state]}${only.paused_until ? ` until ${only.paused_until}` : ""}`);
+    if (only.schedule) lines.push(`   Schedule: ${only.schedule}; next expected: ${only.next_expected ?? "-"}`);
+    lines.push(`   Last success: ${only.last_success ?? "never"}`);
+    if (only.p50_duration_ms !== null) lines.push(`   Duration (7 days): p50 ${durationCell(only.p50_duration_ms)}, p95 ${durationCell(only.p95_duration_ms)}`);
+    lines.push("");
+  }
+  if (stats.watch_gap) {
+    lines.push(`⚠️  Not watched from ${stats.watch_gap.from} to ${stats.watch_gap.to}: runs expected then are unknown`, "");
+  }
   const tail = stats.last_failure?.output_tail;
   if (onlyJob !== undefined && tail) {
     lines.push("📄 Output of the last failure (last lines):");

@@ -92,6 +92,30 @@ describe("config", () => {
     expect(parsed.config.checkIntervalMs).toBe(30_000);
   });
 
+  test("reads jobs with every or cron schedules and their settings", () => {
+    const parsed = config(`notify:\n  alert_after: 2\njobs:\n  backup: { cron: "0 3 * * *", timezone: Europe/Berlin, grace: 15m, max_duration: 1h }\n  ladder: { every: 1m, grace: 30s }\n  order-check: { every: 5m, alert_after: 3 }\n  adhoc: {}\n`);
+    expect(parsed.jobs).toEqual([
+      { name: "backup", schedule: { kind: "cron", expression: "0 3 * * *", timezone: "Europe/Berlin" }, graceMs: 900_000, maxDurationMs: 3_600_000, alertAfter: 2 },
+      { name: "ladder", schedule: { kind: "every", periodMs: 60_000 }, graceMs: 30_000, maxDurationMs: null, alertAfter: 2 },
+      { name: "order-check", schedule: { kind: "every", periodMs: 300_000 }, graceMs: 300_000, maxDurationMs: null, alertAfter: 3 },
+      { name: "adhoc", schedule: null, graceMs: 300_000, maxDurationMs: null, alertAfter: 2 },
+    ]);
+    expect(config("retention_days: 90\n").retentionDays).toBe(90);
+  });
+
+  test.each([
+    ['jobs:\n  backup: { cron: "0 25 * * *" }\n', '"jobs.backup.cron": invalid cron expression "0 25 * * *"'],
+    ['jobs:\n  backup: { cron: "0 3 * *" }\n', "a cron expression has 5 fields"],
+    ['jobs:\n  backup: { cron: "0 3 * * *", timezone: Mars/Base }\n', 'unknown time zone "Mars/Base"'],
+    ["jobs:\n  backup: { every: 1m, cron: \"* * * * *\" }\n", 'has both "every" and "cron"'],
+    ["jobs:\n  backup: { every: often }\n", '"jobs.backup.every" must be a duration such as 30s, 5m or 1h, got "often"'],
+    ["jobs:\n  backup: { every: 1m, grase: 30s }\n", 'unknown key "jobs.backup.grase"; did you mean "grace"?'],
+    ["jobs:\n  backup: { every: 1m, alert_after: 0 }\n", '"jobs.backup.alert_after" must be a whole number from 1 to 1000'],
+    ["jobs:\n  backup: { every: 1m, timezone: UTC }\n", '"jobs.backup.timezone" only applies to a "cron" schedule'],
+  ])("reports job problem %j", (text, message) => {
+    expect(problems(text).join("\n")).toContain(message);
+  });
+
   test("reports every problem, not only the first", () => {
     expect(problems("check_interval: soon\nlog_level: loud\n")).toHaveLength(2);
   });

@@ -3,55 +3,17 @@
  * programs on PATH that record their arguments.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { cliEnv, countRows, FIXTURES, REPO, runCli, tempDir, waitFor } from "./helpers.ts";
-
-const FAKE = join(FIXTURES, "bin", "fake-notifier");
+import { calls, FAKE_NOTIFIER as FAKE, notifierSetup as setup } from "./fake-notifier.ts";
+import { countRows, REPO, runCli, waitFor } from "./helpers.ts";
 const NOW = "2025-07-29T04:40:00Z";
 const running: Subprocess[] = [];
 
 afterEach(() => {
   for (const child of running.splice(0)) child.kill("SIGKILL");
 });
-
-interface Setup {
-  home: string;
-  input: string;
-  db: string;
-  calls: string;
-  env: Record<string, string>;
-  config(text: string): void;
-}
-
-/** A temp HOME whose PATH has fakes named `programs` (and no real notifier). */
-function setup(programs: string[], extraEnv: Record<string, string> = {}): Setup {
-  const home = tempDir("cc-notify-");
-  const bin = join(home, "bin");
-  mkdirSync(bin);
-  mkdirSync(join(home, "logs"));
-  for (const program of programs) symlinkSync(FAKE, join(bin, program));
-  const calls = join(home, "calls");
-  writeFileSync(calls, "");
-  const configPath = join(home, "config.yaml");
-  writeFileSync(configPath, "");
-  return {
-    home,
-    input: join(home, "logs", "ladder.jsonl"),
-    db: join(home, ".cron_dash", "ladder.db"),
-    calls,
-    env: cliEnv(home, { PATH: `${bin}:/usr/bin:/bin`, FAKE_NOTIFIER_LOG: calls, CRON_COLLECTOR_CONFIG: configPath, ...extraEnv }),
-    config: (text) => writeFileSync(configPath, text),
-  };
-}
-
-function calls(s: Setup): string[][] {
-  return readFileSync(s.calls, "utf8")
-    .split("\x1e\n")
-    .filter((record) => record !== "")
-    .map((record) => record.split("\0").slice(0, -1));
-}
 
 const failure = (minute: number, msg: string, extra: Record<string, unknown> = {}): string =>
   `${JSON.stringify({ ts: `2025-07-29T04:${String(minute).padStart(2, "0")}:00Z`, exit: 2, msg, ...extra })}\n`;

@@ -67,7 +67,7 @@ describe("formatStats", () => {
     };
     const text = formatStats({ ...stats, jobs: [job] }, { color: false }, { defaultJob: "ladder" });
     expect(text).toContain("📋 Jobs:");
-    expect(text).toMatch(/backup\s+2025-07-29T04:34:00.000Z\s+5\s+60.0%\s+60.0%\s+-/);
+    expect(text).toMatch(/backup\s+✅ up\s+2025-07-29T04:34:00.000Z\s+5\s+60.0%\s+60.0%\s+-\/-\s+-/);
   });
 });
 

@@ -148,7 +148,8 @@ export interface SummarizedAlert {
 export function summaryAlert(alerts: readonly SummarizedAlert[], why: string, sound: string): AlertText {
   const failures = alerts.filter((alert) => alert.kind === "failure").length;
   const last = [...alerts].sort((a, b) => a.eventMs - b.eventMs).at(-1);
-  const counted = failures > 0 ? `${failures} failure${failures === 1 ? "" : "s"}` : `${alerts.length} alerts`;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const counted = failures > 0 ? plural(failures, "failure") : plural(alerts.length, "alert");
   const lastText = last ? `; last: ${last.job} at ${new Date(last.eventMs).toISOString()}, ${last.message}` : "";
   return {
     kind: "summary",

@@ -45,7 +45,11 @@ function firstExpected(job: JobConfig, state: ScheduleState): number | null {
   if (lateCheckedThroughMs !== null && (lastRunMs === null || lateCheckedThroughMs >= lastRunMs)) {
     return nextExpected(schedule, lateCheckedThroughMs);
   }
-  if (lastRunMs !== null) return nextExpected(schedule, lastRunMs + Math.min(job.graceMs, EARLY_TOLERANCE_MS));
+  if (lastRunMs !== null) {
+    // A cron run slightly before its slot belongs to that slot; a period simply starts at the run.
+    const early = schedule.kind === "cron" ? Math.min(job.graceMs, EARLY_TOLERANCE_MS) : 0;
+    return nextExpected(schedule, lastRunMs + early);
+  }
   return watchedSinceMs === null ? null : nextExpected(schedule, watchedSinceMs);
 }
 

@@ -104,7 +104,10 @@ export function decideAlerts({ runs, states, nowMs, notify, defaultJob, jobConfi
     if (newest) updated = { ...updated, lastRunMs: run.epochMs };
     if (settings.maxDurationMs !== null && run.durationMs !== null && run.durationMs > settings.maxDurationMs && !muted) {
       const detail = `took ${formatDuration(run.durationMs)} (max_duration ${formatDuration(settings.maxDurationMs)})`;
-      alerts.push({ runId: id, text: longRunAlert(job, run.job, detail, run.epochMs), status });
+      // The news is the end of the run, so its age counts from when it finished.
+      const finishedMs = run.epochMs + run.durationMs;
+      const finishedStale = nowMs - finishedMs > notify.maxAgeMs;
+      alerts.push({ runId: id, text: longRunAlert(job, run.job, detail, finishedMs), status: finishedStale ? "stale" : "pending" });
     }
     next.set(key, updated);
   }

@@ -41,7 +41,9 @@ export type Command =
       readonly durationMs: number | null;
       /** The `ts` text to write; null means now. */
       readonly ts: string | null;
-    };
+    }
+  | { readonly kind: "pause"; readonly options: CommonOptions; readonly job: string; readonly forMs: number | null }
+  | { readonly kind: "resume"; readonly options: CommonOptions; readonly job: string };
 
 export const USAGE = `Usage: bun collector.ts [options]
 
@@ -71,6 +73,10 @@ Reporting runs (instead of hand-written echo lines):
                          exits with the command's exit code (124 timeout, 127 not found)
   log --exit N [--msg TEXT] [--job NAME] [--duration-ms N] [--ts ISO]
                          append one line for a run your script did itself
+
+Muting a job:
+  pause JOB [--for 2h]   no alerts for JOB (until resumed, or for the given time)
+  resume JOB             alerts for JOB again
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or config error.`;
 
@@ -174,9 +180,39 @@ function parseLog(argv: readonly string[]): Command {
   };
 }
 
+function parsePause(kind: "pause" | "resume", argv: readonly string[]): Command {
+  const { values, positionals } = usageOnError(() =>
+    parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: { config: { type: "string" }, db: { type: "string" }, for: { type: "string" }, now: { type: "string" } },
+    }),
+  );
+  const [job, ...rest] = positionals;
+  if (!job || rest.length > 0) throw usageError(`${kind} needs exactly one job name, e.g. bun collector.ts ${kind} backup`);
+  const options: CommonOptions = {
+    ...(values.config !== undefined && { config: values.config }),
+    ...(values.db !== undefined && { db: values.db }),
+    ...(values.now !== undefined && { now: parseNow(values.now) }),
+  };
+  if (kind === "resume") {
+    if (values.for !== undefined) throw usageError("--for goes with pause");
+    return { kind, options, job };
+  }
+  let forMs: number | null = null;
+  if (values.for !== undefined) {
+    const ms = parseDuration(values.for);
+    if (ms === undefined || ms <= 0) throw usageError(`--for must be a duration such as 30m, 2h or 3d, got "${values.for}"`);
+    forMs = ms;
+  }
+  return { kind, options, job, forMs };
+}
+
 export function parseCommand(argv: readonly string[]): Command {
   if (argv[0] === "run") return parseRun(argv.slice(1));
   if (argv[0] === "log") return parseLog(argv.slice(1));
+  if (argv[0] === "pause" || argv[0] === "resume") return parsePause(argv[0], argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

@@ -16,6 +16,7 @@ import { watchCommand } from "../commands/watch.ts";
 import type { SystemContext } from "../session.ts";
 import { formatPaths } from "../commands/paths.ts";
 import { logSubcommand, runSubcommand } from "../commands/report-run.ts";
+import { pauseCommand } from "../commands/pause.ts";
 import { hostname } from "node:os";
 import packageJson from "../../package.json" with { type: "json" };
 
@@ -78,6 +79,12 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
       const config = resolveConfig(command.options, environment);
       const log = createLogger(config.logLevel, [output.err]);
       return testNotificationCommand(config, log, clockFor(command.options), system, output);
+    }
+    case "pause":
+    case "resume": {
+      const config = resolveConfig(command.options, environment);
+      const forMs = command.kind === "pause" ? command.forMs : undefined;
+      return pauseCommand(config, command.job, forMs, clockFor(command.options)(), output);
     }
     case "run":
     case "log": {

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { acquireInstanceLock } from "../instance-lock.ts";
+import { pruneRuns } from "../store/retention.ts";
 import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
 import type { Output } from "../cli/io.ts";
@@ -28,6 +29,10 @@ export async function parseExistingCommand(config: Config, log: Logger, clock: (
     const totals = session.tailer.poll();
     output.out(summarize(config.input, totals, (performance.now() - started) / 1000));
     session.monitor.check(); // missed runs and overlong runs, as of now
+    if (config.retentionDays !== null) {
+      const pruned = pruneRuns(session.db, clock().getTime() - config.retentionDays * 86_400_000, Infinity);
+      if (pruned > 0) output.out(`Pruned ${pruned} run(s) older than ${config.retentionDays} days (retention_days)`);
+    }
     const delivery = await session.dispatcher.flush();
     if (delivery.sent + delivery.failed > 0) output.out(`Alerts: ${delivery.sent} sent, ${delivery.failed} not delivered (see the log above)`);
     if (delivery.waiting > 0) output.out(`Alerts: ${delivery.waiting} held back by notify.max_per_minute; the next collector run sends them`);

@@ -1,0 +1,33 @@
+/**
+ * `pause JOB [--for 2h]` and `resume JOB`: mute one job's alerts. Stored in the database, so a
+ * pause survives restarts; a running collector sees it at its next check.
+ */
+import type { Config } from "../config/config.ts";
+import { jobKey } from "../config/jobs.ts";
+import type { Output } from "../cli/io.ts";
+import { OPEN_ENDED_PAUSE_MS } from "../job-status.ts";
+import { openDatabase } from "../store/database.ts";
+import { JobStateStore } from "../store/job-state.ts";
+
+export function pauseCommand(config: Config, job: string, forMs: number | null | undefined, now: Date, output: Output): number {
+  const db = openDatabase(config.database);
+  const jobStates = new JobStateStore(db);
+  try {
+    const key = jobKey(job, config.defaultJob);
+    const known = jobStates.scheduleState(key) !== null || config.jobs.some((entry) => entry.name === job);
+    if (forMs === undefined) {
+      jobStates.setPause(key, null, now);
+      output.out(`Alerts for job "${job}" are on again.`);
+      return 0;
+    }
+    const until = forMs === null ? OPEN_ENDED_PAUSE_MS : now.getTime() + forMs;
+    jobStates.setPause(key, until, now);
+    const when = forMs === null ? "until you resume it" : `until ${new Date(until).toISOString()}`;
+    output.out(`Alerts for job "${job}" are paused ${when} (bun collector.ts resume ${job} turns them on).`);
+    if (!known) output.err(`Note: no run of a job named "${job}" has been seen yet, and config.yaml does not list it.`);
+    return 0;
+  } finally {
+    jobStates.finalize();
+    db.close(false);
+  }
+}
