@@ -144,12 +144,23 @@ describe("alert texts", () => {
   test("a summary counts failures and names the last one", () => {
     const text = summaryAlert(
       [
-        { kind: "failure", job: "a", exitCode: 1, eventMs: Date.UTC(2025, 0, 1), message: "Exit code 1: x" },
-        { kind: "failure", job: "b", exitCode: 2, eventMs: Date.UTC(2025, 0, 2), message: "Exit code 2: y" },
+        { kind: "failure", job: "a", exitCode: 1, eventMs: Date.UTC(2025, 0, 1), message: "Exit code 1: x", covers: 1 },
+        { kind: "failure", job: "b", exitCode: 2, eventMs: Date.UTC(2025, 0, 2), message: "Exit code 2: y", covers: 1 },
       ],
       "while the collector was not running",
       "Basso",
     );
     expect(text.message).toBe("2 failures while the collector was not running; last: b at 2025-01-02T00:00:00.000Z, Exit code 2: y");
+    // A row standing for many failures, and an earlier summary folded in, count with their covers.
+    const folded = summaryAlert(
+      [
+        { kind: "failure", job: "a", exitCode: 1, eventMs: 1, message: "m", covers: 36 },
+        { kind: "summary", job: "a", exitCode: 1, eventMs: 2, message: "m", covers: 10 },
+        { kind: "recovery", job: "a", exitCode: 0, eventMs: 3, message: "a succeeded again", covers: 1 },
+      ],
+      "in a burst",
+      "Basso",
+    );
+    expect(folded.message).toStartWith("46 failures in a burst; last: a at 1970-01-01T00:00:00.003Z, a succeeded again");
   });
 });

@@ -40,6 +40,15 @@ describe("parseTimestamp", () => {
     ["yesterday", "not an ISO 8601"],
     ["", "not an ISO 8601"],
     ["2025-07-29T04:30:00Zjunk", "not an ISO 8601"],
+    ["2025-07-29T04:30:0", "not an ISO 8601"],
+    ["2025-07-29T04:3", "not an ISO 8601"],
+    ["2025-07-29T04:30:00.Z", "not an ISO 8601"],
+    ["2025-07-29T04:30:00+2", "not an ISO 8601"],
+    ["2025-07-29T04:30:00+02:0", "not an ISO 8601"],
+    ["2025-07-29T04:30:00 +02:00", "not an ISO 8601"],
+    ["2025-7-29T04:30:00Z", "not an ISO 8601"],
+    ["20250-07-29T04:30:00Z", "not an ISO 8601"],
+    ["2025-07-29T04:30:00+02:60", "impossible UTC offset"],
   ])("rejects %s", (text, reason) => {
     const result = parseTimestamp(text);
     expect(result.ok).toBe(false);

@@ -139,6 +139,13 @@ export interface SummarizedAlert {
   readonly exitCode: number | null;
   readonly eventMs: number;
   readonly message: string;
+  /** How many failures the alert stands for (see the alerts table). */
+  readonly covers: number;
+}
+
+/** The failures a set of alerts stands for, counting what earlier summaries folded in. */
+export function failuresCovered(alerts: readonly SummarizedAlert[]): number {
+  return alerts.reduce((sum, alert) => sum + (alert.kind === "failure" || alert.kind === "summary" ? alert.covers : 0), 0);
 }
 
 /**
@@ -146,8 +153,8 @@ export interface SummarizedAlert {
  * running") or a burst over max_per_minute (`why` = "in a burst").
  */
 export function summaryAlert(alerts: readonly SummarizedAlert[], why: string, sound: string): AlertText {
-  const failures = alerts.filter((alert) => alert.kind === "failure").length;
-  const last = [...alerts].sort((a, b) => a.eventMs - b.eventMs).at(-1);
+  const failures = failuresCovered(alerts);
+  const last = alerts.reduce<SummarizedAlert | undefined>((latest, alert) => (!latest || alert.eventMs >= latest.eventMs ? alert : latest), undefined);
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
   const counted = failures > 0 ? plural(failures, "failure") : plural(alerts.length, "alert");
   const lastText = last ? `; last: ${last.job} at ${new Date(last.eventMs).toISOString()}, ${last.message}` : "";

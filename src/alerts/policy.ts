@@ -68,40 +68,52 @@ export function isPaused(state: Pick<JobState, "pausedUntilMs">, nowMs: number):
   return state.pausedUntilMs !== null && state.pausedUntilMs > nowMs;
 }
 
+type MutableJobState = { -readonly [K in keyof JobState]: JobState[K] };
+
 export function decideAlerts({ runs, states, nowMs, notify, defaultJob, jobConfig }: PolicyInput): PolicyResult {
-  const next = new Map(states);
+  // One mutable working copy per job and batch: this runs for every stored run, so it allocates
+  // nothing per run but the alerts themselves.
+  const working = new Map<string, MutableJobState>();
   const alerts: NewAlert[] = [];
   for (const { id, run } of runs) {
     const key = run.job ?? "";
+    let state = working.get(key);
+    if (!state) {
+      state = { ...(states.get(key) ?? freshJobState) };
+      working.set(key, state);
+    }
     const job = run.job ?? defaultJob;
     const settings = jobConfig(job);
-    const state = next.get(key) ?? freshJobState;
     const stale = nowMs - run.epochMs > notify.maxAgeMs;
     const muted = isPaused(state, nowMs);
     const newest = state.lastRunMs === null || run.epochMs >= state.lastRunMs;
     const failed = run.exit !== 0;
-    const status = stale ? "stale" : "pending";
 
-    let updated: JobState = {
-      ...state,
-      totalRuns: state.totalRuns + 1,
-      totalFailures: state.totalFailures + (failed ? 1 : 0),
-      lastSuccessMs: failed ? state.lastSuccessMs : max(state.lastSuccessMs, run.epochMs),
-      lastFailureMs: failed ? max(state.lastFailureMs, run.epochMs) : state.lastFailureMs,
-    };
+    state.totalRuns++;
     if (failed) {
+      state.totalFailures++;
+      state.lastFailureMs = max(state.lastFailureMs, run.epochMs);
       const streak = newest ? state.consecutiveFailures + 1 : state.consecutiveFailures;
       const alerting = newest ? streak >= settings.alertAfter : settings.alertAfter === 1;
-      if (alerting && !muted) alerts.push({ runId: id, text: failureAlert(run, job, notify), status });
-      if (newest) updated = { ...updated, consecutiveFailures: streak, streakAlerted: state.streakAlerted || alerting, lateSinceMs: null };
-    } else if (newest) {
-      const wasDown = (state.consecutiveFailures > 0 && state.streakAlerted) || state.lateSinceMs !== null;
-      if (wasDown && notify.onRecovery && !stale && !muted) {
-        alerts.push({ runId: id, text: recoveryAlert(job, run.job, state, run.epochMs), status: "pending" });
+      if (alerting && !muted) alerts.push({ runId: id, text: failureAlert(run, job, notify), status: stale ? "stale" : "pending" });
+      if (newest) {
+        state.consecutiveFailures = streak;
+        state.streakAlerted ||= alerting;
+        state.lateSinceMs = null;
       }
-      updated = { ...updated, consecutiveFailures: 0, streakAlerted: false, lateSinceMs: null };
+    } else {
+      state.lastSuccessMs = max(state.lastSuccessMs, run.epochMs);
+      if (newest) {
+        const wasDown = (state.consecutiveFailures > 0 && state.streakAlerted) || state.lateSinceMs !== null;
+        if (wasDown && notify.onRecovery && !stale && !muted) {
+          alerts.push({ runId: id, text: recoveryAlert(job, run.job, state, run.epochMs), status: "pending" });
+        }
+        state.consecutiveFailures = 0;
+        state.streakAlerted = false;
+        state.lateSinceMs = null;
+      }
     }
-    if (newest) updated = { ...updated, lastRunMs: run.epochMs };
+    if (newest) state.lastRunMs = run.epochMs;
     if (settings.maxDurationMs !== null && run.durationMs !== null && run.durationMs > settings.maxDurationMs && !muted) {
       const detail = `took ${formatDuration(run.durationMs)} (max_duration ${formatDuration(settings.maxDurationMs)})`;
       // The news is the end of the run, so its age counts from when it finished.
@@ -109,8 +121,9 @@ export function decideAlerts({ runs, states, nowMs, notify, defaultJob, jobConfi
       const finishedStale = nowMs - finishedMs > notify.maxAgeMs;
       alerts.push({ runId: id, text: longRunAlert(job, run.job, detail, finishedMs), status: finishedStale ? "stale" : "pending" });
     }
-    next.set(key, updated);
   }
+  const next = new Map<string, JobState>(states);
+  for (const [key, state] of working) next.set(key, state);
   return { alerts, states: next };
 }
 

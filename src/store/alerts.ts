@@ -4,7 +4,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { decideAlerts, type JobState, type NewAlert } from "../alerts/policy.ts";
-import type { AlertKind, AlertText } from "../alerts/format.ts";
+import { failuresCovered, type AlertKind, type AlertText } from "../alerts/format.ts";
 import type { Config } from "../config/config.ts";
 import { jobSettings } from "../config/jobs.ts";
 import type { JobStateStore } from "./job-state.ts";
@@ -13,6 +13,7 @@ import type { StoredRunsHook } from "./runs.ts";
 export interface AlertRow extends AlertText {
   readonly id: number;
   readonly attempts: number;
+  readonly covers: number;
 }
 
 interface AlertRecord {
@@ -27,6 +28,7 @@ interface AlertRecord {
   sound: string | null;
   group_id: string;
   attempts: number;
+  covers: number;
 }
 
 function toAlertRow(record: AlertRecord): AlertRow {
@@ -42,6 +44,7 @@ function toAlertRow(record: AlertRecord): AlertRow {
     sound: record.sound,
     groupId: record.group_id,
     attempts: record.attempts,
+    covers: record.covers,
   };
 }
 
@@ -51,8 +54,8 @@ export class AlertStore {
 
   constructor(private readonly db: Database) {
     this.insert = db.prepare(
-      `INSERT INTO alerts (kind, run_id, job, exit_code, event_ms, title, subtitle, message, sound, group_id, status, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO alerts (kind, run_id, job, exit_code, event_ms, title, subtitle, message, sound, group_id, status, created_at, covers)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byStatus = db.prepare("SELECT * FROM alerts WHERE status = ? ORDER BY id");
   }
@@ -74,12 +77,24 @@ export class AlertStore {
       }
       const createdAt = clock();
       const result = decideAlerts({ runs, states, nowMs: createdAt.getTime(), notify: config.notify, defaultJob: config.defaultJob, jobConfig });
-      for (const alert of result.alerts) this.add(alert.text, alert.status, alert.runId, createdAt.toISOString());
+      // Stale alerts are only ever counted into a summary, so a backfill of many old failures
+      // writes one row per batch standing for all of them (the newest carries the text).
+      let stale: NewAlert | null = null;
+      let staleCount = 0;
+      for (const alert of result.alerts) {
+        if (alert.status === "pending") {
+          this.add(alert.text, "pending", alert.runId, createdAt.toISOString());
+          continue;
+        }
+        staleCount++;
+        if (!stale || alert.text.eventMs >= stale.text.eventMs) stale = alert;
+      }
+      if (stale) this.add(stale.text, "stale", stale.runId, createdAt.toISOString(), staleCount);
       for (const [key, state] of result.states) jobStates.save(key, state);
     };
   }
 
-  add(text: AlertText, status: NewAlert["status"], runId: number | null, createdAt: string): number {
+  add(text: AlertText, status: NewAlert["status"], runId: number | null, createdAt: string, covers = 1): number {
     const result = this.insert.run(
       text.kind,
       runId,
@@ -93,6 +108,7 @@ export class AlertStore {
       text.groupId,
       status,
       createdAt,
+      covers,
     );
     return Number(result.lastInsertRowid);
   }
@@ -113,11 +129,12 @@ export class AlertStore {
   /** Replaces `alerts` by one pending summary, atomically. */
   summarize(alerts: readonly AlertRow[], summary: AlertText, createdAt: string): AlertRow {
     const mark = this.db.query("UPDATE alerts SET status = 'summarized' WHERE id = ?");
+    const covers = failuresCovered(alerts);
     const id = this.db.transaction(() => {
       for (const alert of alerts) mark.run(alert.id);
-      return this.add(summary, "pending", null, createdAt);
+      return this.add(summary, "pending", null, createdAt, covers);
     })();
-    return { ...summary, id, attempts: 0 };
+    return { ...summary, id, attempts: 0, covers };
   }
 
   markSent(id: number, at: Date): void {

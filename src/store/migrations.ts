@@ -136,7 +136,10 @@ CREATE TABLE alerts (
   sent_at TEXT,
   sent_ms INTEGER,
   attempts INTEGER NOT NULL DEFAULT 0,
-  error TEXT
+  error TEXT,
+  -- How many failures the row stands for: 1, or more for a row gathering the stale failures of
+  -- one batch, or a summary.
+  covers INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX alerts_open ON alerts (status, id) WHERE status IN ('pending', 'stale');
 CREATE INDEX alerts_sent ON alerts (sent_ms) WHERE sent_ms IS NOT NULL;
