@@ -40,5 +40,3 @@ export function createLogger(level: LogLevel, sinks: readonly LogSink[], clock: 
     },
   };
 }
-
-export const silentLogger: Logger = createLogger("error", []);

@@ -39,7 +39,6 @@ export interface PollTotals {
   starts: number;
   duplicates: number;
   rejected: number;
-  bytes: number;
 }
 
 interface OpenFile {
@@ -54,7 +53,7 @@ const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|zip)$/;
 const OVERSIZED_PREFIX_BYTES = 1024;
 
 export function emptyTotals(): PollTotals {
-  return { inserted: 0, starts: 0, duplicates: 0, rejected: 0, bytes: 0 };
+  return { inserted: 0, starts: 0, duplicates: 0, rejected: 0 };
 }
 
 export class Tailer {
@@ -239,7 +238,6 @@ export class Tailer {
       totals.starts += result.starts;
       totals.duplicates += result.duplicates;
       totals.rejected += result.rejected;
-      totals.bytes += consumed;
       log.debug(
         `"${file.name}" bytes ${offset}-${offset + consumed}: ${result.inserted} new, ${result.duplicates} duplicate, ${result.rejected} rejected`,
       );

@@ -17,7 +17,7 @@ import { openSession, type Session, type SystemContext } from "../session.ts";
 import { cacheMetrics, collectStats } from "../stats.ts";
 import type { PollTotals } from "../tailer.ts";
 import { startWatchLoop } from "../watch-loop.ts";
-import { pruneRuns } from "../store/retention.ts";
+import { pruneRuns, retentionCutoffMs } from "../store/retention.ts";
 
 export interface WatchOptions {
   readonly config: Config;
@@ -35,7 +35,6 @@ export interface WatchOptions {
 const MAX_BACKOFF_MS = 60_000;
 /** setTimeout cannot wait longer than 2^31 - 1 ms; a later deadline is re-armed on the way. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const DAY_MS = 86_400_000;
 
 function describeTotals(totals: PollTotals): string {
   return `${totals.inserted} new run(s), ${totals.duplicates} already stored, ${totals.rejected} rejected`;
@@ -110,7 +109,7 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
   const prune = (): void => {
     if (config.retentionDays === null) return;
     try {
-      const deleted = pruneRuns(session.db, clock().getTime() - config.retentionDays * DAY_MS);
+      const deleted = pruneRuns(session.db, retentionCutoffMs(clock().getTime(), config.retentionDays));
       if (deleted > 0) log.info(`Pruned ${deleted} run(s) older than ${config.retentionDays} days`);
     } catch (error) {
       log.warn(`Pruning old runs failed: ${describeError(error)}`);

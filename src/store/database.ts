@@ -7,10 +7,6 @@ import { dirname } from "node:path";
 import { CollectorError, describeError } from "../errors.ts";
 import { migrate } from "./migrations.ts";
 
-export interface OpenOptions {
-  readonly readonly?: boolean;
-}
-
 function reasonFor(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === "EACCES" || code === "EPERM") return "permission denied";
@@ -21,18 +17,16 @@ function reasonFor(error: unknown): string {
 }
 
 /** Opens (creating if needed) and migrates the database. Throws CollectorError with a readable reason. */
-export function openDatabase(path: string, options: OpenOptions = {}): Database {
-  if (!options.readonly) {
-    try {
-      // 0700: run history and messages are the user's business only.
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    } catch (error) {
-      throw new CollectorError(`Cannot create the database directory "${dirname(path)}": ${reasonFor(error)}`, "runtime");
-    }
+export function openDatabase(path: string): Database {
+  try {
+    // 0700: run history and messages are the user's business only.
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new CollectorError(`Cannot create the database directory "${dirname(path)}": ${reasonFor(error)}`, "runtime");
   }
   let db: Database;
   try {
-    db = options.readonly ? new Database(path, { readonly: true }) : new Database(path, { create: true, readwrite: true });
+    db = new Database(path, { create: true, readwrite: true });
   } catch (error) {
     throw new CollectorError(`Cannot open the database "${path}": ${reasonFor(error)}`, "runtime");
   }
@@ -40,13 +34,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     // busy_timeout first, so that the pragmas and migrations below wait for a concurrent writer
     // instead of failing with SQLITE_BUSY.
     db.run("PRAGMA busy_timeout = 5000");
-    if (!options.readonly) {
-      db.run("PRAGMA journal_mode = WAL");
-      // NORMAL under WAL survives a crash of this process (kill -9); only power loss may lose the
-      // last transactions, which the tail checkpoint then re-reads.
-      db.run("PRAGMA synchronous = NORMAL");
-      migrate(db);
-    }
+    db.run("PRAGMA journal_mode = WAL");
+    // NORMAL under WAL survives a crash of this process (kill -9); only power loss may lose the
+    // last transactions, which the tail checkpoint then re-reads.
+    db.run("PRAGMA synchronous = NORMAL");
+    migrate(db);
     return db;
   } catch (error) {
     db.close();

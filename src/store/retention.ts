@@ -7,6 +7,11 @@ import type { Database } from "bun:sqlite";
 
 export const PRUNE_BATCH_ROWS = 500;
 
+/** The instant before which runs are pruned. */
+export function retentionCutoffMs(nowMs: number, retentionDays: number): number {
+  return nowMs - retentionDays * 86_400_000;
+}
+
 /** Deletes up to `maxBatches` batches of runs older than `cutoffMs`; returns how many went. */
 export function pruneRuns(db: Database, cutoffMs: number, maxBatches = 20): number {
   const prune = db.query(
