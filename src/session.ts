@@ -23,6 +23,8 @@ export interface SystemContext {
   readonly platform: string;
   readonly env: Record<string, string | undefined>;
   readonly which: (program: string) => string | null;
+  /** The absolute path of collector.ts, for hints that show a command to copy. */
+  readonly collectorPath: string;
 }
 
 export interface Session {

@@ -111,8 +111,9 @@ export class Tailer {
     }
   }
 
-  private reportProblem(problem: string): void {
-    if (problem !== this.lastProblem) this.options.log.warn(problem);
+  /** Logs a problem once, not at every poll while it lasts. */
+  private reportProblem(problem: string, level: "info" | "warn" = "warn"): void {
+    if (problem !== this.lastProblem) this.options.log[level](problem);
     this.lastProblem = problem;
   }
 
@@ -123,7 +124,7 @@ export class Tailer {
       fd = openSync(source, "r");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") this.reportProblem(`Waiting for "${source}" to exist`);
+      if (code === "ENOENT") this.reportProblem(`Waiting for "${source}" to exist`, "info");
       else if (code === "EACCES" || code === "EPERM") {
         this.reportProblem(`Cannot read "${source}": permission denied; retrying at every check`);
       } else this.reportProblem(`Cannot open "${source}": ${describeError(error)}; retrying at every check`);

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cliEnv, countRows, createPythonDatabase, FIXTURES, messages, runCli, runLines, tempDir } from "./helpers.ts";
+import { cliEnv, countRows, createPythonDatabase, FIXTURES, messages, REPO, runCli, runLines, tempDir } from "./helpers.ts";
 
 function home(): { home: string; input: string; db: string; env: Record<string, string> } {
   const dir = tempDir("cc-home-");
@@ -59,6 +59,7 @@ describe("collector.ts --parse-existing", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`"${h.input}" does not exist yet`);
     expect(result.stdout).toContain("jq -cn");
+    expect(result.stdout).toContain(`bun ${join(REPO, "collector.ts")} run --job my-job -- /path/to/job.sh`);
   });
 
   test("--input and --db override the config", () => {

@@ -27,6 +27,7 @@ function systemContext(environment: Environment): SystemContext {
     platform: env.CRON_COLLECTOR_PLATFORM || process.platform,
     env,
     which: (program) => Bun.which(program, { PATH: env.PATH ?? "" }),
+    collectorPath: join(environment.appDir, "collector.ts"),
   };
 }
 

@@ -18,7 +18,7 @@ export function summarize(input: string, totals: PollTotals, seconds: number): s
 
 export async function parseExistingCommand(config: Config, log: Logger, clock: () => Date, system: SystemContext, output: Output): Promise<number> {
   if (!existsSync(config.input)) {
-    output.out(missingInputHint(config.input));
+    output.out(missingInputHint(config.input, system.collectorPath));
     return 0;
   }
   const started = performance.now();

@@ -87,7 +87,7 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
   const session = openSession(config, log, clock, system);
   const alerts = alertPump(session, clock);
   log.info(`Watching "${config.input}" into "${config.database}" (poll every ${config.checkIntervalMs / 1000}s)`);
-  if (!existsSync(config.input)) log.info(missingInputHint(config.input));
+  if (!existsSync(config.input)) log.info(missingInputHint(config.input, system.collectorPath));
 
   // Missed runs are checked at the earliest deadline of all jobs (re-armed after every check), so
   // one is noticed within a moment of its deadline even when no line arrives; no busy polling.
