@@ -48,7 +48,7 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
   const tailer = new Tailer(writer, { source: config.input, maxLineBytes: config.maxLineBytes, log, clock });
   const requestInstall = autoInstaller(config.notify, { ...system, log, store: alerts, clock });
   // Resolved at every delivery, so a notifier installed meanwhile (or removed) is noticed.
-  const notifier = (): Notifier => resolveNotifier(config.notify, { ...system, log, requestInstall });
+  const notifier = (): Notifier => resolveNotifier(config.notify, { ...system, requestInstall });
   const dispatcher = new AlertDispatcher(alerts, notifier, config.notify, log, clock);
   let closed = false;
   return {

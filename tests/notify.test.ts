@@ -163,7 +163,7 @@ describe("backend choice", () => {
     const s = setup([], { CRON_COLLECTOR_PLATFORM: "linux" });
     writeFileSync(s.input, failure(31, "x"));
     const result = runCli(["--parse-existing", "--now", NOW], s.env);
-    expect(result.stderr).toContain("ALERT 🚨 Cron Job Failed: Exit code 2: x");
+    expect(result.stderr).toContain("Alert sent via the log only (no notifier found; install notify-send or set notify.backend): 🚨 Cron Job Failed: Exit code 2: x");
   });
 
   test("backend: command runs the user's program with the alert in argv and environment", () => {

@@ -162,8 +162,8 @@ describe("what the collector does with the output tail", () => {
     expect(runCli(["run", "--job", "backup", "--", "bash", "-c", "echo step 1; echo step 2; echo 'rsync: connection refused'; exit 12"], env).exitCode).toBe(12);
     writeFileSync(s.input, `${readFileSync(s.input, "utf8")}${JSON.stringify({ ts: new Date().toISOString(), exit: 4, msg: "", job: "other", output_tail: "a\nthe real reason\n" })}\n`);
     const ingest = runCli(["--parse-existing"], env);
-    expect(ingest.stderr).toContain("ALERT 🚨 Cron Job Failed [backup]: Exit code 12: rsync: connection refused");
-    expect(ingest.stderr).toContain("ALERT 🚨 Cron Job Failed [other]: Exit code 4: the real reason");
+    expect(ingest.stderr).toContain(": 🚨 Cron Job Failed [backup]: Exit code 12: rsync: connection refused");
+    expect(ingest.stderr).toContain(": 🚨 Cron Job Failed [other]: Exit code 4: the real reason");
     const stats = runCli(["--stats", "--job", "backup"], env);
     expect(stats.stdout).toContain("📄 Output of the last failure (last lines):\n   step 1\n   step 2\n   rsync: connection refused");
     const json = JSON.parse(runCli(["--stats", "--json", "--job", "backup"], env).stdout);

@@ -20,7 +20,7 @@ export async function testNotificationCommand(config: Config, log: Logger, clock
   const store = new AlertStore(db);
   try {
     const requestInstall = autoInstaller(config.notify, { ...system, log, store, clock });
-    const notifier = resolveNotifier(config.notify, { ...system, log, requestInstall });
+    const notifier = resolveNotifier(config.notify, { ...system, requestInstall });
     output.out(`Sending a test notification via ${notifier.description} …`);
     const result = await notifier.send(testAlert(clock().getTime(), config.notify.sound));
     if (!result.ok) {

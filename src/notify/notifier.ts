@@ -4,7 +4,6 @@
  */
 import type { AlertText } from "../alerts/format.ts";
 import type { NotifyConfig } from "../config/config.ts";
-import type { Logger } from "../logger.ts";
 import { alertPayload, commandArgv, commandEnvironment, notifySendArgv, osascriptArgv, terminalNotifierArgv } from "./argv.ts";
 import { runWithTimeout, type DeliveryResult } from "./spawn.ts";
 
@@ -17,7 +16,6 @@ export interface Notifier {
 export interface NotifierContext {
   readonly platform: string;
   readonly env: Record<string, string | undefined>;
-  readonly log: Logger;
   /** Looks a program up on PATH (a path is checked as is); null when absent. */
   readonly which: (program: string) => string | null;
   /** Starts `brew install terminal-notifier` at most once; see autoInstall.ts. */
@@ -31,13 +29,11 @@ function programNotifier(description: string, argvFor: (alert: AlertText) => str
   };
 }
 
-function logOnly(reason: string, log: Logger): Notifier {
+/** No notifier: the dispatcher's "Alert sent via the log only (…)" line is the alert. */
+function logOnly(reason: string): Notifier {
   return {
-    description: `log only (${reason})`,
-    send: async (alert) => {
-      log.warn(`ALERT ${alert.title}${alert.subtitle ? ` [${alert.subtitle}]` : ""}: ${alert.message}`);
-      return { ok: true };
-    },
+    description: `the log only (${reason})`,
+    send: async () => ({ ok: true }),
   };
 }
 
@@ -76,7 +72,7 @@ export function resolveNotifier(notify: NotifyConfig, context: NotifierContext):
 
   switch (notify.backend) {
     case "none":
-      return logOnly("notify.backend is none", context.log);
+      return logOnly("notify.backend is none");
     case "terminal-notifier": {
       const path = context.which(notify.terminalNotifier);
       if (path) return terminalNotifier(path);
@@ -104,11 +100,11 @@ export function resolveNotifier(notify: NotifyConfig, context: NotifierContext):
         context.requestInstall?.();
         const script = context.which("osascript");
         if (script) return osascript(script);
-        return logOnly("neither terminal-notifier nor osascript was found", context.log);
+        return logOnly("neither terminal-notifier nor osascript was found");
       }
       const path = context.which("notify-send");
       if (path) return notifySend(path);
-      return logOnly("no notifier found; install notify-send or set notify.backend", context.log);
+      return logOnly("no notifier found; install notify-send or set notify.backend");
     }
     default:
       return notify.backend satisfies never;
