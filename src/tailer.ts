@@ -133,15 +133,20 @@ export class Tailer {
     if (this.lastProblem) log.info(`Reading "${source}"`);
     this.lastProblem = "";
     const file: OpenFile = { fd, stat: statDescriptor(fd), name: source };
-    this.committed = this.sink.checkpoint(source);
-    const saved = this.committed;
-    if (saved && saved.offset > 0 && contentMatches(fd, file.stat.size, saved)) {
-      log.debug(`Resuming "${source}" at byte ${saved.offset}`);
-    } else if (saved && saved.offset > 0) {
-      this.drainPredecessor(saved, file.stat, totals);
-      this.restartAtZero(file);
-    } else if (!saved || !sameFile(saved, file.stat)) {
-      this.restartAtZero(file);
+    try {
+      this.committed = this.sink.checkpoint(source);
+      const saved = this.committed;
+      if (saved && saved.offset > 0 && contentMatches(fd, file.stat.size, saved)) {
+        log.debug(`Resuming "${source}" at byte ${saved.offset}`);
+      } else if (saved && saved.offset > 0) {
+        this.drainPredecessor(saved, file.stat, totals);
+        this.restartAtZero(file);
+      } else if (!saved || !sameFile(saved, file.stat)) {
+        this.restartAtZero(file);
+      }
+    } catch (error) {
+      closeSync(fd); // the next poll opens the file again
+      throw error;
     }
     this.current = file;
     return file;

@@ -199,11 +199,20 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
           return;
         }
       }
+      const previous = running.config;
       await running.stop();
+      try {
+        running = startRunning(next, log, clock, system);
+      } catch (error) {
+        // e.g. the new database cannot be opened: go on with the config that worked.
+        log.error(`Config not reloaded (${reason}): ${describeError(error)}; going on with the running config`);
+        if (nextLock !== lock) nextLock.release();
+        running = startRunning(previous, log, clock, system);
+        return;
+      }
       if (nextLock !== lock) lock.release();
       lock = nextLock;
       log.setLevel(next.logLevel);
-      running = startRunning(next, log, clock, system);
       log.info(`Config reloaded (${reason})`);
     });
   };
