@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Database } from "bun:sqlite";
 import { cliEnv, countRows, FIXTURES, REPO, runLines, tempDir, waitFor } from "./helpers.ts";
 
 const MANAGER = join(REPO, "manager.sh");
@@ -185,7 +186,48 @@ describe("manager.sh install / uninstall", () => {
   }, 20_000);
 });
 
+describe("manager.sh install --systemd", () => {
+  test("writes a user unit, enables it through systemctl, and uninstall removes it", () => {
+    const h = home();
+    symlinkSync(join(FIXTURES, "bin", "fake-notifier"), join(h.home, "bin", "systemctl"));
+    const calls = join(h.home, "systemctl-calls");
+    const env = { ...h.env, FAKE_NOTIFIER_LOG: calls, XDG_CONFIG_HOME: join(h.home, ".config") };
+    const install = Bun.spawnSync(["bash", MANAGER, "install", "--systemd"], { env, stdout: "pipe", stderr: "pipe" });
+    expect(install.stderr.toString()).toBe("");
+    expect(install.exitCode).toBe(0);
+    const unitPath = join(h.home, ".config", "systemd", "user", "cron-collector.service");
+    const unit = readFileSync(unitPath, "utf8");
+    expect(unit).toContain(`ExecStart="${Bun.which("bun")}" "${join(REPO, "collector.ts")}" --daemon --config "${h.config}"`);
+    expect(unit).toContain("Restart=on-failure");
+    const recorded = readFileSync(calls, "utf8").split("\x1e\n").filter(Boolean).map((record) => record.split("\0").slice(0, -1));
+    expect(recorded).toEqual([
+      ["systemctl", "--user", "daemon-reload"],
+      ["systemctl", "--user", "enable", "--now", "cron-collector.service"],
+    ]);
+    const uninstall = Bun.spawnSync(["bash", MANAGER, "uninstall"], { env, stdout: "pipe", stderr: "pipe" });
+    expect(uninstall.stdout.toString()).toContain("Removed the systemd user unit");
+    expect(existsSync(unitPath)).toBe(false);
+  });
+});
+
 describe("the daemon", () => {
+  test("a database locked by another program: logged, retried with backoff, nothing lost", async () => {
+    const h = home();
+    writeFileSync(h.input, runLines(0, 2));
+    manager(h, "start");
+    await waitFor(() => existsSync(h.db) && countRows(h.db, "cron_entries") === 2, 5000, "first lines");
+    const blocker = new Database(h.db);
+    blocker.run("BEGIN EXCLUSIVE"); // in WAL mode: every other writer waits, then gets SQLITE_BUSY
+    appendFileSync(h.input, runLines(2, 3));
+    const log = join(h.logDir, "daemon.log");
+    await waitFor(() => readFileSync(log, "utf8").includes("Ingestion failed (attempt 1), retrying in 1s"), 12_000, "the busy error");
+    blocker.run("ROLLBACK");
+    blocker.close();
+    await waitFor(() => countRows(h.db, "cron_entries") === 5, 10_000, "the retry");
+    expect(readFileSync(log, "utf8")).toContain("Ingestion works again");
+    expect(manager(h, "status").exitCode).toBe(0);
+  }, 30_000);
+
   test("reloads config.yaml on edit: a valid edit applies, an invalid one is logged and ignored", async () => {
     const h = home();
     manager(h, "start");

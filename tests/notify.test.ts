@@ -184,6 +184,34 @@ describe("backend choice", () => {
     });
   });
 
+  test("backend: webhook POSTs the alert as JSON (to a server on 127.0.0.1)", async () => {
+    const received: unknown[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        received.push({ method: request.method, type: request.headers.get("content-type"), body: await request.json() });
+        return new Response("ok");
+      },
+    });
+    try {
+      const s = setup([], { CRON_COLLECTOR_PLATFORM: "linux" });
+      s.config(`notify:\n  backend: webhook\n  webhook_url: http://127.0.0.1:${server.port}/hook\n`);
+      writeFileSync(s.input, failure(31, "disk full", { job: "backup" }));
+      const child = Bun.spawn(["bun", join(REPO, "collector.ts"), "--parse-existing", "--now", NOW], { env: s.env, stdout: "pipe", stderr: "pipe" });
+      expect(await child.exited).toBe(0);
+      expect(received).toEqual([
+        {
+          method: "POST",
+          type: "application/json",
+          body: { kind: "failure", title: "🚨 Cron Job Failed", subtitle: "backup", message: "Exit code 2: disk full", job: "backup", exit_code: 2, ts: "2025-07-29T04:31:00.000Z" },
+        },
+      ]);
+    } finally {
+      server.stop(true);
+    }
+  });
+
   test("a recovery notice follows when the failing job succeeds", () => {
     const s = setup(["terminal-notifier"], { CRON_COLLECTOR_PLATFORM: "darwin" });
     writeFileSync(s.input, failure(31, "x", { job: "backup" }) + `${JSON.stringify({ ts: "2025-07-29T04:32:00Z", exit: 0, msg: "ok", job: "backup" })}\n`);
