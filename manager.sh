@@ -119,8 +119,28 @@ running_pid() {
   fi
 }
 
+# Runs the command "$2..." every 0.1 s until it succeeds; fails after $1 seconds.
+wait_until() {
+  local limit=$(($1 * 10)) waited=0
+  shift
+  until "$@"; do
+    ((waited < limit)) || return 1
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+}
+
+process_gone() {
+  ! kill -0 "$1" 2>/dev/null
+}
+
+# Up (the pid file names a live collector), or the launched process already died.
+started_or_died() {
+  [[ -n "$(running_pid)" ]] || process_gone "$1"
+}
+
 cmd_start() {
-  local pid waited=0
+  local pid launched
   load_paths
   pid="$(running_pid)"
   if [[ -n "${pid}" ]]; then
@@ -132,19 +152,18 @@ cmd_start() {
   bun="$(find_bun)"
   # Detached from the terminal: its own session where setsid exists, no stdin, output to a file.
   if command -v setsid >/dev/null 2>&1; then
-    setsid nohup "${bun}" "${COLLECTOR}" --daemon </dev/null >>"${LOG_DIR}/daemon.stderr" 2>&1 &
+    # --wait: were setsid to fork, it stays alive as long as the collector, so $! still tells.
+    setsid --wait nohup "${bun}" "${COLLECTOR}" --daemon </dev/null >>"${LOG_DIR}/daemon.stderr" 2>&1 &
   else
     nohup "${bun}" "${COLLECTOR}" --daemon </dev/null >>"${LOG_DIR}/daemon.stderr" 2>&1 &
   fi
-  while ((waited < START_TIMEOUT_SECONDS * 10)); do
-    pid="$(running_pid)"
-    if [[ -n "${pid}" ]]; then
-      echo "cron-collector started (pid ${pid}); log: ${DAEMON_LOG}"
-      return 0
-    fi
-    sleep 0.1
-    waited=$((waited + 1))
-  done
+  launched=$!
+  wait_until "${START_TIMEOUT_SECONDS}" started_or_died "${launched}" || true
+  pid="$(running_pid)"
+  if [[ -n "${pid}" ]]; then
+    echo "cron-collector started (pid ${pid}); log: ${DAEMON_LOG}"
+    return 0
+  fi
   echo "${PROGRAM}: cron-collector did not start; its last words:" >&2
   tail -n 5 "${LOG_DIR}/daemon.stderr" >&2 2>/dev/null || true
   tail -n 5 "${DAEMON_LOG}" >&2 2>/dev/null || true
@@ -152,7 +171,7 @@ cmd_start() {
 }
 
 cmd_stop() {
-  local pid waited=0
+  local pid
   load_paths
   pid="$(running_pid)"
   if [[ -z "${pid}" ]]; then
@@ -160,11 +179,7 @@ cmd_stop() {
     return 0
   fi
   kill -TERM "${pid}"
-  while kill -0 "${pid}" 2>/dev/null && ((waited < STOP_TIMEOUT_SECONDS * 10)); do
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  if kill -0 "${pid}" 2>/dev/null && is_our_collector "${pid}"; then
+  if ! wait_until "${STOP_TIMEOUT_SECONDS}" process_gone "${pid}" && is_our_collector "${pid}"; then
     echo "cron-collector (pid ${pid}) did not stop within ${STOP_TIMEOUT_SECONDS}s; sending SIGKILL"
     kill -KILL "${pid}"
   fi

@@ -131,6 +131,21 @@ describe("manager.sh start / status / stop", () => {
     expect(pidOf(h)).toBe(pid);
   }, 20_000);
 
+  test("start fails fast and says why when the collector cannot start", async () => {
+    const h = home();
+    // A foreground collector holds the database; the daemon exits at once.
+    const foreground = Bun.spawn(["bun", join(REPO, "collector.ts")], { env: h.env, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    strays.push(foreground.pid);
+    await waitFor(() => existsSync(`${h.db}.lock`), 5000, "the foreground collector");
+    await Bun.sleep(200);
+    const started = performance.now();
+    const result = manager(h, "start");
+    expect(result.exitCode).toBe(1);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(result.stderr).toContain("cron-collector did not start; its last words:");
+    expect(result.stderr).toContain("Another collector is already running");
+  }, 20_000);
+
   test("--help on every command", () => {
     const h = home();
     for (const command of ["start", "stop", "status", "logs", "install", "help"]) {
