@@ -4,6 +4,7 @@
  * two minutes apart count as continuous watching (see gapThresholdMs).
  */
 import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { notifications, notifierSetup, type NotifierSetup } from "./fake-notifier.ts";
@@ -188,5 +189,8 @@ describe("stats and retention", () => {
     const later = at(s, "2025-07-20T00:00:00Z");
     expect(later.stdout).toContain("Pruned 9 run(s) older than 30 days");
     expect(statsJson(s, "2025-07-20T00:00:00Z").jobs[0]).toMatchObject({ name: "backup", last_success: "2025-06-09T03:00:00.000Z", last_run: null });
+    const db = new Database(s.db, { readonly: true });
+    expect(db.query("SELECT COUNT(*) AS n FROM alerts WHERE event_ms < ? AND status != 'pending'").get(Date.parse("2025-06-20T00:00:00Z"))).toEqual({ n: 0 });
+    db.close();
   });
 });

@@ -225,6 +225,30 @@ describe("manager.sh install --systemd", () => {
   });
 });
 
+describe("manager.sh install --launchd", () => {
+  test("writes a LaunchAgent, loads it through launchctl, and uninstall removes it", () => {
+    const h = home();
+    symlinkSync(join(FIXTURES, "bin", "fake-notifier"), join(h.home, "bin", "launchctl"));
+    const calls = join(h.home, "launchctl-calls");
+    const env = { ...h.env, FAKE_NOTIFIER_LOG: calls };
+    const install = Bun.spawnSync(["bash", MANAGER, "install", "--launchd"], { env, stdout: "pipe", stderr: "pipe" });
+    expect(install.stderr.toString()).toBe("");
+    expect(install.exitCode).toBe(0);
+    const plistPath = join(h.home, "Library", "LaunchAgents", "com.github.cron-collector.plist");
+    const plist = readFileSync(plistPath, "utf8");
+    expect(plist).toContain(`<string>${join(REPO, "collector.ts")}</string>\n    <string>--daemon</string>`);
+    expect(plist).toContain("<key>RunAtLoad</key><true/>");
+    const uid = String(process.getuid?.() ?? 0);
+    const recorded = readFileSync(calls, "utf8").split("\x1e\n").filter(Boolean).map((record) => record.split("\0").slice(0, -1));
+    expect(recorded).toEqual([
+      ["launchctl", "bootout", `gui/${uid}/com.github.cron-collector`],
+      ["launchctl", "bootstrap", `gui/${uid}`, plistPath],
+    ]);
+    expect(Bun.spawnSync(["bash", MANAGER, "uninstall"], { env, stdout: "pipe" }).stdout.toString()).toContain("Removed the LaunchAgent");
+    expect(existsSync(plistPath)).toBe(false);
+  });
+});
+
 describe("the daemon", () => {
   test("a database locked by another program: logged, retried with backoff, nothing lost", async () => {
     const h = home();
