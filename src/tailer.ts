@@ -6,17 +6,17 @@
  * - file absent: wait for it (logged once);
  * - rename rotation / delete: the old descriptor is drained to its end, then the new file is read
  *   from 0; if that happened while the collector was down, the old file is looked up beside the
- *   input (same inode, or same content up to the checkpoint) and drained from the checkpoint;
+ *   input by its content up to the checkpoint (src/rotated-file.ts) and drained from there;
  * - copytruncate and truncate-and-regrow: the size fell below the offset or the content before it
  *   changed; the copy (if any, found by content) is drained, then the file is read from 0;
  * - a partial last line is never consumed until its newline arrives.
  */
-import { closeSync, openSync, readdirSync, readSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { closeSync, openSync, readSync } from "node:fs";
 import { oversizedLine, parseChunk } from "./chunk.ts";
 import { describeError } from "./errors.ts";
 import { checkpointAt, contentMatches, sameFile, statDescriptor, statPath, type FileStat } from "./file-identity.ts";
 import type { Logger } from "./logger.ts";
+import { openRotatedFile } from "./rotated-file.ts";
 import type { Checkpoint } from "./store/checkpoints.ts";
 import { CheckpointConflict, type Batch, type CommitResult, type Reject } from "./store/runs.ts";
 
@@ -49,7 +49,6 @@ interface OpenFile {
 }
 
 const LF = 0x0a;
-const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|zip)$/;
 const OVERSIZED_PREFIX_BYTES = 1024;
 
 export function emptyTotals(): PollTotals {
@@ -171,40 +170,18 @@ export class Tailer {
     this.drain(file, totals);
   }
 
-  /**
-   * Finds, beside the input, the file the checkpoint was taken on (renamed by rotation, or a copy
-   * made by copytruncate) and reads what was appended to it after the checkpoint.
-   */
+  /** Reads what was appended to the rotated-away file after the checkpoint, if it is still there. */
   private drainPredecessor(saved: Checkpoint, current: FileStat, totals: PollTotals): void {
-    const dir = dirname(this.options.source);
-    const base = basename(this.options.source);
-    let names: string[];
+    const rotated = openRotatedFile(this.options.source, saved, current);
+    if (!rotated) return;
     try {
-      names = readdirSync(dir).filter((name) => name !== base && name.startsWith(base) && !COMPRESSED.test(name));
-    } catch {
-      return;
-    }
-    for (const name of names.sort()) {
-      const path = join(dir, name);
-      let fd: number;
-      try {
-        fd = openSync(path, "r");
-      } catch {
-        continue;
-      }
-      try {
-        const stat = statDescriptor(fd);
-        if (sameFile(stat, current) || !contentMatches(fd, stat.size, saved)) continue;
-        if (stat.size > saved.offset) {
-          const before = totals.inserted + totals.rejected + totals.duplicates;
-          this.drain({ fd, stat, name: path }, totals);
-          const lines = totals.inserted + totals.rejected + totals.duplicates - before;
-          this.options.log.info(`Read ${lines} line(s) appended to "${path}" before it was rotated`);
-        }
-        return;
-      } finally {
-        closeSync(fd);
-      }
+      if (rotated.stat.size <= saved.offset) return;
+      const before = totals.inserted + totals.rejected + totals.duplicates;
+      this.drain({ fd: rotated.fd, stat: rotated.stat, name: rotated.path }, totals);
+      const lines = totals.inserted + totals.rejected + totals.duplicates - before;
+      this.options.log.info(`Read ${lines} line(s) appended to "${rotated.path}" before it was rotated`);
+    } finally {
+      closeSync(rotated.fd);
     }
   }
 
