@@ -96,28 +96,10 @@ export class JobStateStore {
     this.db.query("UPDATE jobs SET late_checked_through_ms = ?, late_since_ms = ? WHERE name = ?").run(lateCheckedThroughMs, lateSinceMs, key);
   }
 
-  /** Pauses (until a time, or open-ended with null → far future) or resumes (undefined) a job. */
+  /** Mutes a job's alerts until `untilMs`; null resumes it. */
   setPause(key: string, untilMs: number | null, now: Date): void {
     this.ensureJob(key, now);
     this.db.query("UPDATE jobs SET paused_until_ms = ? WHERE name = ?").run(untilMs, key);
-  }
-
-  /** Every job row: its stored key and state. */
-  all(): Array<{ key: string; state: JobState; schedule: ScheduleState }> {
-    return this.db
-      .query<JobRow, []>("SELECT * FROM jobs ORDER BY name")
-      .all()
-      .map((row) => ({
-        key: row.name,
-        state: toJobState(row),
-        schedule: {
-          lastRunMs: row.last_run_ms,
-          lateCheckedThroughMs: row.late_checked_through_ms,
-          lateSinceMs: row.late_since_ms,
-          pausedUntilMs: row.paused_until_ms,
-          watchedSinceMs: row.watched_since_ms,
-        },
-      }));
   }
 
   finalize(): void {
