@@ -128,7 +128,6 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
       if (failures > 0) log.info("Ingestion works again");
       failures = 0;
       checkSchedules();
-      prune();
     } catch (error) {
       // Database busy, disk full…: nothing was committed, so the same bytes are read again.
       failures++;
@@ -143,11 +142,15 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
   refreshStatsCache(session, config, clock, log);
   const loop = startWatchLoop({ path: config.input, pollIntervalMs: config.checkIntervalMs, onTick: tick, log });
   const statsTimer = setInterval(() => refreshStatsCache(session, config, clock, log), config.statsIntervalMs);
+  // Pruning follows the poll, not every change event: a few small batches per check_interval.
+  prune();
+  const pruneTimer = config.retentionDays === null ? null : setInterval(prune, config.checkIntervalMs);
   return {
     config,
     async stop() {
       loop.stop();
       clearInterval(statsTimer);
+      if (pruneTimer) clearInterval(pruneTimer);
       if (backoff) clearTimeout(backoff);
       if (deadlineTimer) clearTimeout(deadlineTimer);
       await alerts.stop();
