@@ -92,6 +92,20 @@ function parseStart(record: Record<string, unknown>, ts: string, epochMs: number
   return { kind: "start", start: { ts, epochMs, runId: record.run_id, job: job === "" ? null : job, host } };
 }
 
+/**
+ * A string field kept in a run's `extra` JSON (`output_tail`, `run_id`), or null. The text test
+ * first spares a JSON.parse for the runs that do not carry it.
+ */
+export function extraString(extra: string | null | undefined, key: string): string | null {
+  if (!extra || !extra.includes(`"${key}"`)) return null;
+  try {
+    const value = (JSON.parse(extra) as Record<string, unknown>)[key];
+    return typeof value === "string" ? value : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Strips what writers add around a line: a UTF-8 byte order mark, a CR before the LF. */
 export function cleanLine(text: string): string {
   let line = text;

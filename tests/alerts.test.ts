@@ -96,6 +96,12 @@ describe("decideAlerts", () => {
     expect(next.get("backup")?.lateSinceMs).toBeNull();
   });
 
+  test("a run naming the default job shares the streak of runs without a job", () => {
+    const { alerts, states } = decide([stored(3, 1), stored(2, 1, "ladder"), stored(1, 0)]);
+    expect(alerts.map((a) => a.text.kind)).toEqual(["failure", "failure", "recovery"]);
+    expect([...states.keys()]).toEqual([""]);
+  });
+
   test("the subtitle is the job when the line names one", () => {
     const { alerts } = decide([stored(1, 2, "backup"), stored(1, 2, null)]);
     expect(alerts.map((a) => [a.text.subtitle, a.text.groupId])).toEqual([

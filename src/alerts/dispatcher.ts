@@ -8,7 +8,7 @@ import { describeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Notifier } from "../notify/notifier.ts";
 import type { AlertRow, AlertStore } from "../store/alerts.ts";
-import { summaryAlert } from "./format.ts";
+import { failuresCovered, summaryAlert } from "./format.ts";
 import { planDelivery } from "./policy.ts";
 
 export interface DispatchResult {
@@ -60,7 +60,7 @@ export class AlertDispatcher {
     const stale = this.store.stale();
     if (stale.length === 0) return;
     this.store.summarize(stale, summaryAlert(stale, "while the collector was not running", this.notify.sound), nowIso);
-    this.log.info(`${stale.length} alert(s) older than notify.max_age folded into one summary`);
+    this.log.info(`${failuresCovered(stale)} failure(s) older than notify.max_age folded into one summary`);
   }
 
   private async flushOnce(): Promise<DispatchResult> {

@@ -3,6 +3,7 @@
  */
 import type { NotifyConfig } from "../config/config.ts";
 import { formatDuration } from "../duration.ts";
+import { extraString } from "../line.ts";
 import { summarizeOutput } from "../runner/output-tail.ts";
 
 export type AlertKind = "failure" | "recovery" | "late" | "long" | "summary" | "test";
@@ -51,13 +52,7 @@ export interface FailedRun {
 
 /** The `output_tail` field of a run's extra JSON, or null. */
 export function outputTail(extra: string | null | undefined): string | null {
-  if (!extra || !extra.includes('"output_tail"')) return null;
-  try {
-    const value = (JSON.parse(extra) as Record<string, unknown>).output_tail;
-    return typeof value === "string" ? value : null;
-  } catch {
-    return null;
-  }
+  return extraString(extra, "output_tail");
 }
 
 export function failureAlert(run: FailedRun, job: string, notify: Pick<NotifyConfig, "sound" | "sounds">): AlertText {

@@ -11,7 +11,7 @@
  * Streaks follow the runs' instants, so a backfilled old run does not reset a current streak.
  */
 import type { NotifyConfig } from "../config/config.ts";
-import type { JobConfig } from "../config/jobs.ts";
+import { jobKey, type JobConfig } from "../config/jobs.ts";
 import { formatDuration } from "../duration.ts";
 import type { StoredRun } from "../store/runs.ts";
 import { failureAlert, longRunAlert, recoveryAlert, type AlertText } from "./format.ts";
@@ -48,7 +48,7 @@ export interface NewAlert {
 
 export interface PolicyInput {
   readonly runs: readonly StoredRun[];
-  /** Keyed by stored job name ('' = runs without a job). */
+  /** Keyed by jobKey: '' for the default job, whether its runs name it or not. */
   readonly states: ReadonlyMap<string, JobState>;
   readonly nowMs: number;
   readonly notify: Pick<NotifyConfig, "maxAgeMs" | "onRecovery" | "sound" | "sounds">;
@@ -76,13 +76,13 @@ export function decideAlerts({ runs, states, nowMs, notify, defaultJob, jobConfi
   const working = new Map<string, MutableJobState>();
   const alerts: NewAlert[] = [];
   for (const { id, run } of runs) {
-    const key = run.job ?? "";
+    const job = run.job ?? defaultJob;
+    const key = jobKey(job, defaultJob);
     let state = working.get(key);
     if (!state) {
       state = { ...(states.get(key) ?? freshJobState) };
       working.set(key, state);
     }
-    const job = run.job ?? defaultJob;
     const settings = jobConfig(job);
     const stale = nowMs - run.epochMs > notify.maxAgeMs;
     const muted = isPaused(state, nowMs);

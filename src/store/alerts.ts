@@ -6,7 +6,8 @@ import type { Database, Statement } from "bun:sqlite";
 import { decideAlerts, type JobState, type NewAlert } from "../alerts/policy.ts";
 import { failuresCovered, type AlertKind, type AlertText } from "../alerts/format.ts";
 import type { Config } from "../config/config.ts";
-import { jobSettings } from "../config/jobs.ts";
+import { extraString } from "../line.ts";
+import { jobKey, jobSettings } from "../config/jobs.ts";
 import type { JobStateStore } from "./job-state.ts";
 import type { StoredRunsHook } from "./runs.ts";
 
@@ -68,14 +69,18 @@ export class AlertStore {
     const finishStart = this.db.prepare("UPDATE run_starts SET finished = 1 WHERE run_id = ?");
     const jobConfig = (job: string) => jobSettings(config.jobs, job, config.notify.alertAfter);
     return (runs) => {
+      const createdAt = clock();
       const states = new Map<string, JobState>();
       for (const { run } of runs) {
-        const key = run.job ?? "";
-        if (!states.has(key)) states.set(key, jobStates.load(key));
-        const runId = run.extra?.includes('"run_id"') ? (JSON.parse(run.extra) as Record<string, unknown>).run_id : null;
-        if (typeof runId === "string") finishStart.run(runId);
+        // The same key as decideAlerts: a run naming the default job shares its state.
+        const key = jobKey(run.job ?? config.defaultJob, config.defaultJob);
+        if (!states.has(key)) {
+          jobStates.ensureJob(key, createdAt);
+          states.set(key, jobStates.load(key));
+        }
+        const runId = extraString(run.extra, "run_id");
+        if (runId !== null) finishStart.run(runId);
       }
-      const createdAt = clock();
       const result = decideAlerts({ runs, states, nowMs: createdAt.getTime(), notify: config.notify, defaultJob: config.defaultJob, jobConfig });
       // Stale alerts are only ever counted into a summary, so a backfill of many old failures
       // writes one row per batch standing for all of them (the newest carries the text).
