@@ -3,7 +3,7 @@
  * runs with. Environment and time are read once, in main(), and passed down from here.
  */
 import { resolve } from "node:path";
-import { loadConfig, locateConfig } from "../config/load.ts";
+import { formatProblems, loadConfig, locateConfig, readConfigFile } from "../config/load.ts";
 import type { Config } from "../config/config.ts";
 import type { CommonOptions } from "./args.ts";
 
@@ -17,6 +17,18 @@ export interface Environment {
 export function resolveConfig(options: CommonOptions, environment: Environment): Config {
   const location = locateConfig(options.config, environment.env, environment.appDir);
   return applyOverrides(loadConfig(location, environment.home), options);
+}
+
+/**
+ * The config even when config.yaml has problems (each faulty key falls back to its default), for
+ * the commands that must work anyway: `run`/`log` (a cron job must not be kept from running) and
+ * `--paths` (manager.sh must find the pid file to stop a daemon). The problems are reported.
+ */
+export function resolveConfigLeniently(options: CommonOptions, environment: Environment, report: (problems: string) => void): Config {
+  const location = locateConfig(options.config, environment.env, environment.appDir);
+  const { config, problems } = readConfigFile(location, environment.home);
+  if (problems.length > 0) report(formatProblems(location.path, problems));
+  return applyOverrides(config, options);
 }
 
 /** --input, --db and --check-interval win over the file. */

@@ -2,8 +2,8 @@
  * The one place that runs a command, catches CollectorError, prints it and picks the exit code.
  */
 import { join } from "node:path";
-import { applyOverrides, clockFor, resolveConfig, type Environment } from "./context.ts";
-import { formatProblems, locateConfig, readConfigFile } from "../config/load.ts";
+import { clockFor, resolveConfig, resolveConfigLeniently, type Environment } from "./context.ts";
+import { locateConfig } from "../config/load.ts";
 import { parseCommand, USAGE } from "./args.ts";
 import { processOutput, type Output } from "./io.ts";
 import { CollectorError, describeError, exitCodeFor } from "../errors.ts";
@@ -68,12 +68,8 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
       });
     }
     case "paths": {
-      // Lenient on purpose: manager.sh must find the pid file to stop a daemon even while the
-      // config is broken. The problems are still shown.
-      const location = locateConfig(command.options.config, environment.env, environment.appDir);
-      const { config, problems } = readConfigFile(location, environment.home);
-      if (problems.length > 0) output.err(`cron-collector: ${formatProblems(location.path, problems)}`);
-      output.out(formatPaths(applyOverrides(config, command.options), location.path));
+      const config = resolveConfigLeniently(command.options, environment, (problems) => output.err(`cron-collector: ${problems}`));
+      output.out(formatPaths(config, locateConfig(command.options.config, environment.env, environment.appDir).path));
       return 0;
     }
     case "test-notification": {
@@ -89,12 +85,11 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
     }
     case "run":
     case "log": {
-      // Lenient: a mistake in config.yaml must not keep a cron job from running or reporting.
-      const location = locateConfig(command.options.config, environment.env, environment.appDir);
-      const { config, problems } = readConfigFile(location, environment.home);
-      if (problems.length > 0) output.err(`cron-collector: ${formatProblems(location.path, problems)} (using defaults for it)`);
+      const config = resolveConfigLeniently(command.options, environment, (problems) =>
+        output.err(`cron-collector: ${problems} (using defaults for it)`),
+      );
       const context = {
-        input: applyOverrides(config, command.options).input,
+        input: config.input,
         host: hostname(),
         env: environment.env,
         clock: clockFor(command.options),

@@ -27,7 +27,7 @@ export type JobFilter = { readonly kind: "all" } | { readonly kind: "job"; reado
 
 const RUN_COLUMNS = `id, timestamp AS ts, ts_ms AS epochMs, exit_code AS exit, message AS msg, job,
   duration_ms AS durationMs, extra`;
-// ?3 = job name, ?4 = 1 when that job is the default one. With kind "all" the clause is skipped.
+// ?3 = job name, ?4 = 1 when that job is the default one, ?5 = 0 for kind "all" (no job filter).
 const JOB_CLAUSE = "(?5 = 0 OR job = ?3 OR (?4 = 1 AND job IS NULL))";
 
 type JobParams = [number, number];
