@@ -3,11 +3,7 @@ import { testAlert } from "../alerts/format.ts";
 import type { Config } from "../config/config.ts";
 import type { Output } from "../cli/io.ts";
 import type { Logger } from "../logger.ts";
-import { autoInstaller } from "../notify/auto-install.ts";
-import { resolveNotifier } from "../notify/notifier.ts";
-import { AlertStore } from "../store/alerts.ts";
-import { openDatabase } from "../store/database.ts";
-import type { SystemContext } from "../session.ts";
+import { openSession, type SystemContext } from "../session.ts";
 
 const MAC_HINT = [
   "If no banner appeared: open System Settings → Notifications, find terminal-notifier (or Script",
@@ -16,11 +12,10 @@ const MAC_HINT = [
 ].join("\n");
 
 export async function testNotificationCommand(config: Config, log: Logger, clock: () => Date, system: SystemContext, output: Output): Promise<number> {
-  const db = openDatabase(config.database);
-  const store = new AlertStore(db);
+  // The same notifier (and terminal-notifier auto-install) the collector uses for real alerts.
+  const session = openSession(config, log, clock, system);
   try {
-    const requestInstall = autoInstaller(config.notify, { ...system, log, store, clock });
-    const notifier = resolveNotifier(config.notify, { ...system, requestInstall });
+    const notifier = session.notifier();
     output.out(`Sending a test notification via ${notifier.description} …`);
     const result = await notifier.send(testAlert(clock().getTime(), config.notify.sound));
     if (!result.ok) {
@@ -31,7 +26,6 @@ export async function testNotificationCommand(config: Config, log: Logger, clock
     if (system.platform === "darwin") output.out(MAC_HINT);
     return 0;
   } finally {
-    store.finalize();
-    db.close(false);
+    session.close();
   }
 }

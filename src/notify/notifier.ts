@@ -18,7 +18,7 @@ export interface NotifierContext {
   readonly env: Record<string, string | undefined>;
   /** Looks a program up on PATH (a path is checked as is); null when absent. */
   readonly which: (program: string) => string | null;
-  /** Starts `brew install terminal-notifier` at most once; see autoInstall.ts. */
+  /** Starts `brew install terminal-notifier` at most once; see auto-install.ts. */
   readonly requestInstall?: () => void;
 }
 
