@@ -3,7 +3,7 @@
  * The spellings are those of the Python collector, which scripts and crontabs rely on.
  */
 import { parseArgs } from "node:util";
-import { parseNow, usageError } from "./arg-helpers.ts";
+import { parseNow, usageError, usageOnError } from "./arg-helpers.ts";
 import { parseLog, parsePause, parseRun } from "./subcommand-args.ts";
 
 export interface CommonOptions {
@@ -87,14 +87,13 @@ function parseInterval(text: string): number {
   return seconds * 1000;
 }
 
-/** parseArgs throws on unknown options and missing values; those are usage errors. */
+/** The command argv asks for; throws a usage CollectorError for anything else. */
 export function parseCommand(argv: readonly string[]): Command {
   if (argv[0] === "run") return parseRun(argv.slice(1));
   if (argv[0] === "log") return parseLog(argv.slice(1));
   if (argv[0] === "pause" || argv[0] === "resume") return parsePause(argv[0], argv.slice(1));
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = usageOnError(() =>
+    parseArgs({
       args: [...argv],
       strict: true,
       allowPositionals: false,
@@ -114,10 +113,8 @@ export function parseCommand(argv: readonly string[]): Command {
         "check-interval": { type: "string" },
         now: { type: "string" },
       },
-    });
-  } catch (error) {
-    throw usageError((error as Error).message);
-  }
+    }),
+  );
   const values = parsed.values;
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
