@@ -9,6 +9,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Run, RunStart } from "../line.ts";
 import { sameCheckpoint, type Checkpoint } from "./checkpoints.ts";
+import { RollupStore } from "./rollups.ts";
 import { runKey } from "./run-key.ts";
 
 export interface Reject {
@@ -78,11 +79,13 @@ export class RunWriter {
   private readonly insertJob: Statement;
   private readonly insertStart: Statement;
   private readonly commitTransaction: (batch: Batch, parsedAt: string) => CommitResult;
+  private readonly rollups: RollupStore;
 
   constructor(
     db: Database,
     private readonly onStored: StoredRunsHook = () => {},
   ) {
+    this.rollups = new RollupStore(db);
     this.insertRun = db.prepare(
       `INSERT OR IGNORE INTO cron_entries (timestamp, exit_code, message, parsed_at, ts_ms, job, duration_ms, host, extra, run_key)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -141,6 +144,7 @@ export class RunWriter {
       jobs.add(run.job ?? "");
     }
     const inserted = stored.length;
+    this.rollups.add(stored);
     let rejected = 0;
     for (const job of jobs) this.insertJob.run(job, parsedAt);
     if (inserted > 0) this.onStored(stored);
@@ -163,5 +167,6 @@ export class RunWriter {
     for (const statement of [this.insertRun, this.insertReject, this.selectCheckpoint, this.upsertCheckpoint, this.insertJob, this.insertStart]) {
       statement.finalize();
     }
+    this.rollups.finalize();
   }
 }
