@@ -14,9 +14,12 @@ import { BUCKET_COUNT, SQUARED_BOUNDS, bucketOf, type DurationSummary } from "..
 
 export const HOUR_MS = 3_600_000;
 
-/** The start of the UTC hour holding `ms` (also for instants before 1970). */
+/**
+ * The start of the UTC hour holding `ms` (also before 1970). Division, not `%`: a remainder of
+ * doubles is several times slower, and the quotient of whole milliseconds is exact enough here.
+ */
 export function hourStart(ms: number): number {
-  return ms - (((ms % HOUR_MS) + HOUR_MS) % HOUR_MS);
+  return Math.floor(ms / HOUR_MS) * HOUR_MS;
 }
 
 /** Counters over a set of runs: one rollup row, a sum of rows, or a scan of runs. */
@@ -168,16 +171,25 @@ interface Accumulator {
   buckets: number[];
 }
 
-function accumulate(runs: Iterable<{ readonly run: RunFields }>): Map<string, Accumulator> {
+function newAccumulator(job: string, hour: number, epochMs: number): Accumulator {
+  return { job, hour, runs: 0, failures: 0, count: 0, sum: 0, min: null, max: null, first: epochMs, last: epochMs, buckets: new Array<number>(BUCKET_COUNT).fill(0) };
+}
+
+function accumulate(runs: readonly { readonly run: RunFields }[]): Accumulator[] {
   const byKey = new Map<string, Accumulator>();
+  let acc: Accumulator | null = null;
   for (const { run } of runs) {
     const job = run.job ?? "";
-    const hour = hourStart(run.epochMs);
-    const key = `${hour}\u0000${job}`;
-    let acc = byKey.get(key);
-    if (!acc) {
-      acc = { job, hour, runs: 0, failures: 0, count: 0, sum: 0, min: null, max: null, first: run.epochMs, last: run.epochMs, buckets: new Array<number>(BUCKET_COUNT).fill(0) };
-      byKey.set(key, acc);
+    // Lines come in time order, mostly of one job: the previous pair spares building a map key
+    // per run (that key cost 15 % of the ingest time of a backfill).
+    if (acc === null || run.epochMs < acc.hour || run.epochMs >= acc.hour + HOUR_MS || acc.job !== job) {
+      const hour = hourStart(run.epochMs);
+      const key: string = `${hour}\u0000${job}`;
+      acc = byKey.get(key) ?? null;
+      if (acc === null) {
+        acc = newAccumulator(job, hour, run.epochMs);
+        byKey.set(key, acc);
+      }
     }
     acc.runs++;
     if (run.exit !== 0) acc.failures++;
@@ -193,7 +205,7 @@ function accumulate(runs: Iterable<{ readonly run: RunFields }>): Map<string, Ac
       acc.buckets[bucket] = (acc.buckets[bucket] ?? 0) + 1;
     }
   }
-  return byKey;
+  return [...byKey.values()];
 }
 
 export class RollupStore {
@@ -228,7 +240,7 @@ export class RollupStore {
   add(stored: readonly { readonly run: RunFields }[]): void {
     if (stored.length === 0) return;
     this.countStored.run(stored.length);
-    for (const acc of accumulate(stored).values()) {
+    for (const acc of accumulate(stored)) {
       this.upsert.run(acc.job, acc.hour, acc.runs, acc.failures, acc.count, acc.sum, acc.min, acc.max, acc.first, acc.last, ...acc.buckets);
     }
   }
