@@ -208,9 +208,17 @@ export const migrations: readonly Migration[] = [
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;
 
-/** Applies every migration above the database's version; returns the versions applied. */
+function userVersion(db: Database): number {
+  return db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
+}
+
+/**
+ * Applies every migration above the database's version; returns the versions applied. The version
+ * is read again inside each migration's write transaction: two processes opening a new database
+ * at once (a collector and `--stats`) would otherwise both apply the same migration.
+ */
 export function migrate(db: Database): number[] {
-  const current = db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
+  const current = userVersion(db);
   if (current > latestVersion) {
     throw new Error(
       `the database has schema version ${current}, newer than this collector knows (${latestVersion}); upgrade the collector`,
@@ -219,11 +227,13 @@ export function migrate(db: Database): number[] {
   const applied: number[] = [];
   for (const migration of migrations) {
     if (migration.version <= current) continue;
-    db.transaction(() => {
+    const ran = db.transaction(() => {
+      if (userVersion(db) >= migration.version) return false;
       migration.up(db);
       db.run(`PRAGMA user_version = ${migration.version}`);
+      return true;
     }).immediate();
-    applied.push(migration.version);
+    if (ran) applied.push(migration.version);
   }
   return applied;
 }
