@@ -177,19 +177,21 @@ function newAccumulator(job: string, hour: number, epochMs: number): Accumulator
 
 function accumulate(runs: readonly { readonly run: RunFields }[]): Accumulator[] {
   const byKey = new Map<string, Accumulator>();
-  let acc: Accumulator | null = null;
+  // Lines come in time order: each job's pair of its previous run usually holds the next one too,
+  // which spares building a (job, hour) key per run (that cost 5 % of the ingest time).
+  const currentByJob = new Map<string, Accumulator>();
   for (const { run } of runs) {
     const job = run.job ?? "";
-    // Lines come in time order, mostly of one job: the previous pair spares building a map key
-    // per run (that key cost 15 % of the ingest time of a backfill).
-    if (acc === null || run.epochMs < acc.hour || run.epochMs >= acc.hour + HOUR_MS || acc.job !== job) {
+    let acc = currentByJob.get(job);
+    if (acc === undefined || run.epochMs < acc.hour || run.epochMs >= acc.hour + HOUR_MS) {
       const hour = hourStart(run.epochMs);
-      const key: string = `${hour}\u0000${job}`;
-      acc = byKey.get(key) ?? null;
-      if (acc === null) {
+      const key = `${hour}\u0000${job}`;
+      acc = byKey.get(key);
+      if (acc === undefined) {
         acc = newAccumulator(job, hour, run.epochMs);
         byKey.set(key, acc);
       }
+      currentByJob.set(job, acc);
     }
     acc.runs++;
     if (run.exit !== 0) acc.failures++;
