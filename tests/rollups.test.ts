@@ -168,7 +168,7 @@ describe("duration histogram", () => {
 describe("stats from rollups", () => {
   test("every window, percentile and newest-run answer matches a full scan on random data", () => {
     const db = openDatabase(join(tempDir(), "ladder.db"));
-    writeAll(db, randomRuns(11, 4000), 12);
+    writeAll(db, randomRuns(11, 3000), 12);
     expectSameAsScan(db);
     db.close();
   });
@@ -201,7 +201,7 @@ describe("migration 6 builds the rollups of existing databases", () => {
   }
 
   test("a version 5 database gets the same rollups as the writer builds, row for row", () => {
-    const runs = randomRuns(31, 3000);
+    const runs = randomRuns(31, 2000);
     const written = openDatabase(join(tempDir(), "written.db"));
     writeAll(written, runs, 32);
 

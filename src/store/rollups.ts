@@ -100,7 +100,7 @@ const BUCKET_EXPRESSION = `CASE WHEN duration_ms IS NULL THEN NULL ELSE ${SQUARE
  * Rows of cron_entries, with the columns the aggregates need, filtered by `where` (which may use
  * bound parameters). The job key and hour are computed for GROUP BY.
  */
-export function runsWithBuckets(where: string): string {
+function runsWithBuckets(where: string): string {
   return `SELECT ifnull(job, '') AS job_key, ${hourExpression("ts_ms")} AS hour, ts_ms, exit_code, duration_ms, ${BUCKET_EXPRESSION} AS bucket
           FROM cron_entries WHERE ts_ms IS NOT NULL AND ${where}`;
 }
@@ -109,22 +109,67 @@ function hourExpression(column: string): string {
   return `${column} - (((${column} % ${HOUR_MS}) + ${HOUR_MS}) % ${HOUR_MS})`;
 }
 
-/** The counter columns aggregated over the rows of `runsWithBuckets`, named like the table's. */
-export const RUN_AGGREGATE = `COUNT(*) AS runs, COALESCE(SUM(exit_code != 0), 0) AS failures, COUNT(duration_ms) AS duration_count,
+/**
+ * The counters of the rows of `runsWithBuckets`, one row per histogram bucket (NULL: runs without
+ * a duration). Grouping by the bucket evaluates its expression once per run; 64 `SUM(bucket IS k)`
+ * columns would evaluate it 64 times, since SQLite copies a subquery's expression into each use.
+ */
+const BUCKETED_AGGREGATE = `bucket, COUNT(*) AS runs, COALESCE(SUM(exit_code != 0), 0) AS failures, COUNT(duration_ms) AS duration_count,
   TOTAL(duration_ms) AS duration_sum, MIN(duration_ms) AS duration_min, MAX(duration_ms) AS duration_max,
-  MIN(ts_ms) AS first_ms, MAX(ts_ms) AS last_ms, ${BUCKETS.map((b, i) => `SUM(bucket IS ${i}) AS ${b}`).join(", ")}`;
+  MIN(ts_ms) AS first_ms, MAX(ts_ms) AS last_ms`;
+
+/** SELECT of the per-bucket counters of the runs matching `where`; see fromBucketRows. */
+export function bucketedRuns(where: string): string {
+  return `SELECT ${BUCKETED_AGGREGATE} FROM (${runsWithBuckets(where)}) GROUP BY bucket`;
+}
+
+export interface BucketRow {
+  readonly bucket: number | null;
+  readonly runs: number;
+  readonly failures: number;
+  readonly duration_count: number;
+  readonly duration_sum: number;
+  readonly duration_min: number | null;
+  readonly duration_max: number | null;
+  readonly first_ms: number;
+  readonly last_ms: number;
+}
+
+/** One rollup from the per-bucket rows of `bucketedRuns` (at most BUCKET_COUNT + 1 of them). */
+export function fromBucketRows(rows: readonly BucketRow[]): Rollup {
+  let rollup = emptyRollup;
+  for (const row of rows) {
+    const buckets = new Array<number>(BUCKET_COUNT).fill(0);
+    if (row.bucket !== null) buckets[row.bucket] = row.duration_count;
+    rollup = mergeRollups(rollup, {
+      runs: row.runs,
+      failures: row.failures,
+      count: row.duration_count,
+      durationSum: row.duration_sum,
+      minMs: row.duration_min,
+      maxMs: row.duration_max,
+      firstMs: row.first_ms,
+      lastMs: row.last_ms,
+      buckets,
+    });
+  }
+  return rollup;
+}
 
 /** The same columns summed over rollup rows. */
 const ROLLUP_SUM = `COALESCE(SUM(runs), 0) AS runs, COALESCE(SUM(failures), 0) AS failures, COALESCE(SUM(duration_count), 0) AS duration_count,
   TOTAL(duration_sum) AS duration_sum, MIN(duration_min) AS duration_min, MAX(duration_max) AS duration_max,
   MIN(first_ms) AS first_ms, MAX(last_ms) AS last_ms, ${BUCKETS.map((b) => `COALESCE(SUM(${b}), 0) AS ${b}`).join(", ")}`;
 
-/** Migration 6: the rollups of every stored run. */
+/** Migration 6: the rollups of every stored run, grouped per bucket first (see BUCKETED_AGGREGATE). */
 export function createRollups(db: Database): void {
   db.run(rollupSchema);
   db.run("INSERT INTO run_count (id, stored) SELECT 1, COUNT(*) FROM cron_entries");
+  const perBucket = `SELECT job_key, hour, ${BUCKETED_AGGREGATE} FROM (${runsWithBuckets("1")}) GROUP BY job_key, hour, bucket`;
   db.run(`INSERT INTO run_rollups (${COLUMNS.join(", ")})
-          SELECT job_key, hour, ${RUN_AGGREGATE} FROM (${runsWithBuckets("1")}) GROUP BY job_key, hour`);
+          SELECT job_key, hour, SUM(runs), SUM(failures), SUM(duration_count), TOTAL(duration_sum), MIN(duration_min),
+            MAX(duration_max), MIN(first_ms), MAX(last_ms), ${BUCKETS.map((_, i) => `SUM(CASE WHEN bucket = ${i} THEN duration_count ELSE 0 END)`).join(", ")}
+          FROM (${perBucket}) GROUP BY job_key, hour`);
 }
 
 export type RollupRow = Record<string, number | null>;

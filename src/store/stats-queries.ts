@@ -10,7 +10,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { percentile } from "../duration-histogram.ts";
-import { HOUR_MS, RUN_AGGREGATE, RollupStore, emptyRollup, hourStart, mergeRollups, runsWithBuckets, toRollup, type HourKind, type JobKeys, type Rollup, type RollupRow } from "./rollups.ts";
+import { HOUR_MS, RollupStore, bucketedRuns, emptyRollup, fromBucketRows, hourStart, mergeRollups, type BucketRow, type HourKind, type JobKeys, type Rollup } from "./rollups.ts";
 
 export interface WindowRow {
   readonly total: number;
@@ -55,14 +55,14 @@ export class StatsQueries {
   private readonly recentStatement: Statement<RunRow, [number, number, string, number, number]>;
   private readonly lastRunStatement: Statement<{ lastMs: number | null }, [number, number, string, number, number]>;
   private readonly lastSuccessStatement: Statement<{ ms: number }, QueryParams>;
-  private readonly scanStatement: Statement<RollupRow, QueryParams>;
+  private readonly scanStatement: Statement<BucketRow, QueryParams>;
   private readonly rollups: RollupStore;
   /** The last window aggregated: the 7-day window serves its counts and two percentiles. */
   private lastAggregate: { from: number; to: number; filter: JobFilter; rollup: Rollup } | null = null;
 
   constructor(private readonly db: Database) {
     this.rollups = new RollupStore(db);
-    this.scanStatement = db.query(`SELECT ${RUN_AGGREGATE} FROM (${runsWithBuckets(`ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`)})`);
+    this.scanStatement = db.query(bucketedRuns(`ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`));
     this.lastSuccessStatement = db.query(
       `SELECT ts_ms AS ms FROM cron_entries WHERE exit_code = 0 AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}
        ORDER BY ts_ms DESC LIMIT 1`,
@@ -118,7 +118,7 @@ export class StatsQueries {
   /** Counters of the runs with fromMs < instant <= toMs, from the rows (an indexed range). */
   private scan(fromMs: number, toMs: number, filter: JobFilter): Rollup {
     if (toMs <= fromMs) return emptyRollup;
-    return toRollup(this.scanStatement.get(...this.params(fromMs, toMs, filter)));
+    return fromBucketRows(this.scanStatement.all(...this.params(fromMs, toMs, filter)));
   }
 
   /** Runs with fromMs < instant <= toMs. */
