@@ -195,6 +195,34 @@ describe("stats from rollups", () => {
   });
 });
 
+describe("the last window is remembered only while nothing changes", () => {
+  test("runs written since, through this connection or another, are counted", () => {
+    const path = join(tempDir(), "ladder.db");
+    const db = openDatabase(path);
+    const runs = randomRuns(41, 600);
+    const queries = new StatsQueries(db);
+    const all: JobFilter = { kind: "all" };
+    writeAll(db, runs.slice(0, 200), 42);
+    const first = queries.window(NOW - 7 * DAY, NOW, all).total;
+    expect(queries.window(NOW - 7 * DAY, NOW, all).total).toBe(first);
+    const writer = new RunWriter(db);
+    const to = (offset: number) => ({ source: "other", dev: "0", ino: "0", offset, headHash: "", tailHash: "" });
+    writer.commit({ runs: runs.slice(200, 400), starts: [], rejects: [], from: null, to: to(1) }, "now");
+    writer.finalize();
+    const second = queries.window(NOW - 7 * DAY, NOW, all).total;
+    expect(second).toBe(scanWindow(db, NOW - 7 * DAY, NOW, all).total);
+    expect(second).toBeGreaterThan(first);
+    const other = openDatabase(path);
+    const otherWriter = new RunWriter(other);
+    otherWriter.commit({ runs: runs.slice(400), starts: [], rejects: [], from: to(1), to: to(2) }, "now");
+    otherWriter.finalize();
+    other.close();
+    expect(queries.window(NOW - 7 * DAY, NOW, all).total).toBe(scanWindow(db, NOW - 7 * DAY, NOW, all).total);
+    expect(queries.window(NOW - 7 * DAY, NOW, all).total).toBeGreaterThan(second);
+    db.close();
+  });
+});
+
 describe("migration 6 builds the rollups of existing databases", () => {
   function rollupRows(db: Database): Array<Record<string, unknown>> {
     return db.query<Record<string, unknown>, []>("SELECT * FROM run_rollups ORDER BY job, hour_ms").all();

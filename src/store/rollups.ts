@@ -258,7 +258,6 @@ function accumulate(runs: readonly { readonly run: RunFields }[]): Accumulator[]
 export class RollupStore {
   private readonly upsert: Statement;
   private readonly countStored: Statement;
-  private readonly statements = new Map<string, Statement<RollupRow, Array<string | number>>>();
 
   constructor(private readonly db: Database) {
     const merge = [
@@ -321,20 +320,14 @@ export class RollupStore {
     this.db.query("DELETE FROM run_rollups WHERE job = ?").run(job);
   }
 
+  /** The reads are few and fixed: Bun's statement cache keeps them prepared, and finalizes them at close. */
   private statement(sql: string): Statement<RollupRow, Array<string | number>> {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare<RollupRow, Array<string | number>>(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.db.query<RollupRow, Array<string | number>>(sql);
   }
 
   finalize(): void {
     this.upsert.finalize();
     this.countStored.finalize();
-    for (const statement of this.statements.values()) statement.finalize();
-    this.statements.clear();
   }
 }
 

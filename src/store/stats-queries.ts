@@ -57,11 +57,17 @@ export class StatsQueries {
   private readonly lastSuccessStatement: Statement<{ ms: number }, QueryParams>;
   private readonly scanStatement: Statement<BucketRow, QueryParams>;
   private readonly rollups: RollupStore;
-  /** The last window aggregated: the 7-day window serves its counts and two percentiles. */
-  private lastAggregate: { from: number; to: number; filter: JobFilter; rollup: Rollup } | null = null;
+  /**
+   * The last window aggregated: the 7-day window serves its counts and two percentiles. Valid while
+   * nothing was written: `data_version` moves with other connections' commits, total_changes()
+   * with this connection's own (the watch loop writes and reads through one connection).
+   */
+  private lastAggregate: { from: number; to: number; filter: JobFilter; version: string; rollup: Rollup } | null = null;
+  private readonly versionStatement: Statement<{ version: string }, []>;
 
   constructor(private readonly db: Database) {
     this.rollups = new RollupStore(db);
+    this.versionStatement = db.query("SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes() AS version");
     this.scanStatement = db.query(bucketedRuns(`ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`));
     this.lastSuccessStatement = db.query(
       `SELECT ts_ms AS ms FROM cron_entries WHERE exit_code = 0 AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}
@@ -97,10 +103,11 @@ export class StatsQueries {
 
   /** Counters of the runs with fromMs < instant <= toMs (instants are whole milliseconds). */
   aggregate(fromMs: number, toMs: number, filter: JobFilter): Rollup {
+    const version = this.versionStatement.get()?.version ?? "";
     const last = this.lastAggregate;
-    if (last && last.from === fromMs && last.to === toMs && sameFilter(last.filter, filter)) return last.rollup;
+    if (last && last.from === fromMs && last.to === toMs && last.version === version && sameFilter(last.filter, filter)) return last.rollup;
     const rollup = this.computeAggregate(fromMs, toMs, filter);
-    this.lastAggregate = { from: fromMs, to: toMs, filter, rollup };
+    this.lastAggregate = { from: fromMs, to: toMs, filter, version, rollup };
     return rollup;
   }
 
