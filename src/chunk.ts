@@ -5,8 +5,8 @@
  * complete line decodes on its own; invalid bytes become U+FFFD rather than an error. Only complete
  * lines are consumed: a trailing fragment is left for the next read, which starts at its first byte.
  */
-import { parseLine, type Run, type RunStart } from "./line.ts";
-import type { Reject } from "./store/runs.ts";
+import { parseLine } from "./line.ts";
+import type { Reject, Run, RunStart } from "./records.ts";
 
 export interface ParsedChunk {
   readonly runs: Run[];

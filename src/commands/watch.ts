@@ -43,8 +43,7 @@ function describeTotals(totals: PollTotals): string {
 function refreshStatsCache(session: Session, config: Config, clock: () => Date, log: Logger): void {
   try {
     const now = clock();
-    const sources = { queries: session.queries, jobStates: session.jobStates, watchGap: null };
-    session.queries.writeCache(cacheMetrics(collectStats(sources, now, config)), now.toISOString());
+    session.queries.writeCache(cacheMetrics(collectStats(session.statsSources(), now, config)), now.toISOString());
   } catch (error) {
     log.warn(`Could not refresh stats_cache: ${describeError(error)}`);
   }
