@@ -41,7 +41,7 @@ describe("decideAlerts", () => {
     expect(alerts.map((a) => [a.text.kind, a.text.job, a.text.message])).toEqual([
       ["failure", "backup", "Exit code 1: a"],
       ["failure", "backup", "Exit code 1: b"],
-      ["recovery", "backup", "backup succeeded again after 2 failed runs"],
+      ["recovery", "backup", "Succeeded again after 2 failed runs"],
     ]);
     expect(states.get("backup")).toMatchObject({ consecutiveFailures: 0, lastRunMs: NOW - 60_000, totalRuns: 4, totalFailures: 2 });
   });
@@ -84,16 +84,17 @@ describe("decideAlerts", () => {
     expect(decide([stored(2, 1, "backup")], resumed).alerts).toHaveLength(1);
   });
 
-  test("a run over max_duration alerts once; a late job that runs again recovers", () => {
+  test("a run over max_duration alerts once, unless it was alerted while still going", () => {
     const long = stored(2, 0, "backup");
     const withDuration: StoredRun = { ...long, run: { ...long.run, durationMs: 4_000_000 } };
-    const states = new Map([["backup", { ...freshJobState, lateSinceMs: NOW - 7_200_000, lastRunMs: NOW - 86_400_000 }]]);
-    const { alerts, states: next } = decide([withDuration], states, notify, [job("backup", { maxDurationMs: 3_600_000 })]);
-    expect(alerts.map((a) => [a.text.kind, a.text.message])).toEqual([
-      ["recovery", "backup ran again; it was late since 2025-07-29T10:00:00.000Z"],
-      ["long", "took 1h 6m (max_duration 1h)"],
+    const jobs = [job("backup", { maxDurationMs: 3_600_000 })];
+    const { alerts } = decide([withDuration], new Map(), notify, jobs);
+    expect(alerts.map((a) => [a.text.kind, a.text.title, a.text.message])).toEqual([
+      ["long", "⏱️ Cron job ran too long: backup", "Took 1h 6m (max_duration 1h), started 11:58"],
     ]);
-    expect(next.get("backup")?.lateSinceMs).toBeNull();
+    const memories = new Map([["backup", { state: "too_long" as const, sinceMs: NOW - 60_000, alertedAtMs: NOW - 60_000 }]]);
+    const seen = decideAlerts({ runs: [withDuration], states: new Map(), memories, nowMs: NOW, notify, defaultJob: "ladder", jobConfig: (name) => jobSettings(jobs, name, 1) });
+    expect(seen.alerts).toEqual([]);
   });
 
   test("a run naming the default job shares the streak of runs without a job", () => {

@@ -12,6 +12,7 @@ const stats: Stats = {
   last_failure: { ts: "2025-07-29T04:33:00Z", exit: 2, msg: "Authentication failed - invalid credentials", job: "ladder" },
   jobs: [],
   watch_gap: null,
+  newest_rejects: [],
 };
 
 describe("formatStats", () => {
@@ -64,6 +65,8 @@ describe("formatStats", () => {
       last_failure: null,
       p50_duration_ms: null,
       p95_duration_ms: null,
+      state_since: null,
+      reason: "last ran 04:34",
     };
     const text = formatStats({ ...stats, jobs: [job] }, { color: false }, { defaultJob: "ladder" });
     expect(text).toContain("📋 Jobs:");
