@@ -40,7 +40,7 @@ export type StatusSettings = Pick<JobConfig, "schedule" | "graceMs" | "maxDurati
 
 export interface JobStatusResult {
   readonly state: JobStateName;
-  /** When the job entered this state, when that is known. */
+  /** When the job entered this state: late, too_long, running; null for the others. */
   readonly sinceMs: number | null;
   /** The next time a run is expected (as of now), or null without a schedule. */
   readonly nextExpectedMs: number | null;
@@ -58,9 +58,12 @@ function earlyTolerance(settings: StatusSettings): number {
   return settings.schedule?.kind === "cron" ? Math.min(settings.graceMs, EARLY_TOLERANCE_MS) : 0;
 }
 
-/** The first expected run after `baseMs` (a run or the start of watching). */
-export function expectedAfter(settings: StatusSettings, baseMs: number): number | null {
-  return settings.schedule ? nextExpected(settings.schedule, baseMs + earlyTolerance(settings)) : null;
+/**
+ * The first expected run after `baseMs`: after a run (`afterRun`, whose slot may be a moment
+ * later than the run itself), or after the start of watching.
+ */
+export function expectedAfter(settings: StatusSettings, baseMs: number, afterRun = false): number | null {
+  return settings.schedule ? nextExpected(settings.schedule, baseMs + (afterRun ? earlyTolerance(settings) : 0)) : null;
 }
 
 /** The first schedule time strictly after now, in O(1) for `every` too. */
@@ -86,9 +89,10 @@ interface Deadline {
 
 /** When the job's next run is due (+ grace), counted from its last activity or its first watch. */
 export function deadline(history: JobHistory, settings: StatusSettings): Deadline | null {
-  const base = lastActivityMs(history) ?? history.watchedSinceMs;
+  const activity = lastActivityMs(history);
+  const base = activity ?? history.watchedSinceMs;
   if (base === null) return null;
-  const expected = expectedAfter(settings, base);
+  const expected = expectedAfter(settings, base, activity !== null);
   return expected === null ? null : { expectedMs: expected, deadlineMs: expected + settings.graceMs };
 }
 
@@ -122,8 +126,8 @@ export function jobStatus(history: JobHistory, settings: StatusSettings, pausedU
   const last = history.lastRun;
   if (last && last.exit !== 0) {
     const streak = history.failureStreak;
-    return result("failing", last.ms, `${streak} failed run${streak === 1 ? "" : "s"} in a row, last at ${at(last.ms)} (exit ${last.exit})`);
+    return result("failing", null, `${streak} failed run${streak === 1 ? "" : "s"} in a row, last at ${at(last.ms)} (exit ${last.exit})`);
   }
-  if (last) return result("up", history.lastSuccessMs ?? last.ms, `last ran ${at(last.ms)}`);
+  if (last) return result("up", null, `last ran ${at(last.ms)}`);
   return result("new", null, "no run seen yet");
 }

@@ -10,10 +10,11 @@ function localDate(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
-/** "14:05" on the day of `nowMs`, "2025-07-29 14:05" on another day. */
+/** "14:05" (or "14:05:30") on the day of `nowMs`, "2025-07-29 14:05" on another day. */
 export function localTime(ms: number, nowMs: number): string {
   const date = new Date(ms);
-  const clock = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const seconds = date.getSeconds() === 0 ? "" : `:${pad(date.getSeconds())}`;
+  const clock = `${pad(date.getHours())}:${pad(date.getMinutes())}${seconds}`;
   return localDate(date) === localDate(new Date(nowMs)) ? clock : `${localDate(date)} ${clock}`;
 }
 

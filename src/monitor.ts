@@ -5,7 +5,7 @@
  * a few indexed lookups per job whatever the gap, runs in one transaction, and says when the next
  * one is due, so the caller sets a timer for the earliest deadline instead of polling.
  */
-import { decideStateAlert, heldAfterGap } from "./alerts/state-alerts.ts";
+import { decideStateAlert, heldAfterGap, holdEndMs } from "./alerts/state-alerts.ts";
 import type { Config } from "./config/config.ts";
 import type { JobConfig } from "./config/jobs.ts";
 import { jobKey, jobName } from "./job-key.ts";
@@ -105,7 +105,11 @@ export class ScheduleMonitor {
       configured.add(key);
       jobStates.ensureJob(key, now);
       const past = history.historyAt({ name: job.name, isDefault: key === "", key }, nowMs);
-      const status = jobStatus(past, job, jobStates.pausedUntilMs(key), nowMs);
+      const pausedUntilMs = jobStates.pausedUntilMs(key);
+      const status = jobStatus(past, job, pausedUntilMs, nowMs);
+      // The end of a pause counts like the end of a gap in watching (see state-alerts.ts).
+      const pauseEnded = pausedUntilMs !== null && pausedUntilMs <= nowMs ? pausedUntilMs : null;
+      const resumedMs = pauseEnded !== null && (watchResumedMs === null || pauseEnded > watchResumedMs) ? pauseEnded : watchResumedMs;
       const memory = jobStates.alertMemory(key);
       const remindEveryMs = job.remindEveryMs ?? notify.remindEveryMs;
       const decision = decideStateAlert({
@@ -115,7 +119,7 @@ export class ScheduleMonitor {
         settings: job,
         memory,
         nowMs,
-        watchResumedMs,
+        watchResumedMs: resumedMs,
         remindEveryMs,
         onRecovery: notify.onRecovery,
         sound: notify.sound,
@@ -127,12 +131,10 @@ export class ScheduleMonitor {
       }
       if (decision.memory !== memory) jobStates.saveAlertMemory(key, decision.memory);
       const due = deadline(past, job)?.deadlineMs ?? null;
-      const held = status.state === "late" && decision.memory.state !== "late" && heldAfterGap(job, watchResumedMs, nowMs);
+      const held = status.state === "late" && decision.memory.state !== "late" && heldAfterGap(job, resumedMs, nowMs);
       let wake = nextChangeMs(job, status, due, decision.memory, remindEveryMs ?? 0);
-      if (held && watchResumedMs !== null) {
-        const holdEnd = (deadline({ ...past, lastRun: null, lastStartMs: null, watchedSinceMs: watchResumedMs }, job)?.deadlineMs ?? nowMs) + 1;
-        wake = wake === null ? holdEnd : Math.min(wake, holdEnd);
-      }
+      const holdEnd = held ? holdEndMs(job, resumedMs) : null;
+      if (holdEnd !== null) wake = wake === null ? holdEnd + 1 : Math.min(wake, holdEnd + 1);
       if (wake !== null && (next === null || wake < next)) next = wake;
     }
     // A job taken out of `jobs:` (or of its schedule) has no late state to remember.

@@ -4,9 +4,10 @@
  * - Entering `late` or `too_long` alerts once; staying in it alerts again only every
  *   `remind_every` (off by default). Leaving it for `up` or `running` sends one recovery; leaving it
  *   for `failing` sends none (the failure alert said the job ran), nor for `paused` or `new`.
- * - After a gap in watching (the first start, a restart after downtime, a laptop waking up), a job
- *   that is late gets until its first deadline after watching resumed before it is alerted: its
- *   cron may have been asleep too, and will run in a moment. Its state is `late` meanwhile, truly.
+ * - After a gap in watching (the first start, a restart after downtime, a laptop waking up) or the
+ *   end of a pause, a job that is late gets until its first deadline after that before it is
+ *   alerted: its cron may have been asleep too and run in a moment, and what a pause muted stays
+ *   muted. Its state is `late` meanwhile, truly.
  * - What was alerted is remembered per job (AlertMemory, stored in `jobs`), so a restart neither
  *   repeats an alert nor forgets a recovery.
  */
@@ -22,7 +23,10 @@ export interface StateAlertInput {
   readonly settings: StatusSettings;
   readonly memory: AlertMemory;
   readonly nowMs: number;
-  /** When the current stretch of continuous watching began, or null when unknown. */
+  /**
+   * When the current stretch of continuous watching began (or the job's pause ended, if later),
+   * or null when unknown.
+   */
   readonly watchResumedMs: number | null;
   /** 0 or null: no reminders. */
   readonly remindEveryMs: number | null;
@@ -37,9 +41,15 @@ export interface StateAlertDecision {
 
 /** Whether a late alert waits: watching resumed recently and the job has not had its chance since. */
 export function heldAfterGap(settings: StatusSettings, watchResumedMs: number | null, nowMs: number): boolean {
-  if (watchResumedMs === null) return false;
+  const end = holdEndMs(settings, watchResumedMs);
+  return end !== null && nowMs <= end;
+}
+
+/** The first deadline after watching resumed: until then a late job is not alerted. */
+export function holdEndMs(settings: StatusSettings, watchResumedMs: number | null): number | null {
+  if (watchResumedMs === null) return null;
   const expected = expectedAfter(settings, watchResumedMs);
-  return expected !== null && nowMs <= expected + settings.graceMs;
+  return expected === null ? null : expected + settings.graceMs;
 }
 
 function facts(input: StateAlertInput, sinceMs: number, reminder: boolean): StateAlertFacts {
@@ -50,7 +60,7 @@ function facts(input: StateAlertInput, sinceMs: number, reminder: boolean): Stat
     job: input.job,
     nowMs,
     sinceMs,
-    expectedMs: base === null ? null : expectedAfter(settings, base),
+    expectedMs: base === null ? null : expectedAfter(settings, base, activity !== null),
     graceMs: settings.graceMs,
     lastActivityMs: activity,
     openStartMs: history.openStartMs,

@@ -16,7 +16,8 @@ export function pauseCommand(config: Config, job: string, forMs: number | null |
     const key = jobKey(job, config.defaultJob);
     const known = jobStates.known(key) || config.jobs.some((entry) => entry.name === job);
     if (forMs === undefined) {
-      jobStates.setPause(key, null, now);
+      // Stored as a pause that ended now: a job late meanwhile gets one chance to run before it is alerted.
+      jobStates.setPause(key, now.getTime(), now);
       output.out(`Alerts for job "${job}" are on again.`);
       return 0;
     }
