@@ -105,7 +105,7 @@ export class ScheduleMonitor {
       configured.add(key);
       jobStates.ensureJob(key, now);
       const past = history.historyAt({ name: job.name, isDefault: key === "", key }, nowMs);
-      const pausedUntilMs = jobStates.pausedUntilMs(key);
+      const pausedUntilMs = jobStates.pausedUntilMs(key, nowMs);
       const status = jobStatus(past, job, pausedUntilMs, nowMs);
       // The end of a pause counts like the end of a gap in watching (see state-alerts.ts).
       const pauseEnded = pausedUntilMs !== null && pausedUntilMs <= nowMs ? pausedUntilMs : null;

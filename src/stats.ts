@@ -165,7 +165,7 @@ function jobStats(sources: StatsSources, config: StatsConfig, name: string, nowM
   const key = jobKey(name, config.defaultJob);
   const settings = jobSettings(config.jobs, name, config.notify.alertAfter);
   const past = history.historyAt({ name, isDefault: key === "", key }, nowMs);
-  const pausedUntil = jobStates.pausedUntilMs(key);
+  const pausedUntil = jobStates.pausedUntilMs(key, nowMs);
   const status = jobStatus(past, settings, pausedUntil, nowMs);
   const summary = runSummary(queries, filter, nowMs, config.defaultJob);
   // Runs pruned by retention_days leave the job's own record of its last success.

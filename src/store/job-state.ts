@@ -11,6 +11,7 @@ interface JobRow {
   last_run_ms: number | null;
   streak_alerted: number;
   paused_until_ms: number | null;
+  paused_at_ms: number | null;
   total_runs: number;
   total_failures: number;
   last_success_ms: number | null;
@@ -78,8 +79,11 @@ export class JobStateStore {
     );
   }
 
-  pausedUntilMs(key: string): number | null {
-    return this.select.get(key)?.paused_until_ms ?? null;
+  /** The end of the job's pause as it stood at `asOfMs` (a pause set later did not exist yet). */
+  pausedUntilMs(key: string, asOfMs: number): number | null {
+    const row = this.select.get(key);
+    if (!row || (row.paused_at_ms !== null && row.paused_at_ms > asOfMs)) return null;
+    return row.paused_until_ms;
   }
 
   /** Whether the job has a row: it ran, or was configured, paused or watched. */
@@ -105,7 +109,7 @@ export class JobStateStore {
   /** Mutes a job's alerts until `untilMs`; null resumes it. */
   setPause(key: string, untilMs: number | null, now: Date): void {
     this.ensureJob(key, now);
-    this.db.query("UPDATE jobs SET paused_until_ms = ? WHERE name = ?").run(untilMs, key);
+    this.db.query("UPDATE jobs SET paused_until_ms = ?, paused_at_ms = ? WHERE name = ?").run(untilMs, now.getTime(), key);
   }
 
   /**

@@ -194,6 +194,8 @@ const jobStatusColumns = `
 ALTER TABLE jobs ADD COLUMN alerted_state TEXT;
 ALTER TABLE jobs ADD COLUMN alerted_since_ms INTEGER;
 ALTER TABLE jobs ADD COLUMN alerted_at_ms INTEGER;
+-- When the current pause was set, so --now before it does not show the job paused.
+ALTER TABLE jobs ADD COLUMN paused_at_ms INTEGER;
 -- When a start marker's run ended (its finish line's ts + duration_ms): a run is going at T when
 -- it started at or before T and had not ended by T, so --now T sees it as it was.
 ALTER TABLE run_starts ADD COLUMN finished_ms INTEGER;
