@@ -109,8 +109,8 @@ export function lateAlert(facts: StateAlertFacts): AlertText {
     groupId: groupFor(job),
     job,
     exitCode: null,
-    // The alert is about the moment the job became late, not about when the run was due.
-    eventMs: facts.sinceMs,
+    // The news is that the job is late now (it may have become late while nobody watched).
+    eventMs: facts.nowMs,
   };
 }
 
@@ -119,7 +119,7 @@ export function stillRunningAlert(facts: StateAlertFacts): AlertText {
   const { job, nowMs } = facts;
   const started = facts.openStartMs ?? facts.sinceMs;
   const max = facts.maxDurationMs === null ? "" : `; max_duration ${formatDuration(facts.maxDurationMs)}`;
-  return longRunAlert(job, `Still running after ${formatDuration(nowMs - started)}, started ${localTime(started, nowMs)}${max}`, facts.sinceMs, facts.reminder);
+  return longRunAlert(job, `Still running after ${formatDuration(nowMs - started)}, started ${localTime(started, nowMs)}${max}`, nowMs, facts.reminder);
 }
 
 /** A job left a bad state: it ran again after being late, or its overlong run ended. */

@@ -79,7 +79,7 @@ export function decideStateAlert(input: StateAlertInput): StateAlertDecision {
       const remind = input.remindEveryMs ?? 0;
       if (remind <= 0 || memory.alertedAtMs === null || nowMs - memory.alertedAtMs < remind) return { alert: null, memory };
       const text = state === "late" ? lateAlert(facts(input, sinceMs, true)) : stillRunningAlert(facts(input, sinceMs, true));
-      return { alert: { ...text, eventMs: nowMs }, memory: { ...memory, alertedAtMs: nowMs } };
+      return { alert: text, memory: { ...memory, alertedAtMs: nowMs } };
     }
     if (state === "late" && heldAfterGap(input.settings, input.watchResumedMs, nowMs)) return { alert: null, memory };
     const text = state === "late" ? lateAlert(facts(input, sinceMs, false)) : stillRunningAlert(facts(input, sinceMs, false));

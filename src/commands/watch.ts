@@ -123,7 +123,7 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
     try {
       const totals = session.tailer.poll();
       if (totals.inserted + totals.rejected + totals.duplicates > 0) log.info(`Ingested ${describeTotals(totals)}`);
-      if (totals.inserted > 0) alerts.kick();
+      if (totals.inserted + totals.rejected > 0) alerts.kick(); // rejects raise an alert too
       if (failures > 0) log.info("Ingestion works again");
       failures = 0;
       checkSchedules();
