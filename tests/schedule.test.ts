@@ -9,6 +9,17 @@ const cron = (expression: string, timezone: string | null = null): Schedule => {
 };
 
 describe("schedules", () => {
+  test.each([
+    ["@daily", "2025-07-30T00:00:00Z"],
+    ["@midnight", "2025-07-30T00:00:00Z"],
+    ["@hourly", "2025-07-29T05:00:00Z"],
+    ["@weekly", "2025-08-03T00:00:00Z"],
+    ["@monthly", "2025-08-01T00:00:00Z"],
+    ["@yearly", "2026-01-01T00:00:00Z"],
+  ])("the cron nickname %s is accepted", (nickname, next) => {
+    expect(nextExpected(cron(nickname, "UTC"), T("2025-07-29T04:10:00Z"))).toBe(T(next));
+  });
+
   test("every: the period after the given instant", () => {
     expect(nextExpected({ kind: "every", periodMs: 60_000 }, T("2025-07-29T04:00:00Z"))).toBe(T("2025-07-29T04:01:00Z"));
   });
@@ -34,6 +45,7 @@ describe("schedules", () => {
     ["0 3 * *", null, "a cron expression has 5 fields"],
     ["0 3 * * * *", null, "a cron expression has 5 fields"],
     ["0 3 * * *", "Mars/Olympus", 'unknown time zone "Mars/Olympus"'],
+    ["@reboot", null, 'unknown cron nickname "@reboot" (use one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)'],
   ])("rejects %j in %j", (expression, timezone, problem) => {
     const checked = cronSchedule(expression, timezone);
     expect(checked.ok).toBe(false);
