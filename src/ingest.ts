@@ -48,7 +48,8 @@ export class Ingest {
   private rejectLogWindowMs = 0;
   private rejectLogs = 0;
   private unlogged = 0;
-  private readonly typosLogged = new Set<string>();
+  /** Job names already looked at for a likely typo (a backfill names the same few jobs again and again). */
+  private readonly namesChecked = new Set<string>();
 
   constructor(
     private readonly stores: IngestStores,
@@ -146,10 +147,10 @@ export class Ingest {
   /** A run naming a job one edit away from a configured one is probably a typo: said once per name. */
   private logTypos(stored: readonly StoredRun[]): void {
     for (const { run } of stored) {
-      if (run.job === null || run.job === this.config.defaultJob || this.typosLogged.has(run.job)) continue;
+      if (run.job === null || run.job === this.config.defaultJob || this.namesChecked.has(run.job)) continue;
+      this.namesChecked.add(run.job);
       const meant = likelyTypo(this.config.jobs, run.job);
       if (meant === null) continue;
-      this.typosLogged.add(run.job);
       this.log.warn(`A line names job "${run.job}", which config.yaml does not list; did you mean "${meant}"?`);
     }
   }
