@@ -1,67 +1,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Database } from "bun:sqlite";
 import { createLogger } from "../src/logger.ts";
-import { openDatabase } from "../src/store/database.ts";
 import { RunWriter } from "../src/store/runs.ts";
 import { Tailer } from "../src/tailer.ts";
-import { runLine, runLines, tempDir } from "./helpers.ts";
+import { runLine, runLines } from "./helpers.ts";
+import { closeTailFixtures, names, tailFixture, type TailFixture } from "./tail-fixture.ts";
 
-interface Fixture {
-  dir: string;
-  input: string;
-  db: Database;
-  logs: string[];
-  tailer: Tailer;
-  writer: RunWriter;
-  restart(): void;
-  msgs(): string[];
-  rejects(): Array<{ raw: string; reason: string; byte_offset: number }>;
-}
+const fixture = (maxLineBytes = 1 << 20, chunkBytes?: number): TailFixture => tailFixture({ maxLineBytes, ...(chunkBytes && { chunkBytes }) });
 
-const open: Fixture[] = [];
-
-function fixture(maxLineBytes = 1 << 20, chunkBytes?: number): Fixture {
-  const dir = tempDir("cc-tail-");
-  const input = join(dir, "ladder.jsonl");
-  const dbPath = join(dir, "ladder.db");
-  const logs: string[] = [];
-  const make = (db: Database): { writer: RunWriter; tailer: Tailer } => {
-    const writer = new RunWriter(db);
-    const log = createLogger("debug", [(line) => logs.push(line)]);
-    const tailer = new Tailer(writer, { source: input, maxLineBytes, log, clock: () => new Date(), ...(chunkBytes && { chunkBytes }) });
-    return { writer, tailer };
-  };
-  const db = openDatabase(dbPath);
-  const f: Fixture = {
-    dir,
-    input,
-    db,
-    logs,
-    ...make(db),
-    restart() {
-      f.tailer.close();
-      f.writer.finalize();
-      f.db.close();
-      f.db = openDatabase(dbPath);
-      Object.assign(f, make(f.db));
-    },
-    msgs: () => f.db.query<{ message: string }, []>("SELECT message FROM cron_entries ORDER BY id").all().map((r) => r.message),
-    rejects: () => f.db.query<{ raw: string; reason: string; byte_offset: number }, []>("SELECT raw, reason, byte_offset FROM quarantine ORDER BY id").all(),
-  };
-  open.push(f);
-  return f;
-}
-
-const names = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => `run ${from + i}`);
-
-afterEach(() => {
-  for (const f of open.splice(0)) {
-    f.tailer.close();
-    f.db.close();
-  }
-});
+afterEach(closeTailFixtures);
 
 describe("Tailer", () => {
   test("waits for a missing file, then reads it from the start", () => {
