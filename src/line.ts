@@ -54,6 +54,31 @@ export interface FutureLimit {
   readonly maxFutureMs: number;
 }
 
+/**
+ * Deeper JSON makes JSON.stringify overflow the stack (from about 30,000 levels), which also
+ * takes half a second to unwind; no cron line nests like that. Only lines longer than
+ * NESTING_CHECK_BYTES are scanned: a shorter one cannot nest deep enough to matter.
+ */
+const MAX_NESTING = 1000;
+const NESTING_CHECK_BYTES = 16 * 1024;
+
+/** True when arrays/objects in `line` nest deeper than MAX_NESTING (brackets in strings ignored). */
+function nestedTooDeep(line: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTING) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 const KNOWN_FIELDS = new Set(["ts", "exit", "msg", "job", "duration_ms", "host"]);
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -139,6 +164,7 @@ function tooFarAhead(ts: string, epochMs: number, limit: FutureLimit | null): st
 export function parseLine(text: string, limit: FutureLimit | null = null): LineResult {
   const line = cleanLine(text);
   if (line.trim() === "") return { kind: "blank" };
+  if (line.length > NESTING_CHECK_BYTES && nestedTooDeep(line)) return reject(`nested deeper than ${MAX_NESTING} levels`);
   let value: unknown;
   try {
     value = JSON.parse(line);

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { CollectorError } from "../src/errors.ts";
 import { parseLine, type Run } from "../src/line.ts";
-import { openDatabase } from "../src/store/database.ts";
+import { assertDatabaseFile, openDatabase, openDatabaseReadOnly } from "../src/store/database.ts";
 import { latestVersion } from "../src/store/migrations.ts";
 import { CheckpointConflict, RunWriter, type StoredRun } from "../src/store/runs.ts";
 import type { Checkpoint } from "../src/store/checkpoints.ts";
@@ -107,5 +108,59 @@ describe("store", () => {
     expect(writer.checkpoint("/in.jsonl")?.offset).toBe(100);
     writer.finalize();
     db.close();
+  });
+
+  test("assertDatabaseFile: passes while the file is in place, throws once it is deleted or replaced", () => {
+    const path = join(tempDir(), "ladder.db");
+    const db = openDatabase(path);
+    expect(() => assertDatabaseFile(db)).not.toThrow();
+    rmSync(path);
+    let error: unknown = null;
+    try {
+      assertDatabaseFile(db);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(CollectorError);
+    expect(String(error)).toContain(`The database "${path}" was deleted while the collector was running`);
+    openDatabase(path).close(); // a new file at the same path
+    expect(() => assertDatabaseFile(db)).toThrow("was replaced by another file");
+    db.close();
+  });
+
+  describe("openDatabaseReadOnly", () => {
+    test("reads without being able to write, and creates nothing", () => {
+      const path = join(tempDir(), "ladder.db");
+      const writable = openDatabase(path);
+      new RunWriter(writable).commit({ runs: [run(runLine(1))], starts: [], rejects: [], from: null, to: checkpoint(1) }, "now");
+      writable.close();
+      const db = openDatabaseReadOnly(path);
+      expect(db.query("SELECT COUNT(*) AS n FROM cron_entries").get()).toEqual({ n: 1 });
+      expect(() => db.run("DELETE FROM cron_entries")).toThrow("readonly");
+      db.close();
+    });
+
+    test("a missing database is a clear error and no file is created", () => {
+      const path = join(tempDir(), "nested", "ladder.db");
+      expect(() => openDatabaseReadOnly(path)).toThrow(`There is no database at "${path}" yet: run the collector once`);
+      expect(existsSync(dirname(path))).toBe(false);
+    });
+
+    test("an older schema (the Python collector's) is upgraded first when writable", () => {
+      const path = join(tempDir(), "ladder.db");
+      createPythonDatabase(path);
+      const db = openDatabaseReadOnly(path);
+      expect(db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version).toBe(latestVersion);
+      expect(() => db.run("DELETE FROM cron_entries")).toThrow("readonly");
+      db.close();
+    });
+
+    test("a newer schema is refused", () => {
+      const path = join(tempDir(), "ladder.db");
+      const db = new Database(path, { create: true });
+      db.run(`PRAGMA user_version = ${latestVersion + 1}`);
+      db.close();
+      expect(() => openDatabaseReadOnly(path)).toThrow("newer than this collector knows");
+    });
   });
 });
