@@ -218,6 +218,7 @@ export class Tailer {
    * reading stopped; records what cannot be followed as gaps.
    */
   private drainChain(saved: Checkpoint, current: FileStat, totals: PollTotals): void {
+    this.rotations = this.rotationsSignature(); // before planning: a rotation from now on is seen at the next poll
     const plan = planChain(this.options.source, saved, current, this.committedComplete);
     try {
       if (plan.gaps.length > 0) {
