@@ -14,7 +14,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { describeError } from "./errors.ts";
-import { statDescriptor, type FileStat } from "./file-identity.ts";
+import { statDescriptor, statPath, type FileStat } from "./file-identity.ts";
 
 /** Decompressor argv by extension; each writes the plain bytes to stdout. */
 const DECOMPRESSORS: Readonly<Record<string, readonly string[]>> = {
@@ -65,6 +65,20 @@ export function listRotations(input: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The rotated files beside `input` by name, inode and size: changes when a rotation happens. */
+export function rotationsSignature(input: string): string {
+  return listRotations(input)
+    .map((path) => {
+      try {
+        const stat = statPath(path);
+        return stat ? `${path}:${stat.ino}:${stat.size}` : path;
+      } catch {
+        return path;
+      }
+    })
+    .join("\n");
 }
 
 function unreadable(path: string, size: number, error: unknown): OpenResult {

@@ -18,15 +18,16 @@
  * still names the previous file (a checkpoint at byte 0 has no content to recognise a file by
  * once it is compressed or copied); rotations seen meanwhile make the chain be walked again.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { oversizedLine, parseChunk, type LineLimits } from "./chunk.ts";
+import { closeSync, fstatSync, openSync } from "node:fs";
+import type { LineLimits } from "./chunk.ts";
 import { CollectorError, describeError } from "./errors.ts";
 import { checkpointAt, contentMatches, sameFile, statDescriptor, statPath, type FileStat } from "./file-identity.ts";
 import type { Logger } from "./logger.ts";
-import { listRotations, type OpenedFile } from "./rotated-file.ts";
+import { readLineBatch } from "./line-batch.ts";
+import { rotationsSignature, type OpenedFile } from "./rotated-file.ts";
 import { planChain } from "./rotation-chain.ts";
 import { sameCheckpoint, type Checkpoint } from "./store/checkpoints.ts";
-import { CheckpointConflict, type Batch, type CommitResult, type Reject } from "./store/runs.ts";
+import { CheckpointConflict, type Batch, type CommitResult } from "./store/runs.ts";
 
 export interface TailSink {
   checkpoint(source: string): Checkpoint | null;
@@ -66,8 +67,6 @@ interface OpenFile {
   offset: number;
 }
 
-const LF = 0x0a;
-const OVERSIZED_PREFIX_BYTES = 1024;
 const DEFAULT_MAX_FUTURE_MS = 3600_000;
 
 export function emptyTotals(): PollTotals {
@@ -117,7 +116,7 @@ export class Tailer {
     for (let attempt = 0; attempt < 3; attempt++) {
       const file = this.current ?? this.openSource(totals);
       if (!file) return;
-      if (file.offset === 0 && this.committed !== null && this.rotationsSignature() !== this.rotations) {
+      if (file.offset === 0 && this.committed !== null && rotationsSignature(this.options.source) !== this.rotations) {
         // Nothing of this file is committed yet and the rotated files changed (a copytruncate of
         // bytes not read yet, say): walk the chain again from the checkpoint.
         this.close();
@@ -146,20 +145,6 @@ export class Tailer {
     this.lastProblem = problem;
   }
 
-  /** The rotated files beside the input, by name, inode and size. */
-  private rotationsSignature(): string {
-    return listRotations(this.options.source)
-      .map((path) => {
-        try {
-          const stat = statPath(path);
-          return stat ? `${path}:${stat.ino}:${stat.size}` : path;
-        } catch {
-          return path;
-        }
-      })
-      .join("\n");
-  }
-
   private openSource(totals: PollTotals): OpenFile | null {
     const { source, log } = this.options;
     let fd: number;
@@ -183,7 +168,7 @@ export class Tailer {
       const saved = this.sink.checkpoint(source);
       if (!sameCheckpoint(saved, this.committed)) this.committedComplete = false;
       this.committed = saved;
-      this.rotations = this.rotationsSignature();
+      this.rotations = rotationsSignature(this.options.source);
       if (saved && saved.offset > 0 && contentMatches(fd, file.stat.size, saved)) {
         log.debug(`Resuming "${source}" at byte ${saved.offset}`);
         file.offset = saved.offset;
@@ -218,7 +203,7 @@ export class Tailer {
    * reading stopped; records what cannot be followed as gaps.
    */
   private drainChain(saved: Checkpoint, current: FileStat, totals: PollTotals): void {
-    this.rotations = this.rotationsSignature(); // before planning: a rotation from now on is seen at the next poll
+    this.rotations = rotationsSignature(this.options.source); // before planning: a rotation from now on is seen at the next poll
     const plan = planChain(this.options.source, saved, current, this.committedComplete);
     try {
       if (plan.gaps.length > 0) {
@@ -260,55 +245,18 @@ export class Tailer {
    */
   private drain(file: OpenFile, totals: PollTotals, final: boolean): void {
     const { maxLineBytes, log } = this.options;
-    const buffer = this.buffer;
     for (;;) {
       const offset = file.offset;
-      const n = readSync(file.fd, buffer, 0, buffer.length, offset);
-      if (n === 0) return;
-      let parsed = parseChunk(buffer.subarray(0, n), offset, this.limits());
-      let consumed = parsed.consumed;
-      if (consumed === 0 && n < buffer.length) {
-        if (!final) return; // a partial last line: wait for its newline
-        const line = new Uint8Array(n + 1);
-        line.set(buffer.subarray(0, n));
-        line[n] = LF;
-        parsed = parseChunk(line, offset, this.limits());
-        consumed = n;
-      } else if (consumed === 0) {
-        const skipped = this.skipOversized(file.fd, offset, buffer.slice(0, OVERSIZED_PREFIX_BYTES), final);
-        if (!skipped) return;
-        consumed = skipped.consumed;
-        parsed = { runs: [], starts: [], rejects: [skipped.reject], consumed };
-        log.warn(`Line at byte ${offset} of "${file.name}" is over max_line_bytes (${maxLineBytes}); quarantined`);
-      }
-      const to = checkpointAt(this.options.source, file.fd, file.stat, offset + consumed);
-      const result = this.commitBatch({ runs: parsed.runs, starts: parsed.starts, rejects: parsed.rejects, from: this.committed, to }, totals);
-      file.offset = offset + consumed;
+      const batch = readLineBatch(file.fd, offset, this.buffer, this.limits(), final);
+      if (!batch) return;
+      if (batch.oversized) log.warn(`Line at byte ${offset} of "${file.name}" is over max_line_bytes (${maxLineBytes}); quarantined`);
+      const to = checkpointAt(this.options.source, file.fd, file.stat, offset + batch.consumed);
+      const result = this.commitBatch({ runs: batch.runs, starts: batch.starts, rejects: batch.rejects, from: this.committed, to }, totals);
+      file.offset = offset + batch.consumed;
       this.committedComplete = final;
       log.debug(
-        `"${file.name}" bytes ${offset}-${offset + consumed}: ${result.inserted} new, ${result.duplicates} duplicate, ${result.rejected} rejected`,
+        `"${file.name}" bytes ${offset}-${file.offset}: ${result.inserted} new, ${result.duplicates} duplicate, ${result.rejected} rejected`,
       );
-    }
-  }
-
-  /**
-   * Scans past a line longer than the buffer; null while its newline has not been written yet
-   * (unless `final`: then the line ends at the end of the file).
-   */
-  private skipOversized(fd: number, start: number, prefix: Uint8Array, final: boolean): { consumed: number; reject: Reject } | null {
-    let position = start + this.buffer.length;
-    for (;;) {
-      const n = readSync(fd, this.buffer, 0, this.buffer.length, position);
-      if (n === 0) {
-        if (!final) return null;
-        return { consumed: position - start, reject: oversizedLine(prefix, position - start, this.options.maxLineBytes, start) };
-      }
-      const lf = this.buffer.subarray(0, n).indexOf(LF);
-      if (lf >= 0) {
-        const length = position + lf - start;
-        return { consumed: length + 1, reject: oversizedLine(prefix, length, this.options.maxLineBytes, start) };
-      }
-      position += n;
     }
   }
 }

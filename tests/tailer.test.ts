@@ -82,6 +82,16 @@ describe("Tailer", () => {
     expect(f.tailer.poll()).toMatchObject({ inserted: 0, duplicates: 0 });
   });
 
+  test("a rotated file's last line without its newline is read as a line: that file gets no more bytes", () => {
+    const f = fixture();
+    writeFileSync(f.input, runLines(0, 2) + runLine(2).trimEnd());
+    expect(f.tailer.poll().inserted).toBe(2);
+    renameSync(f.input, `${f.input}.1`);
+    writeFileSync(f.input, runLine(3));
+    expect(f.tailer.poll().inserted).toBe(2);
+    expect(f.msgs()).toEqual(names(0, 4));
+  });
+
   test("copytruncate: the lines only in the copy are read, then the truncated file from 0", () => {
     const f = fixture();
     writeFileSync(f.input, runLines(0, 3));
