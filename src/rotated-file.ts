@@ -10,7 +10,7 @@
  * rotations. Dated names come before numbered ones when both exist (switching `dateext` on keeps
  * the numbered files of before, which are older). logrotate's `olddir` is not followed.
  */
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync } from "node:fs";
+import { closeSync, fstatSync, mkdtempSync, openSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { describeError } from "./errors.ts";
@@ -128,6 +128,10 @@ export function openRotated(path: string): OpenResult {
     fd = openSync(path, "r");
   } catch (error) {
     return unreadable(path, 0, error);
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    return { ok: false, path, size: 0, reason: "not a regular file" };
   }
   const stat = statDescriptor(fd);
   const extension = COMPRESSED.exec(path)?.[1];

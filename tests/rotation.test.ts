@@ -192,6 +192,19 @@ describe("gaps: a chain that cannot be followed", () => {
       `rotation gap: "${broken}" cannot be read (gzip failed: gzip: stdin: not in gzip format): up to 21 compressed bytes may be missing`,
     ]);
   });
+
+  test("a directory with a rotated name is a gap, not an error that stops ingestion", () => {
+    const f = tailFixture();
+    writeFileSync(f.input, runLines(0, 2));
+    f.tailer.poll();
+    f.tailer.close();
+    mkdirSync(`${f.input}.1`);
+    writeFileSync(f.input, runLines(2, 1)); // replaced while down: the chain is walked
+    f.restart();
+    f.tailer.poll();
+    expect(f.msgs()).toEqual(names(0, 3));
+    expect(f.rejects().map((row) => row.reason)).toContain(`rotation gap: "${f.input}.1" cannot be read (not a regular file): up to 0 bytes may be missing`);
+  });
 });
 
 describe("rotationOrder", () => {
