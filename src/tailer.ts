@@ -43,8 +43,8 @@ export interface TailerOptions {
   readonly log: Logger;
   readonly clock: () => Date;
   /**
-   * Called before every commit; throws when the database file can no longer be written safely
-   * (deleted or replaced while running: assertDatabaseFile in src/store/database.ts).
+   * Called at every poll and before every commit; throws when the database file can no longer be
+   * written safely (deleted or replaced while running: assertDatabaseFile in src/store/database.ts).
    */
   readonly checkDatabase?: () => void;
 }
@@ -92,9 +92,13 @@ export class Tailer {
     this.buffer = new Uint8Array(Math.max(options.chunkBytes ?? 1 << 20, options.maxLineBytes + 1));
   }
 
-  /** Reads everything that is new now. File problems are logged, database errors thrown. */
+  /**
+   * Reads everything that is new now. File problems are logged, database errors thrown (also a
+   * database deleted or replaced: checked at every poll, not only when there is something to commit).
+   */
   poll(): PollTotals {
     const totals = emptyTotals();
+    this.options.checkDatabase?.();
     try {
       this.pollInto(totals);
     } catch (error) {
