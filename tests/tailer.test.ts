@@ -231,7 +231,7 @@ describe("Tailer", () => {
       else renameSync(f.dbPath, `${f.dbPath}.old`), writeFileSync(`${f.dbPath}.new`, ""), renameSync(`${f.dbPath}.new`, f.dbPath);
       expect(() => tailer.poll()).toThrow(change === "delete" ? "was deleted while the collector was running" : "was replaced by another file");
       expect(f.msgs()).toEqual(names(0, 1));
-      // Also noticed when there is nothing to read (the daemon polls every check_interval).
+      // Checked at every poll, before reading: an idle daemon notices it too.
       expect(() => tailer.poll()).toThrow("while the collector was running");
       tailer.close();
     }
