@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { existsSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CollectorError } from "../src/errors.ts";
 import { parseLine, type Run } from "../src/line.ts";
@@ -141,6 +141,29 @@ describe("store", () => {
       expect(db.query("SELECT COUNT(*) AS n FROM cron_entries").get()).toEqual({ n: 1 });
       expect(() => db.run("DELETE FROM cron_entries")).toThrow("readonly");
       db.close();
+    });
+
+    test("reads a database in a directory it may not write, when no collector is connected", () => {
+      const dir = tempDir();
+      const path = join(dir, "ladder.db");
+      const writable = openDatabase(path);
+      const writer = new RunWriter(writable);
+      writer.commit({ runs: [run(runLine(1))], starts: [], rejects: [], from: null, to: checkpoint(1) }, "now");
+      writer.finalize();
+      writable.close(); // the last connection: SQLite deletes -wal and -shm
+      expect(existsSync(`${path}-wal`)).toBe(false);
+      // A reader then needs a -shm file it cannot create. Permissions do not stop root, so a -shm
+      // that cannot be created (a link into nowhere) stands in for the unwritable directory.
+      symlinkSync(join(dir, "missing", "shm"), `${path}-shm`);
+      chmodSync(path, 0o444);
+      chmodSync(dir, 0o555);
+      try {
+        const db = openDatabaseReadOnly(path);
+        expect(db.query("SELECT COUNT(*) AS n FROM cron_entries").get()).toEqual({ n: 1 });
+        db.close();
+      } finally {
+        chmodSync(dir, 0o700);
+      }
     });
 
     test("a missing database is a clear error and no file is created", () => {

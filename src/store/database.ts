@@ -2,7 +2,7 @@
  * Opening the SQLite database: private directory, pragmas in the order that matters, migrations;
  * read-only for commands that only look; noticing the file deleted or replaced while open.
  */
-import { Database } from "bun:sqlite";
+import { constants as sqlite, Database } from "bun:sqlite";
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { CollectorError, describeError } from "../errors.ts";
@@ -97,17 +97,11 @@ export function openDatabaseReadOnly(path: string): Database {
     throw new CollectorError(`There is no database at "${path}" yet: run the collector once (bun collector.ts --parse-existing) to create it`, "runtime");
   }
   let db: Database;
-  try {
-    db = new Database(path, { readonly: true });
-    db.run("PRAGMA busy_timeout = 5000");
-  } catch (error) {
-    throw new CollectorError(`Cannot open the database "${path}" for reading: ${reasonFor(error)}`, "runtime");
-  }
   let version: number;
   try {
+    db = openReadOnlyConnection(path);
     version = db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
   } catch (error) {
-    db.close();
     throw new CollectorError(`Cannot read the database "${path}": ${reasonFor(error)}`, "runtime");
   }
   if (version > latestVersion) {
@@ -124,6 +118,34 @@ export function openDatabaseReadOnly(path: string): Database {
   }
   openDatabase(path).close();
   return openDatabaseReadOnly(path);
+}
+
+/** `file:` URI of a path: `%`, `?` and `#` would otherwise be read as URI syntax. */
+function fileUri(path: string): string {
+  return `file:${path.replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+/**
+ * A read-only connection. In WAL mode a reader needs the `-shm` file; when no collector is
+ * connected it does not exist, and SQLite cannot create it beside a file in a directory it may not
+ * write (SQLITE_READONLY_DIRECTORY). Then, and only when there is no `-wal` file (so no writer is
+ * connected and the main file holds every commit), the file is opened `immutable`: read as it is,
+ * without locks. A collector that starts meanwhile does not touch the main file until its first
+ * checkpoint, long after a `--stats` has finished.
+ */
+function openReadOnlyConnection(path: string): Database {
+  const writerConnected = existsSync(`${path}-wal`); // looked at first: a failed open may leave one
+  let db: Database | null = null;
+  try {
+    db = new Database(path, { readonly: true });
+    db.run("PRAGMA busy_timeout = 5000");
+    db.query("SELECT 1 FROM sqlite_master LIMIT 1").get();
+    return db;
+  } catch (error) {
+    db?.close();
+    if (writerConnected) throw error;
+    return new Database(fileUri(path) + "?immutable=1", sqlite.SQLITE_OPEN_READONLY | sqlite.SQLITE_OPEN_URI);
+  }
 }
 
 function writable(path: string): boolean {
