@@ -87,9 +87,9 @@ function unreadable(path: string, size: number, error: unknown): OpenResult {
   return { ok: false, path, size, reason };
 }
 
-function decompressed(path: string, fd: number, stat: FileStat, argv: readonly string[]): OpenResult {
+function decompressed(path: string, fd: number, stat: FileStat, argv: readonly string[], tempRoot: string): OpenResult {
   // A private directory (0700 by mkdtemp) so other users cannot read or swap the plain copy.
-  const dir = mkdtempSync(join(tmpdir(), "cron-collector-"));
+  const dir = mkdtempSync(join(tempRoot, "cron-collector-"));
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
   let plain = -1;
   try {
@@ -121,8 +121,11 @@ function decompressed(path: string, fd: number, stat: FileStat, argv: readonly s
   return { ok: true, file };
 }
 
-/** Opens a rotated file for reading its plain bytes; a reason (with its size) when it cannot be. */
-export function openRotated(path: string): OpenResult {
+/**
+ * Opens a rotated file for reading its plain bytes; a reason (with its size) when it cannot be.
+ * A compressed file is decompressed into a new private directory under `tempRoot`, removed by close().
+ */
+export function openRotated(path: string, tempRoot: string = tmpdir()): OpenResult {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -139,7 +142,7 @@ export function openRotated(path: string): OpenResult {
   if (argv === undefined) return { ok: true, file: { fd, stat, path, close: () => closeSync(fd) } };
   try {
     if (Bun.which(argv[0] ?? "") === null) return { ok: false, path, size: stat.size, reason: `${argv[0]} is not installed` };
-    return decompressed(path, fd, stat, argv);
+    return decompressed(path, fd, stat, argv, tempRoot);
   } finally {
     closeSync(fd);
   }

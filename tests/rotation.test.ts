@@ -4,10 +4,10 @@
  * a crash in the middle of the chain, and gaps that cannot be followed.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../src/logger.ts";
-import { listRotations, rotationOrder } from "../src/rotated-file.ts";
+import { listRotations, openRotated, rotationOrder } from "../src/rotated-file.ts";
 import { Tailer } from "../src/tailer.ts";
 import { cliEnv, messages, runCli, runLines, tempDir } from "./helpers.ts";
 import { closeTailFixtures, crashingSink, names, tailFixture, type TailFixture } from "./tail-fixture.ts";
@@ -204,6 +204,26 @@ describe("gaps: a chain that cannot be followed", () => {
     f.tailer.poll();
     expect(f.msgs()).toEqual(names(0, 3));
     expect(f.rejects().map((row) => row.reason)).toContain(`rotation gap: "${f.input}.1" cannot be read (not a regular file): up to 0 bytes may be missing`);
+  });
+});
+
+describe("openRotated", () => {
+  test("reads a .gz through a private temporary copy that close() removes, also when gzip fails", () => {
+    const dir = tempDir("cc-gz-");
+    const temp = join(dir, "tmp");
+    mkdirSync(temp);
+    const text = runLines(0, 100);
+    writeFileSync(join(dir, "ladder.jsonl.1.gz"), Bun.gzipSync(new TextEncoder().encode(text)));
+    const opened = openRotated(join(dir, "ladder.jsonl.1.gz"), temp);
+    if (!opened.ok) throw new Error(opened.reason);
+    const [copy] = readdirSync(temp);
+    expect(statSync(join(temp, copy ?? "")).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(temp, copy ?? "", "plain"), "utf8")).toBe(text);
+    opened.file.close();
+    expect(readdirSync(temp)).toEqual([]);
+    writeFileSync(join(dir, "ladder.jsonl.2.gz"), "not gzip");
+    expect(openRotated(join(dir, "ladder.jsonl.2.gz"), temp)).toMatchObject({ ok: false, size: 8 });
+    expect(readdirSync(temp)).toEqual([]);
   });
 });
 
