@@ -45,8 +45,11 @@ export type OpenResult = { readonly ok: true; readonly file: OpenedFile } | { re
 export function rotationOrder(base: string, names: readonly string[]): string[] {
   const dated: string[] = [];
   const numbered: Array<{ name: string; number: number }> = [];
+  const listed = new Set(names);
   for (const name of names) {
     if (name === base || !name.startsWith(base)) continue;
+    // `x.1` and `x.1.gz` side by side: logrotate is compressing `x.1` right now; the plain one is whole.
+    if (COMPRESSED.test(name) && listed.has(name.replace(COMPRESSED, ""))) continue;
     const suffix = name.slice(base.length).replace(COMPRESSED, "");
     const number = NUMBERED.exec(suffix);
     if (number) numbered.push({ name, number: Number(number[1]) });

@@ -238,4 +238,8 @@ describe("rotationOrder", () => {
       "ladder.jsonl.1",
     ]);
   });
+
+  test("a file being compressed (ladder.jsonl.2 beside a partial ladder.jsonl.2.gz) is read plain", () => {
+    expect(rotationOrder("ladder.jsonl", ["ladder.jsonl.2", "ladder.jsonl.2.gz", "ladder.jsonl.1"])).toEqual(["ladder.jsonl.2", "ladder.jsonl.1"]);
+  });
 });
