@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { createLogger } from "../src/logger.ts";
 import { listRotations, openRotated, rotationOrder } from "../src/rotated-file.ts";
 import { Tailer } from "../src/tailer.ts";
-import { cliEnv, messages, runCli, runLines, tempDir } from "./helpers.ts";
-import { closeTailFixtures, crashingSink, names, tailFixture, type TailFixture } from "./tail-fixture.ts";
+import { messages, runCli, runLines, tempDir } from "./helpers.ts";
+import { cliHome, closeTailFixtures, crashingSink, names, tailFixture, type TailFixture } from "./tail-fixture.ts";
 
 /** logrotate lives in /usr/sbin, which is often not on a user's PATH. */
 function findLogrotate(): string {
@@ -87,22 +87,18 @@ describe("rotation with the real logrotate, while the collector is down", () => 
   });
 
   test("the real CLI's --parse-existing reads the middle file of two rotations", () => {
-    const home = tempDir("cc-home-");
-    const logs = join(home, "logs");
-    mkdirSync(logs);
-    const input = join(logs, "ladder.jsonl");
-    const env = cliEnv(home);
-    writeFileSync(input, runLines(0, PER_FILE));
-    expect(runCli(["--parse-existing"], env).exitCode).toBe(0);
-    appendFileSync(input, runLines(PER_FILE, PER_FILE));
-    logrotate(home, input, ["create"]);
-    appendFileSync(input, runLines(2 * PER_FILE, PER_FILE));
-    logrotate(home, input, ["create"]);
-    appendFileSync(input, runLines(3 * PER_FILE, PER_FILE));
-    const result = runCli(["--parse-existing"], env);
+    const h = cliHome();
+    writeFileSync(h.input, runLines(0, PER_FILE));
+    expect(runCli(["--parse-existing", ...h.config], h.env).exitCode).toBe(0);
+    appendFileSync(h.input, runLines(PER_FILE, PER_FILE));
+    logrotate(h.home, h.input, ["create"]);
+    appendFileSync(h.input, runLines(2 * PER_FILE, PER_FILE));
+    logrotate(h.home, h.input, ["create"]);
+    appendFileSync(h.input, runLines(3 * PER_FILE, PER_FILE));
+    const result = runCli(["--parse-existing", ...h.config], h.env);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`${3 * PER_FILE} new run(s)`);
-    expect(messages(join(home, ".cron_dash", "ladder.db"))).toEqual(names(0, 4 * PER_FILE));
+    expect(messages(h.db)).toEqual(names(0, 4 * PER_FILE));
   });
 });
 

@@ -1,11 +1,12 @@
 /** A tailer on a real database file and input in a temp dir, restartable like a killed collector. */
 import type { Database } from "bun:sqlite";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../src/logger.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { RunWriter, type Batch, type CommitResult } from "../src/store/runs.ts";
 import { Tailer, type TailSink } from "../src/tailer.ts";
-import { tempDir } from "./helpers.ts";
+import { cliEnv, tempDir } from "./helpers.ts";
 
 export interface TailFixture {
   dir: string;
@@ -92,3 +93,17 @@ export function crashingSink(writer: RunWriter, failAt: number): TailSink {
 }
 
 export const names = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => `run ${from + i}`);
+
+/**
+ * A temp HOME for the real CLI with its own config file naming input, database and log_dir, so a
+ * config.yaml edited in the checkout cannot change what the test reads or writes.
+ */
+export function cliHome(): { home: string; input: string; db: string; env: Record<string, string>; config: string[] } {
+  const home = tempDir("cc-home-");
+  mkdirSync(join(home, "logs"));
+  const input = join(home, "logs", "ladder.jsonl");
+  const db = join(home, ".cron_dash", "ladder.db");
+  const config = join(home, "config.yaml");
+  writeFileSync(config, `input: ${JSON.stringify(input)}\ndatabase: ${JSON.stringify(db)}\nlog_dir: ${JSON.stringify(join(home, ".cron_dash"))}\n`);
+  return { home, input, db, env: cliEnv(home), config: ["--config", config] };
+}

@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, copyFileSync, mkdirSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { CollectorError } from "../src/errors.ts";
 import { createLogger } from "../src/logger.ts";
 import { assertDatabaseFile } from "../src/store/database.ts";
 import { RunWriter } from "../src/store/runs.ts";
 import { Tailer } from "../src/tailer.ts";
-import { cliEnv, countRows, jsonl, messages, runCli, runLine, runLines, tempDir } from "./helpers.ts";
-import { closeTailFixtures, names, tailFixture, type TailFixture } from "./tail-fixture.ts";
+import { countRows, jsonl, messages, runCli, runLine, runLines } from "./helpers.ts";
+import { cliHome, closeTailFixtures, names, tailFixture, type TailFixture } from "./tail-fixture.ts";
 
 const fixture = (maxLineBytes = 1 << 20, chunkBytes?: number): TailFixture => tailFixture({ maxLineBytes, ...(chunkBytes && { chunkBytes }) });
 
@@ -246,15 +245,13 @@ function poisonLine(): string {
 
 describe("collector.ts --parse-existing", () => {
   test("a poison line between good lines: good lines stored, the poison line quarantined, exit 0", () => {
-    const home = tempDir("cc-home-");
-    mkdirSync(join(home, "logs"));
-    writeFileSync(join(home, "logs", "ladder.jsonl"), runLine(0) + poisonLine() + runLine(1));
-    const result = runCli(["--parse-existing"], cliEnv(home));
+    const h = cliHome();
+    writeFileSync(h.input, runLine(0) + poisonLine() + runLine(1));
+    const result = runCli(["--parse-existing", ...h.config], h.env);
     expect(result.stderr).not.toContain("    at ");
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("2 new run(s), 0 already stored, 1 rejected");
-    const db = join(home, ".cron_dash", "ladder.db");
-    expect(messages(db)).toEqual(names(0, 2));
-    expect(countRows(db, "quarantine")).toBe(1);
+    expect(messages(h.db)).toEqual(names(0, 2));
+    expect(countRows(h.db, "quarantine")).toBe(1);
   });
 });
