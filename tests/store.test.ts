@@ -132,15 +132,17 @@ describe("store", () => {
   });
 
   describe("openDatabaseReadOnly", () => {
-    test("reads without being able to write, and creates nothing", () => {
+    test("reads what a running collector committed, and cannot write", () => {
       const path = join(tempDir(), "ladder.db");
-      const writable = openDatabase(path);
-      new RunWriter(writable).commit({ runs: [run(runLine(1))], starts: [], rejects: [], from: null, to: checkpoint(1) }, "now");
-      writable.close();
+      const writable = openDatabase(path); // stays open, as the daemon's connection
+      const writer = new RunWriter(writable);
+      writer.commit({ runs: [run(runLine(1))], starts: [], rejects: [], from: null, to: checkpoint(1) }, "now");
       const db = openDatabaseReadOnly(path);
       expect(db.query("SELECT COUNT(*) AS n FROM cron_entries").get()).toEqual({ n: 1 });
       expect(() => db.run("DELETE FROM cron_entries")).toThrow("readonly");
       db.close();
+      writer.finalize();
+      writable.close();
     });
 
     test("reads a database in a directory it may not write, when no collector is connected", () => {
