@@ -17,7 +17,8 @@ export interface LineLimits {
 }
 
 const NO_LIMITS: LineLimits = { maxLineBytes: Infinity, future: null };
-const OVERSIZED_PREFIX_BYTES = 1024;
+/** How much of an oversized line its reject keeps. */
+export const OVERSIZED_PREFIX_BYTES = 1024;
 
 export interface ParsedChunk {
   readonly runs: Run[];

@@ -8,11 +8,10 @@
  *   first kilobyte: memory stays bounded by the buffer whatever the line's length.
  */
 import { readSync } from "node:fs";
-import { oversizedLine, parseChunk, type LineLimits, type ParsedChunk } from "./chunk.ts";
+import { OVERSIZED_PREFIX_BYTES, oversizedLine, parseChunk, type LineLimits, type ParsedChunk } from "./chunk.ts";
 import type { Reject } from "./store/runs.ts";
 
 const LF = 0x0a;
-const OVERSIZED_PREFIX_BYTES = 1024;
 
 export interface LineBatch extends ParsedChunk {
   /** The batch is one line over the buffer's size, quarantined (the caller logs it). */
