@@ -34,13 +34,13 @@ export function assertDatabaseFile(db: Database): void {
   }
   if (stat === undefined) {
     throw new CollectorError(
-      `The database "${opened.path}" was deleted while the collector was running; stopping instead of writing into a file that no longer exists. Start the collector again to create a new one (it reads the input again)`,
+      `The database "${opened.path}" was deleted while the collector was running; nothing more is written into the deleted file. Restart the collector to create a new one (it reads the input again)`,
       "runtime",
     );
   }
   if (stat.dev !== opened.dev || stat.ino !== opened.ino) {
     throw new CollectorError(
-      `The database "${opened.path}" was replaced by another file while the collector was running; stopping. Start the collector again to use the new file`,
+      `The database "${opened.path}" was replaced by another file while the collector was running; nothing more is written into the old one. Restart the collector to use the new file`,
       "runtime",
     );
   }
