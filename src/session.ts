@@ -9,8 +9,9 @@ import { AlertDispatcher } from "./alerts/dispatcher.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./logger.ts";
 import { autoInstaller } from "./notify/auto-install.ts";
-import { resolveNotifier, type Notifier } from "./notify/notifier.ts";
+import { resolveNotifiers, type NamedNotifier } from "./notify/notifier.ts";
 import { AlertStore } from "./store/alerts.ts";
+import { Outbox } from "./store/outbox.ts";
 import { JobStateStore } from "./store/job-state.ts";
 import { ScheduleMonitor } from "./monitor.ts";
 import { openDatabase } from "./store/database.ts";
@@ -36,7 +37,7 @@ export interface Session {
   readonly jobStates: JobStateStore;
   readonly dispatcher: AlertDispatcher;
   readonly monitor: ScheduleMonitor;
-  notifier(): Notifier;
+  notifiers(): readonly NamedNotifier[];
   close(): void;
 }
 
@@ -48,8 +49,9 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
   const tailer = new Tailer(writer, { source: config.input, maxLineBytes: config.maxLineBytes, log, clock });
   const requestInstall = autoInstaller(config.notify, { ...system, log, store: alerts, clock });
   // Resolved at every delivery, so a notifier installed meanwhile (or removed) is noticed.
-  const notifier = (): Notifier => resolveNotifier(config.notify, { ...system, requestInstall });
-  const dispatcher = new AlertDispatcher(alerts, notifier, config.notify, log, clock);
+  const notifiers = (): readonly NamedNotifier[] => resolveNotifiers(config.notify, { ...system, requestInstall });
+  const outbox = new Outbox(db);
+  const dispatcher = new AlertDispatcher(outbox, notifiers, config.notify, log, clock);
   let closed = false;
   return {
     db,
@@ -60,13 +62,14 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
     jobStates,
     dispatcher,
     monitor: new ScheduleMonitor(db, alerts, jobStates, config, log, clock),
-    notifier,
+    notifiers,
     close() {
       if (closed) return;
       closed = true;
       tailer.close();
       writer.finalize();
       alerts.finalize();
+      outbox.finalize();
       jobStates.finalize();
       db.close(false);
     },
