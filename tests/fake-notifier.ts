@@ -1,6 +1,9 @@
 /** A temp HOME whose PATH holds fake notifier programs that record every call. */
+import { Database } from "bun:sqlite";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { AlertText } from "../src/alerts/format.ts";
+import type { Notifier } from "../src/notify/notifier.ts";
 import { cliEnv, FIXTURES, tempDir } from "./helpers.ts";
 
 export const FAKE_NOTIFIER = join(FIXTURES, "bin", "fake-notifier");
@@ -49,4 +52,43 @@ export function notifications(s: Pick<NotifierSetup, "calls">): Array<[string, s
     (argv[argv.indexOf("-title") + 1] ?? "").slice(1),
     (argv[argv.indexOf("-message") + 1] ?? "").slice(1),
   ]);
+}
+
+/** The status of every alert row, oldest first. */
+export function alertStatuses(dbPath: string): string[] {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.query<{ status: string }, []>("SELECT status FROM alerts ORDER BY id").all().map((row) => row.status);
+  } finally {
+    db.close();
+  }
+}
+
+/** An in-process notifier that records what it is sent; `failing` switches it off and on. */
+export interface RecordingNotifier extends Notifier {
+  readonly sent: AlertText[];
+  /** Every call, delivered or not. */
+  attempts: number;
+  failing: boolean;
+  /** Called inside send(), before the outcome (to look at the database mid-delivery). */
+  during?: () => void;
+}
+
+export function recordingNotifier(description = "fake", logOnly = false): RecordingNotifier {
+  const notifier: RecordingNotifier = {
+    description,
+    logOnly,
+    available: true,
+    sent: [],
+    attempts: 0,
+    failing: false,
+    async send(alert) {
+      notifier.attempts++;
+      notifier.during?.();
+      if (notifier.failing) return { ok: false, error: `${description} is down` };
+      notifier.sent.push(alert);
+      return { ok: true };
+    },
+  };
+  return notifier;
 }

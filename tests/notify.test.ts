@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { calls, FAKE_NOTIFIER as FAKE, notifierSetup as setup } from "./fake-notifier.ts";
+import { alertStatuses, calls, FAKE_NOTIFIER as FAKE, notifierSetup as setup } from "./fake-notifier.ts";
 import { countRows, REPO, runCli, waitFor } from "./helpers.ts";
 const NOW = "2025-07-29T04:40:00Z";
 const running: Subprocess[] = [];
@@ -65,7 +65,7 @@ describe("no storms", () => {
     expect(countRows(s.db, "cron_entries")).toBe(37);
     const sent = calls(s);
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.[sent[0].indexOf("-message") + 1]).toStartWith("\\37 failures while the collector was not running; last: ladder at 2025-07-29T04:36:00.000Z");
+    expect(sent[0]?.[sent[0].indexOf("-message") + 1]).toBe("\\37 failures older than notify.max_age when read; last failure: ladder at 2025-07-29T04:36:00.000Z, Exit code 2: old failure 36");
   });
 
   test("a burst of 100 failures gives max_per_minute notifications, the last a summary", () => {
@@ -77,7 +77,7 @@ describe("no storms", () => {
     const messages = calls(s).map((argv) => argv[argv.indexOf("-message") + 1]);
     expect(messages).toHaveLength(5);
     expect(messages.slice(0, 4)).toEqual(["\\Exit code 1: crash 0", "\\Exit code 1: crash 1", "\\Exit code 1: crash 2", "\\Exit code 1: crash 3"]);
-    expect(messages[4]).toStartWith("\\96 failures in a burst; last:");
+    expect(messages[4]).toBe("\\96 failures in a burst; last failure: ladder at 2025-07-29T04:39:59.059Z, Exit code 1: crash 59");
     // Within the same minute nothing more goes out, even for a new failure; it waits its turn.
     appendFileSync(s.input, failure(39, "one more"));
     const again = runCli(["--parse-existing", "--now", NOW], s.env);
@@ -118,16 +118,17 @@ describe("robust delivery", () => {
     expect(calls(s).map((argv) => argv[argv.indexOf("-message") + 1])).toEqual(["\\Exit code 2: lost?", "\\Exit code 2: lost?"]);
   }, 20_000);
 
-  test("a failing notifier is logged with its reason and retried, then given up", () => {
+  test("a failing notifier is logged with its reason and retried, never given up", () => {
     const s = setup(["terminal-notifier"], { CRON_COLLECTOR_PLATFORM: "darwin", FAKE_NOTIFIER_MODE: "fail" });
     writeFileSync(s.input, failure(31, "x"));
     const first = runCli(["--parse-existing", "--now", NOW], s.env);
     expect(first.stderr).toContain('/bin/terminal-notifier" exited with code 3: fake notifier failure; will retry');
     runCli(["--parse-existing", "--now", NOW], s.env);
-    const third = runCli(["--parse-existing", "--now", NOW], s.env);
-    expect(third.stderr).toContain("giving up on it");
     runCli(["--parse-existing", "--now", NOW], s.env);
-    expect(calls(s)).toHaveLength(3);
+    // On main the alert was given up after 3 attempts and never sent.
+    const working = runCli(["--parse-existing", "--now", NOW], { ...s.env, FAKE_NOTIFIER_MODE: "ok" });
+    expect(working.stdout).toContain("Alerts: 1 sent");
+    expect(calls(s)).toHaveLength(4);
   });
 });
 
@@ -163,7 +164,10 @@ describe("backend choice", () => {
     const s = setup([], { CRON_COLLECTOR_PLATFORM: "linux" });
     writeFileSync(s.input, failure(31, "x"));
     const result = runCli(["--parse-existing", "--now", NOW], s.env);
-    expect(result.stderr).toContain("Alert sent via the log only (no notifier found; install notify-send or set notify.backend): 🚨 Cron Job Failed: Exit code 2: x");
+    expect(result.stderr).toContain("Alert not delivered, it reached the log only (no notifier found; install notify-send or set notify.backend): 🚨 Cron Job Failed: Exit code 2: x");
+    // Counted as not delivered, and stored so: on main it was "sent".
+    expect(result.stdout).toContain("Alerts: 0 sent, 1 not delivered");
+    expect(alertStatuses(s.db)).toEqual(["logged"]);
   });
 
   test("backend: command runs the user's program with the alert in argv and environment", () => {
@@ -229,6 +233,18 @@ describe("--test-notification", () => {
     expect(result.stdout).toContain("via terminal-notifier");
     expect(result.stdout).toContain("System Settings → Notifications");
     expect(calls(s)).toHaveLength(1);
+  });
+
+  test("no notifier: exits 1, says nothing was delivered and what to install, without a database", () => {
+    const s = setup([], { CRON_COLLECTOR_PLATFORM: "linux" });
+    // A database that cannot be created: --test-notification must not need it.
+    s.config(`database: ${join(s.input, "not-a-dir", "ladder.db")}\n`);
+    const result = runCli(["--test-notification"], s.env);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("Not delivered via auto: no notifier took it");
+    expect(result.stderr).toContain("apt install libnotify-bin");
+    expect(result.stdout).not.toContain("Delivered");
+    expect(existsSync(s.db)).toBe(false);
   });
 
   test("exits 1 with the reason when delivery fails", () => {

@@ -188,7 +188,7 @@ export class AlertDispatcher {
       case "logged":
         tally.failed++;
         tally.logged++;
-        this.log.warn(`Alert NOT delivered, no notifier (${notifier.description}): ${text}`);
+        this.log.warn(`Alert not delivered, it reached ${notifier.description}: ${text}`);
         return true;
       case "failed": {
         tally.failed++;
