@@ -1,6 +1,7 @@
 /**
  * Alerts end to end: the real CLI, with fake terminal-notifier / osascript / notify-send / brew
- * programs on PATH that record their arguments.
+ * programs on PATH that record their arguments; then notifier choice and webhook formats
+ * in-process, with an injected `which` and a local HTTP server.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
@@ -8,6 +9,10 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { alertStatuses, calls, FAKE_NOTIFIER as FAKE, notifierSetup as setup } from "./fake-notifier.ts";
 import { countRows, REPO, runCli, waitFor } from "./helpers.ts";
+import { failureAlert, type AlertText } from "../src/alerts/format.ts";
+import type { NotifyConfig } from "../src/config/config.ts";
+import { parseConfig } from "../src/config/load.ts";
+import { notifierStartupWarning, resolveNotifier, resolveNotifiers } from "../src/notify/notifier.ts";
 const NOW = "2025-07-29T04:40:00Z";
 const running: Subprocess[] = [];
 
@@ -83,6 +88,18 @@ describe("no storms", () => {
     const again = runCli(["--parse-existing", "--now", NOW], s.env);
     expect(again.stdout).toContain("1 held back by notify.max_per_minute");
     expect(calls(s)).toHaveLength(5);
+  });
+
+  test("a burst summary names the recovery it folds and never calls the success the last failure", () => {
+    const s = setup(["terminal-notifier"], { CRON_COLLECTOR_PLATFORM: "darwin" });
+    let text = "";
+    for (let i = 0; i < 8; i++) text += failure(30, `crash ${i}`, { job: "backup", ts: `2025-07-29T04:30:0${i}Z` });
+    text += `${JSON.stringify({ ts: "2025-07-29T04:31:00Z", exit: 0, msg: "ok", job: "backup" })}\n`;
+    writeFileSync(s.input, text);
+    runCli(["--parse-existing", "--now", NOW], s.env);
+    const messages = calls(s).map((argv) => argv[argv.indexOf("-message") + 1]);
+    // On main: "4 failures in a burst; last: backup at …04:31:00…, backup succeeded again after 8 failed runs".
+    expect(messages.at(-1)).toBe("\\4 failures, 1 recovery in a burst; last failure: backup at 2025-07-29T04:30:07.000Z, Exit code 2: crash 7; up again: backup");
   });
 });
 
@@ -253,5 +270,146 @@ describe("--test-notification", () => {
     const result = runCli(["--test-notification"], s.env);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('"terminal-notifier" was not found on PATH');
+  });
+});
+
+const notifyConfig = (text: string): NotifyConfig => {
+  const parsed = parseConfig(text, "config.yaml", { home: "/home/ada", baseDir: "/etc/cron-collector" });
+  if (parsed.problems.length > 0) throw new Error(JSON.stringify(parsed.problems));
+  return parsed.config.notify;
+};
+const configProblems = (text: string): string[] => parseConfig(text, "config.yaml", { home: "/home/ada", baseDir: "/x" }).problems.map((p) => p.message);
+/** A `which` that finds only `present`, at /opt/bin/NAME: never the machine's own PATH. */
+const whichOf = (...present: string[]) => (program: string): string | null => (present.includes(program) ? `/opt/bin/${program}` : null);
+const context = (platform: string, ...present: string[]) => ({ platform, env: {}, which: whichOf(...present) });
+
+describe("backend choice in-process (injected which)", () => {
+  test.each([
+    ["darwin", ["terminal-notifier", "osascript"], "terminal-notifier (/opt/bin/terminal-notifier)", false],
+    ["darwin", ["osascript"], "osascript (/opt/bin/osascript)", false],
+    ["darwin", [], "the log only (neither terminal-notifier nor osascript was found)", true],
+    ["linux", ["notify-send", "terminal-notifier"], "notify-send (/opt/bin/notify-send)", false],
+    ["linux", [], "the log only (no notifier found; install notify-send or set notify.backend)", true],
+  ] as const)("auto on %s with %j: %s", (platform, present, description, logOnly) => {
+    const notifier = resolveNotifier(notifyConfig(""), context(platform, ...present));
+    expect(notifier.description).toBe(description);
+    expect(notifier.logOnly).toBe(logOnly);
+  });
+
+  test("no notifier is said out loud at startup, with what to install", () => {
+    expect(notifierStartupWarning(notifyConfig(""), context("linux"))).toContain("apt install libnotify-bin");
+    expect(notifierStartupWarning(notifyConfig(""), context("darwin"))).toContain("brew install terminal-notifier");
+    expect(notifierStartupWarning(notifyConfig("notify:\n  backend: terminal-notifier\n"), context("darwin", "osascript"))).toContain("terminal-notifier: terminal-notifier (not found)");
+    expect(notifierStartupWarning(notifyConfig(""), context("linux", "notify-send"))).toBeNull();
+    expect(notifierStartupWarning(notifyConfig("notify:\n  backend: none\n"), context("linux"))).toBeNull();
+  });
+
+  test("notify.backends lists several; webhook_url must be an http(s) URL with a host", () => {
+    const notify = notifyConfig("notify:\n  backends: [terminal-notifier, webhook]\n  webhook_url: https://ntfy.sh/x\n  webhook_format: ntfy\n");
+    expect(notify.backends).toEqual(["terminal-notifier", "webhook"]);
+    expect(resolveNotifiers(notify, context("darwin", "terminal-notifier")).map((target) => target.notifier.description)).toEqual([
+      "terminal-notifier (/opt/bin/terminal-notifier)",
+      "webhook https://ntfy.sh (ntfy)",
+    ]);
+    for (const url of ['"http://"', '"https://"', "ftp://example.com/x", "example.com/hook"]) {
+      expect(configProblems(`notify:\n  backend: webhook\n  webhook_url: ${url}\n`)).toEqual([
+        '"notify.backend" is webhook, so "notify.webhook_url" must be an http(s) URL with a host, e.g. https://ntfy.sh/my-topic',
+      ]);
+    }
+    expect(configProblems("notify:\n  backends: [webhook, webhook]\n  webhook_url: http://h/\n")[0]).toContain('"notify.backends" must be a list of distinct backends');
+    expect(configProblems("notify:\n  webhook_format: teams\n")[0]).toContain('"notify.webhook_format" must be one of json, ntfy, slack, discord');
+  });
+});
+
+describe("webhook formats (a server on 127.0.0.1)", () => {
+  interface Received {
+    readonly headers: Record<string, string>;
+    readonly body: string;
+  }
+  async function deliver(format: string, alert: AlertText): Promise<Received> {
+    const received: Received[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        received.push({ headers: Object.fromEntries(request.headers), body: await request.text() });
+        return new Response("ok");
+      },
+    });
+    try {
+      const notify = notifyConfig(`notify:\n  backend: webhook\n  webhook_url: http://127.0.0.1:${server.port}/cron-alerts\n  webhook_format: ${format}\n`);
+      const result = await resolveNotifier(notify, context("linux")).send(alert);
+      expect(result).toEqual({ ok: true });
+      expect(received).toHaveLength(1);
+      return received[0] as Received;
+    } finally {
+      server.stop(true);
+    }
+  }
+  const alert = failureAlert({ ts: "t", epochMs: Date.UTC(2025, 6, 29, 4, 31), exit: 2, msg: "disk <full> & @everyone", job: "backup" }, "backup", { sound: "Basso", sounds: [] });
+
+  test("json: our own shape", async () => {
+    const { headers, body } = await deliver("json", alert);
+    expect(headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(body)).toMatchObject({ kind: "failure", subtitle: "backup", message: "Exit code 2: disk <full> & @everyone", exit_code: 2 });
+  });
+
+  test("ntfy: the message as the body, Title, Priority and Tags headers", async () => {
+    const { headers, body } = await deliver("ntfy", alert);
+    expect(body).toBe("Exit code 2: disk <full> & @everyone");
+    expect(headers).toMatchObject({ title: "Cron Job Failed: backup", priority: "4", tags: "rotating_light" });
+    const recovered = await deliver("ntfy", { ...alert, kind: "recovery", title: "✅ Cron Job Recovered", subtitle: "bäckup" });
+    // Not Latin-1-safe text goes as an RFC 2047 word, which ntfy decodes.
+    expect(recovered.headers).toMatchObject({ title: `=?UTF-8?B?${Buffer.from("Cron Job Recovered: bäckup").toString("base64")}?=`, priority: "3", tags: "white_check_mark" });
+  });
+
+  test("slack: {text} with &, <, > escaped", async () => {
+    const { body } = await deliver("slack", alert);
+    expect(JSON.parse(body)).toEqual({ text: "*🚨 Cron Job Failed: backup*\nExit code 2: disk &lt;full&gt; &amp; @everyone" });
+  });
+
+  test("discord: {content} within 2000 characters, pinging no one", async () => {
+    const { body } = await deliver("discord", { ...alert, message: "x".repeat(3000) });
+    const payload = JSON.parse(body) as { content: string; allowed_mentions: unknown };
+    expect(Array.from(payload.content)).toHaveLength(2000);
+    expect(payload.content).toStartWith("**🚨 Cron Job Failed: backup**\nxxx");
+    expect(payload.allowed_mentions).toEqual({ parse: [] });
+  });
+});
+
+describe("two backends, one down (the real CLI)", () => {
+  test("the command backend gets the alert while the webhook is down; the retry reaches only the webhook", async () => {
+    let up = false;
+    const bodies: string[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        if (!up) return new Response("down", { status: 503 });
+        bodies.push(await request.text());
+        return new Response("ok");
+      },
+    });
+    try {
+      const s = setup([], { CRON_COLLECTOR_PLATFORM: "linux" });
+      s.config(`notify:\n  backends: [command, webhook]\n  command: ["${FAKE}"]\n  webhook_url: http://127.0.0.1:${server.port}/hook\n  webhook_format: slack\n`);
+      writeFileSync(s.input, failure(31, "disk full", { job: "backup" }));
+      const run = async (): Promise<string> => {
+        const child = Bun.spawn(["bun", join(REPO, "collector.ts"), "--parse-existing", "--now", NOW], { env: s.env, stdout: "pipe", stderr: "pipe" });
+        const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+        return stdout + stderr;
+      };
+      const first = await run();
+      expect(first).toContain("webhook answered HTTP 503");
+      expect(first).toContain("Alerts: 1 sent, 1 not delivered");
+      expect(calls(s)).toHaveLength(1);
+      up = true;
+      expect(await run()).toContain("Alerts: 1 sent, 0 not delivered");
+      expect(calls(s)).toHaveLength(1); // the command backend is not sent it again
+      expect(bodies.map((body) => JSON.parse(body))).toEqual([{ text: "*🚨 Cron Job Failed: backup*\nExit code 2: disk full" }]);
+      expect(alertStatuses(s.db)).toEqual(["sent"]);
+    } finally {
+      server.stop(true);
+    }
   });
 });
