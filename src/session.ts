@@ -9,6 +9,7 @@ import { AlertDispatcher } from "./alerts/dispatcher.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./logger.ts";
 import { autoInstaller } from "./notify/auto-install.ts";
+import { DeliveryThread } from "./notify/delivery-thread.ts";
 import { resolveNotifiers, type NamedNotifier } from "./notify/notifier.ts";
 import { AlertStore } from "./store/alerts.ts";
 import { Outbox } from "./store/outbox.ts";
@@ -51,7 +52,8 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
   // Resolved at every delivery, so a notifier installed meanwhile (or removed) is noticed.
   const notifiers = (): readonly NamedNotifier[] => resolveNotifiers(config.notify, { ...system, requestInstall });
   const outbox = new Outbox(db);
-  const dispatcher = new AlertDispatcher(outbox, notifiers, config.notify, log, clock);
+  const deliveryThread = new DeliveryThread(config.database);
+  const dispatcher = new AlertDispatcher(outbox, notifiers, config.notify, log, clock, deliveryThread);
   let closed = false;
   return {
     db,
@@ -67,6 +69,7 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
       if (closed) return;
       closed = true;
       tailer.close();
+      deliveryThread.close();
       writer.finalize();
       alerts.finalize();
       outbox.finalize();

@@ -4,10 +4,14 @@
  */
 import type { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AlertDispatcher, RETRY_MAX_MS, retryDelayMs } from "../src/alerts/dispatcher.ts";
 import { failureAlert, lateAlert, recoveryAlert, type AlertText } from "../src/alerts/format.ts";
 import type { NotifyBackendName } from "../src/config/config.ts";
+import { parseConfig } from "../src/config/load.ts";
+import { DeliveryThread } from "../src/notify/delivery-thread.ts";
+import { resolveNotifiers } from "../src/notify/notifier.ts";
 import { createLogger } from "../src/logger.ts";
 import { AlertStore } from "../src/store/alerts.ts";
 import { openDatabase } from "../src/store/database.ts";
@@ -214,6 +218,38 @@ describe("marking delivery", () => {
     expect(notifier.sent).toHaveLength(1);
     expect(second.log.join("\n")).toContain("1 alert(s) were being delivered via auto when the collector stopped");
     expect(second.log.join("\n")).toContain("(again: its delivery was interrupted)");
+  });
+});
+
+describe("the delivery thread", () => {
+  test("records the outcome while the main thread is busy with a synchronous tick", async () => {
+    const dir = tempDir("cc-dispatch-");
+    const script = join(dir, "notify.sh");
+    writeFileSync(script, `#!/bin/sh\nprintf '%s\\n' "$2" >> "${join(dir, "calls")}"\n`, { mode: 0o700 });
+    const notify = parseConfig(`notify:\n  backend: command\n  command: ["${script}"]\n`, null, { home: dir, baseDir: dir }).config.notify;
+    const path = join(dir, "ladder.db");
+    const thread = new DeliveryThread(path);
+    try {
+      const db = openDatabase(path);
+      open.push(db);
+      const id = new AlertStore(db).add(failure("backup", T0), "pending", null, new Date(T0).toISOString());
+      const log: string[] = [];
+      const targets = resolveNotifiers(notify, { platform: "linux", env: {}, which: () => null });
+      const dispatcher = new AlertDispatcher(new Outbox(db), () => targets, notifyDefaults, createLogger("info", [(line) => log.push(line)]), () => new Date(T0), thread);
+      const flushing = dispatcher.flush();
+      // A tick that never yields: on main's design the mark waited for its end.
+      const status = db.query<{ status: string }, [number]>("SELECT status FROM alerts WHERE id = ?");
+      const deadline = Date.now() + 5000;
+      while (status.get(id)?.status !== "sent" && Date.now() < deadline) Bun.sleepSync(5);
+      expect(status.get(id)?.status).toBe("sent");
+      expect(readFileSync(join(dir, "calls"), "utf8")).toBe("Exit code 2: boom\n");
+      // done_ms follows the collector's clock (here fixed at T0, as under --now).
+      const done = db.query<{ done_ms: number }, []>("SELECT done_ms FROM alert_deliveries").get()?.done_ms ?? 0;
+      expect(Math.abs(done - T0)).toBeLessThan(5000);
+      expect(await flushing).toMatchObject({ sent: 1, failed: 0 });
+    } finally {
+      thread.close();
+    }
   });
 });
 

@@ -13,7 +13,9 @@
 import type { NotifyConfig } from "../config/config.ts";
 import { describeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import type { DeliveryThread } from "../notify/delivery-thread.ts";
 import type { NamedNotifier } from "../notify/notifier.ts";
+import type { DeliveryResult } from "../notify/spawn.ts";
 import type { FoldSelection, Outbox, OwedAlert } from "../store/outbox.ts";
 import { planDelivery } from "./policy.ts";
 import { failuresIn, summaryAlert, type FoldReason } from "./summary.ts";
@@ -70,6 +72,8 @@ export class AlertDispatcher {
     private readonly notify: Pick<NotifyConfig, "maxAgeMs" | "maxPerMinute" | "sound">,
     private readonly log: Logger,
     private readonly clock: () => Date,
+    /** Where real notifiers are called and their outcome recorded; null: in this thread. */
+    private readonly thread: DeliveryThread | null = null,
   ) {}
 
   /** Delivers what is pending. Concurrent calls share one run, followed by one more if needed. */
@@ -172,12 +176,22 @@ export class AlertDispatcher {
   /** Sends one alert to one backend; false when the backend failed. */
   private async deliverOne(target: NamedNotifier, alert: OwedAlert, names: readonly string[], tally: Tally): Promise<boolean> {
     const { backend, notifier } = target;
-    this.outbox.beginDelivery(alert.id, backend, this.clock().getTime());
-    const result = await notifier.send(alert);
-    // The outcome is recorded first thing after the notifier returns: this gap is the only window
-    // in which a crash makes the alert go out twice.
+    const startedMs = this.clock().getTime();
+    this.outbox.beginDelivery(alert.id, backend, startedMs);
+    // The outcome is recorded the moment the notifier returns: that gap is the only window in which
+    // a crash makes the alert go out twice. On the delivery thread it does not wait for the
+    // synchronous ingest tick that may be running here; in this thread it would.
+    const action = notifier.actionFor?.(alert);
+    let result: DeliveryResult;
+    let marked = false;
+    if (action && this.thread) {
+      const reply = await this.thread.run({ action, alertId: alert.id, backend, backends: names, clockOffsetMs: startedMs - Date.now() });
+      ({ result, marked } = reply);
+    } else {
+      result = await notifier.send(alert);
+    }
     const outcome = result.ok ? (notifier.logOnly ? "logged" : "sent") : "failed";
-    this.outbox.finishDelivery(alert.id, backend, outcome, result.ok ? null : result.error, this.clock().getTime(), names);
+    if (!marked) this.outbox.finishDelivery(alert.id, backend, outcome, result.ok ? null : result.error, this.clock().getTime(), names);
     const text = `${alert.title}${alert.subtitle ? ` [${alert.subtitle}]` : ""}: ${alert.message}`;
     const again = alert.interrupted ? " (again: its delivery was interrupted)" : "";
     switch (outcome) {

@@ -6,7 +6,8 @@ import type { AlertText } from "../alerts/format.ts";
 import type { NotifyBackendName, NotifyConfig } from "../config/config.ts";
 import type { WebhookFormat } from "../config/notify.ts";
 import { commandArgv, commandEnvironment, notifySendArgv, osascriptArgv, terminalNotifierArgv } from "./argv.ts";
-import { runWithTimeout, type DeliveryResult } from "./spawn.ts";
+import { perform, type DeliveryAction } from "./action.ts";
+import type { DeliveryResult } from "./spawn.ts";
 import { webhookRequest } from "./webhook.ts";
 
 export interface Notifier {
@@ -17,6 +18,12 @@ export interface Notifier {
   /** False when the configured program was not found: every delivery fails until it is. */
   readonly available: boolean;
   send(alert: AlertText): Promise<DeliveryResult>;
+  /** What send() does, as data the delivery thread can perform; absent for log-only and missing ones. */
+  readonly actionFor?: (alert: AlertText) => DeliveryAction;
+}
+
+function actionNotifier(description: string, actionFor: (alert: AlertText) => DeliveryAction): Notifier {
+  return { description, logOnly: false, available: true, actionFor, send: (alert) => perform(actionFor(alert)) };
 }
 
 /** One entry of notify.backends with the notifier it resolved to. */
@@ -35,15 +42,10 @@ export interface NotifierContext {
 }
 
 function programNotifier(description: string, argvFor: (alert: AlertText) => string[], context: NotifierContext, timeoutMs: number, extraEnv?: (alert: AlertText) => Record<string, string>): Notifier {
-  return {
-    description,
-    logOnly: false,
-    available: true,
-    send: (alert) => runWithTimeout(argvFor(alert), timeoutMs, { ...context.env, ...extraEnv?.(alert) }),
-  };
+  return actionNotifier(description, (alert) => ({ kind: "spawn", argv: argvFor(alert), env: { ...context.env, ...extraEnv?.(alert) }, timeoutMs }));
 }
 
-/** No notifier: the dispatcher's "Alert sent via the log only (…)" line is the alert. */
+/** No notifier: the alert only reaches the dispatcher's WARN line, and counts as not delivered. */
 function logOnly(reason: string): Notifier {
   return {
     description: `the log only (${reason})`,
@@ -63,21 +65,8 @@ function missing(program: string, hint: string): Notifier {
 }
 
 function webhook(url: string, format: WebhookFormat, timeoutMs: number): Notifier {
-  return {
-    description: `webhook ${URL.canParse(url) ? new URL(url).origin : url} (${format})`,
-    logOnly: false,
-    available: true,
-    send: async (alert) => {
-      try {
-        const request = webhookRequest(format, alert);
-        // No redirects: a webhook that moved should be reconfigured, not followed blindly.
-        const response = await fetch(url, { method: "POST", ...request, redirect: "error", signal: AbortSignal.timeout(timeoutMs) });
-        return response.ok ? { ok: true } : { ok: false, error: `webhook answered HTTP ${response.status}` };
-      } catch (error) {
-        return { ok: false, error: `webhook failed: ${(error as Error).message}` };
-      }
-    },
-  };
+  const description = `webhook ${URL.canParse(url) ? new URL(url).origin : url} (${format})`;
+  return actionNotifier(description, (alert) => ({ kind: "post", url, ...webhookRequest(format, alert), timeoutMs }));
 }
 
 /** The notifier of one backend (`notify.backends` entry). */

@@ -9,7 +9,7 @@
  * alert is settled: 'sent' when a real notifier took it, 'summarized', 'logged' when it only
  * reached the log, or 'dropped' when it was meant for a backend no longer configured.
  */
-import type { Database, Statement } from "bun:sqlite";
+import { Database, type Statement } from "bun:sqlite";
 import type { AlertKind, AlertText } from "../alerts/format.ts";
 import { UP_AGAIN_SHOWN, type FoldDigest, type FoldedProblem } from "../alerts/summary.ts";
 
@@ -267,4 +267,12 @@ export class Outbox {
   finalize(): void {
     for (const statement of this.statements) statement.finalize();
   }
+}
+
+/** The outbox on a connection of its own (the delivery thread's); the database exists, migrated. */
+export function openOutbox(path: string): Outbox {
+  const db = new Database(path, { readwrite: true, create: false });
+  // The main thread commits ingest batches meanwhile: wait for one rather than fail.
+  db.run("PRAGMA busy_timeout = 5000");
+  return new Outbox(db);
 }
