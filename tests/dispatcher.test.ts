@@ -221,6 +221,28 @@ describe("marking delivery", () => {
   });
 });
 
+describe("upgrading a database", () => {
+  test("alerts an older version gave up after 3 attempts are delivered, folded, after the upgrade", async () => {
+    const path = join(tempDir("cc-dispatch-"), "ladder.db");
+    const old = openDatabase(path);
+    new AlertStore(old).add(failure("backup", T0 - 2 * 3_600_000), "pending", null, "then");
+    // Back to schema 5 with the alert given up, as an older collector left it.
+    old.run("UPDATE alerts SET status = 'failed', attempts = 3");
+    old.run("DROP TRIGGER alert_deliveries_pruned");
+    old.run("DROP TABLE alert_deliveries");
+    old.run("ALTER TABLE alerts DROP COLUMN backend");
+    old.run("PRAGMA user_version = 5");
+    old.close();
+    const notifier = recordingNotifier();
+    const h = harness({ auto: notifier }, undefined, path);
+    await h.dispatcher.flush();
+    expect(notifier.sent.map((alert) => alert.message)).toEqual([
+      "1 failure not delivered within notify.max_age; last failure: backup at 2025-07-29T10:00:00.000Z, Exit code 2: boom",
+    ]);
+    expect(h.statuses()).toEqual({ sent: 1, summarized: 1 });
+  });
+});
+
 describe("the delivery thread", () => {
   test("records the outcome while the main thread is busy with a synchronous tick", async () => {
     const dir = tempDir("cc-dispatch-");
