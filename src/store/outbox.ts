@@ -11,22 +11,16 @@
  */
 import { Database, type Statement } from "bun:sqlite";
 import type { AlertKind, AlertText } from "../alerts/format.ts";
-import { UP_AGAIN_SHOWN, type FoldDigest, type FoldedProblem } from "../alerts/summary.ts";
+import { AlertFolds } from "./alert-folds.ts";
+import { OWED, SETTLE, type Params } from "./outbox-sql.ts";
+
+export type { FoldSelection } from "./outbox-sql.ts";
 
 export interface OwedAlert extends AlertText {
   readonly id: number;
   /** A previous process began delivering it and died before the outcome was recorded. */
   readonly interrupted: boolean;
 }
-
-/** Which owed alerts a fold takes. */
-export type FoldSelection =
-  /** Seen older than notify.max_age when read (a backfill, a restart after downtime). */
-  | { readonly kind: "stale" }
-  /** Pending alerts about events before `beforeMs` (summaries are never folded again). */
-  | { readonly kind: "expired"; readonly beforeMs: number }
-  /** Every pending alert but summaries and `except` (the ones being sent one by one now). */
-  | { readonly kind: "rest"; readonly except: readonly number[] };
 
 /** What the notifier did with one alert: `logged` means no real notifier took it. */
 export type DeliveryOutcome = "sent" | "logged" | "failed";
@@ -45,44 +39,8 @@ interface OwedRecord {
   interrupted: number;
 }
 
-type Params = Record<string, string | number | null>;
-
-const TAKEN = "('sent', 'logged', 'summarized')";
-
-const OWED = `a.status IN ('pending', 'stale') AND (a.backend IS NULL OR a.backend = $backend)
-  AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = a.id AND d.backend = $backend AND d.status IN ${TAKEN})`;
-
-const SELECTIONS: Record<FoldSelection["kind"], string> = {
-  stale: "a.status = 'stale'",
-  expired: "a.status = 'pending' AND a.kind != 'summary' AND a.event_ms < $before",
-  rest: "a.status = 'pending' AND a.kind != 'summary' AND a.id NOT IN (SELECT value FROM json_each($except))",
-};
-
-/** Open alerts that no configured backend ($backends, a JSON array) is owed any more. */
-const SETTLED = `alerts.status IN ('pending', 'stale') AND NOT EXISTS (
-  SELECT 1 FROM json_each($backends) b WHERE (alerts.backend IS NULL OR alerts.backend = b.value)
-    AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = alerts.id AND d.backend = b.value AND d.status IN ${TAKEN}))`;
-
-const deliveredWith = (status: string): string =>
-  `EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = alerts.id AND d.status = '${status}')`;
-
-const SETTLE = `UPDATE alerts SET
-    status = CASE WHEN ${deliveredWith("sent")} THEN 'sent' WHEN ${deliveredWith("summarized")} THEN 'summarized'
-      WHEN ${deliveredWith("logged")} THEN 'logged' ELSE 'dropped' END,
-    sent_ms = (SELECT MAX(d.done_ms) FROM alert_deliveries d WHERE d.alert_id = alerts.id AND d.status = 'sent'),
-    sent_at = (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', MAX(d.done_ms) / 1000.0, 'unixepoch')
-      FROM alert_deliveries d WHERE d.alert_id = alerts.id AND d.status = 'sent')
-  WHERE ${SETTLED}`;
-
-interface FoldStatements {
-  readonly counts: Statement<{ kind: AlertKind; count: number; newest: number }, [Params]>;
-  readonly lastProblem: Statement<{ kind: AlertKind; job: string; exit_code: number | null; event_ms: number; message: string }, [Params]>;
-  readonly upAgain: Statement<{ job: string }, [Params]>;
-  readonly mark: Statement<unknown, [Params]>;
-}
-
 export class Outbox {
-  private readonly folds = new Map<FoldSelection["kind"], FoldStatements>();
+  private readonly folds: AlertFolds;
   private readonly statements: Statement[] = [];
   private readonly owedCountQuery;
   private readonly nextOwedQuery;
@@ -90,8 +48,6 @@ export class Outbox {
   private readonly interruptedQuery;
   private readonly beginQuery;
   private readonly finishQuery;
-  private readonly insertSummary;
-  private readonly settleAll;
   private readonly settleOne;
 
   constructor(private readonly db: Database) {
@@ -116,57 +72,14 @@ export class Outbox {
     this.finishQuery = this.prepare(
       "UPDATE alert_deliveries SET status = $status, error = $error, done_ms = $now WHERE alert_id = $id AND backend = $backend",
     );
-    this.insertSummary = this.prepare(
-      `INSERT INTO alerts (kind, run_id, job, exit_code, event_ms, title, subtitle, message, sound, group_id, status, created_at, covers, backend)
-       VALUES ('summary', NULL, $job, $exit, $event, $title, $subtitle, $message, $sound, $group, 'pending', $created, $covers, $backend)`,
-    );
-    this.settleAll = this.prepare(SETTLE);
     this.settleOne = this.prepare(`${SETTLE} AND alerts.id = $id`);
+    this.folds = new AlertFolds(db);
   }
 
   private prepare<Row = unknown>(sql: string): Statement<Row, [Params]> {
     const statement = this.db.prepare<Row, [Params]>(sql);
     this.statements.push(statement as Statement);
     return statement;
-  }
-
-  private foldStatements(kind: FoldSelection["kind"]): FoldStatements {
-    let statements = this.folds.get(kind);
-    if (!statements) {
-      const where = `${OWED} AND ${SELECTIONS[kind]}`;
-      statements = {
-        counts: this.prepare(`SELECT a.kind AS kind, SUM(a.covers) AS count, MAX(a.event_ms) AS newest FROM alerts a WHERE ${where} GROUP BY a.kind`),
-        lastProblem: this.prepare(
-          `SELECT a.kind, a.job, a.exit_code, a.event_ms, a.message FROM alerts a WHERE ${where} AND a.kind IN ('failure', 'late', 'long')
-           ORDER BY a.kind = 'failure' DESC, a.event_ms DESC LIMIT 1`,
-        ),
-        // A job is up again when its newest folded alert is its recovery.
-        upAgain: this.prepare(
-          `SELECT a.job FROM alerts a WHERE ${where} GROUP BY a.job
-           HAVING MAX(CASE WHEN a.kind = 'recovery' THEN a.event_ms END) >= COALESCE(MAX(CASE WHEN a.kind != 'recovery' THEN a.event_ms END), -1)
-           ORDER BY MAX(a.event_ms) DESC LIMIT ${UP_AGAIN_SHOWN + 1}`,
-        ),
-        mark: this.prepare(
-          `INSERT INTO alert_deliveries (alert_id, backend, status, done_ms) SELECT a.id, $backend, 'summarized', $now FROM alerts a WHERE ${where}
-           ON CONFLICT (alert_id, backend) DO UPDATE SET status = 'summarized', done_ms = excluded.done_ms`,
-        ),
-      };
-      this.folds.set(kind, statements);
-    }
-    return statements;
-  }
-
-  private static selectionParams(backend: string, selection: FoldSelection): Params {
-    switch (selection.kind) {
-      case "stale":
-        return { $backend: backend };
-      case "expired":
-        return { $backend: backend, $before: selection.beforeMs };
-      case "rest":
-        return { $backend: backend, $except: JSON.stringify(selection.except) };
-      default:
-        return selection satisfies never;
-    }
   }
 
   /** Pending alerts `backend` still owes. */
@@ -217,55 +130,16 @@ export class Outbox {
   }
 
   /**
-   * Replaces the selected alerts that `backend` owes by one pending summary for that backend, in
-   * one transaction; `text` builds the summary from the digest. Null when nothing was selected.
+   * Replaces the selected alerts that `backend` owes by one pending summary for that backend (see
+   * AlertFolds.fold); null when nothing was selected.
    */
-  fold(
-    backend: string,
-    selection: FoldSelection,
-    text: (digest: FoldDigest) => AlertText & { readonly covers: number },
-    createdAt: Date,
-    backends: readonly string[],
-  ): { readonly id: number; readonly digest: FoldDigest; readonly text: AlertText } | null {
-    const statements = this.foldStatements(selection.kind);
-    const params = Outbox.selectionParams(backend, selection);
-    return this.db.transaction(() => {
-      const counts = statements.counts.all(params);
-      if (counts.length === 0) return null;
-      const last = statements.lastProblem.get(params);
-      const lastProblem: FoldedProblem | null = last
-        ? { kind: last.kind, job: last.job, exitCode: last.exit_code, eventMs: last.event_ms, message: last.message }
-        : null;
-      const digest: FoldDigest = {
-        counts: counts.map((row) => ({ kind: row.kind, count: row.count })),
-        lastProblem,
-        upAgain: statements.upAgain.all(params).map((row) => row.job),
-        newestMs: Math.max(...counts.map((row) => row.newest)),
-      };
-      statements.mark.run({ ...params, $now: createdAt.getTime() });
-      const summary = text(digest);
-      const id = Number(
-        this.insertSummary.run({
-          $job: summary.job,
-          $exit: summary.exitCode,
-          $event: summary.eventMs,
-          $title: summary.title,
-          $subtitle: summary.subtitle,
-          $message: summary.message,
-          $sound: summary.sound,
-          $group: summary.groupId,
-          $created: createdAt.toISOString(),
-          $covers: summary.covers,
-          $backend: backend,
-        }).lastInsertRowid,
-      );
-      this.settleAll.run({ $backends: JSON.stringify(backends) });
-      return { id, digest, text: summary };
-    })();
+  fold(...args: Parameters<AlertFolds["fold"]>): ReturnType<AlertFolds["fold"]> {
+    return this.folds.fold(...args);
   }
 
   finalize(): void {
     for (const statement of this.statements) statement.finalize();
+    this.folds.finalize();
   }
 }
 
