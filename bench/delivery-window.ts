@@ -2,7 +2,7 @@
  * The duplicate window of alert delivery: how long after a notifier has delivered (its process
  * exited) the outbox records it. A `kill -9` inside that window sends the alert again on restart.
  *
- * Usage: bun bench/delivery-window.ts [--alerts N] [COLLECTOR.ts ...]
+ * Usage: bun bench/delivery-window.ts [--alerts N] [--kills K] [COLLECTOR.ts ...]
  *   Runs each given collector (default: this checkout's; pass a main checkout's collector.ts for the
  *   baseline side by side) as a watching daemon in a temp HOME, with a `command` notifier that takes
  *   100 ms and writes the wall-clock time just before it exits. Each alert comes from a block of
@@ -10,6 +10,10 @@
  *   previous failure starts, so it exits while the collector's synchronous ingest tick reads that
  *   block. Prints, per collector, the window (time recorded in the outbox minus the notifier's exit
  *   time) over N alerts: median, p95 and max.
+ * With --kills K, then K times: start the collector, append a block with a failure every 100 ms,
+ *   `kill -9` it after a random 0.3–1.5 s; finally let one collector drain the outbox. Prints how many
+ *   failures were notified twice (duplicates) and never (lost). A kill while the notifier itself runs
+ *   can repeat a notification too: that notifier may finish after its parent died.
  */
 import { Database } from "bun:sqlite";
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -17,8 +21,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
-const { values, positionals } = parseArgs({ args: process.argv.slice(2), options: { alerts: { type: "string" } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  args: process.argv.slice(2),
+  options: { alerts: { type: "string" }, kills: { type: "string" } },
+  allowPositionals: true,
+});
 const alerts = Number(values.alerts ?? 20);
+const kills = Number(values.kills ?? 0);
 const collectors = positionals.length > 0 ? positionals : [join(import.meta.dir, "..", "collector.ts")];
 
 const BLOCK = 50_000;
@@ -46,7 +55,15 @@ function recordedAt(database: string): Map<string, number> {
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 
-async function measure(collector: string): Promise<void> {
+interface Setup {
+  readonly input: string;
+  readonly database: string;
+  readonly exits: string;
+  readonly starts: string;
+  start(): Bun.Subprocess;
+}
+
+function setup(collector: string): Setup {
   const home = mkdtempSync(join(tmpdir(), "cc-window-"));
   const input = join(home, "ladder.jsonl");
   const database = join(home, "ladder.db");
@@ -63,7 +80,16 @@ async function measure(collector: string): Promise<void> {
     config,
     `input: ${input}\ndatabase: ${database}\nlog_dir: ${home}\ncheck_interval: 0.2\nnotify:\n  backend: command\n  command: ["${notifier}"]\n  max_per_minute: 1000\n`,
   );
-  const child = Bun.spawn(["bun", collector], { env: { ...process.env, HOME: home, CRON_COLLECTOR_CONFIG: config }, stdout: "ignore", stderr: "ignore" });
+  const start = (): Bun.Subprocess =>
+    Bun.spawn(["bun", collector], { env: { ...process.env, HOME: home, CRON_COLLECTOR_CONFIG: config }, stdout: "ignore", stderr: "ignore" });
+  return { input, database, exits, starts, start };
+}
+
+const linesOf = (path: string): string[] => readFileSync(path, "utf8").split("\n").filter((row) => row !== "");
+
+async function measure(collector: string): Promise<void> {
+  const { input, database, exits, starts, start } = setup(collector);
+  const child = start();
   try {
     const started = (): number => readFileSync(starts, "utf8").split("\n").length - 1;
     for (let i = 0; i < alerts; i++) {
@@ -93,4 +119,30 @@ async function measure(collector: string): Promise<void> {
   );
 }
 
+async function killRepeatedly(collector: string): Promise<void> {
+  const { input, exits, start } = setup(collector);
+  let failures = 0;
+  for (let kill = 0; kill < kills; kill++) {
+    const child = start();
+    const killAt = Date.now() + 300 + Math.random() * 1200;
+    while (Date.now() < killAt) {
+      appendFileSync(input, block(failures * 10_000, 10_000, failures));
+      failures++;
+      await Bun.sleep(100);
+    }
+    child.kill("SIGKILL");
+    await child.exited;
+  }
+  const drain = start();
+  const deadline = Date.now() + 120_000;
+  while (new Set(linesOf(exits).map((row) => row.split("\t")[0])).size < failures && Date.now() < deadline) await Bun.sleep(200);
+  await Bun.sleep(1000); // a duplicate would show by now
+  drain.kill("SIGTERM");
+  await drain.exited;
+  const notified = linesOf(exits).map((row) => row.split("\t")[0]);
+  const distinct = new Set(notified).size;
+  console.log(`${collector}: ${kills} kill -9, ${failures} failures: ${notified.length - distinct} notified twice, ${failures - distinct} never notified`);
+}
+
 for (const collector of collectors) await measure(collector);
+if (kills > 0) for (const collector of collectors) await killRepeatedly(collector);
