@@ -1,7 +1,7 @@
 /** A temp HOME whose PATH holds fake notifier programs that record every call. */
 import { Database } from "bun:sqlite";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { AlertText } from "../src/alerts/format.ts";
 import type { Notifier } from "../src/notify/notifier.ts";
 import { cliEnv, FIXTURES, tempDir } from "./helpers.ts";
@@ -15,6 +15,30 @@ export interface NotifierSetup {
   calls: string;
   env: Record<string, string>;
   config(text: string): void;
+}
+
+/** Programs a test must never find on PATH, even where the machine has them. */
+const REAL_NOTIFIERS = new Set(["notify-send", "terminal-notifier", "osascript", "brew", "crontab", "launchctl", "systemctl"]);
+let systemTools: string | null = null;
+
+/**
+ * A directory with the system's programs (those of /usr/bin, /bin and bun's own directory) minus
+ * REAL_NOTIFIERS, made once per test process: on PATH instead of /usr/bin:/bin, so a machine with
+ * libnotify-bin installed still shows a test no notifier.
+ */
+function toolsWithoutNotifiers(): string {
+  if (systemTools) return systemTools;
+  const tools = join(tempDir("cc-tools-"), "bin");
+  mkdirSync(tools);
+  for (const dir of [dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"]) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      if (REAL_NOTIFIERS.has(name) || existsSync(join(tools, name))) continue;
+      symlinkSync(join(dir, name), join(tools, name));
+    }
+  }
+  systemTools = tools;
+  return tools;
 }
 
 /** Fakes named `programs` on PATH (and no real notifier); config.yaml in the temp HOME. */
@@ -33,7 +57,7 @@ export function notifierSetup(programs: string[], extraEnv: Record<string, strin
     input: join(home, "logs", "ladder.jsonl"),
     db: join(home, ".cron_dash", "ladder.db"),
     calls,
-    env: cliEnv(home, { PATH: `${bin}:/usr/bin:/bin`, FAKE_NOTIFIER_LOG: calls, CRON_COLLECTOR_CONFIG: configPath, ...extraEnv }),
+    env: cliEnv(home, { PATH: `${bin}:${toolsWithoutNotifiers()}`, FAKE_NOTIFIER_LOG: calls, CRON_COLLECTOR_CONFIG: configPath, ...extraEnv }),
     config: (text) => writeFileSync(configPath, text),
   };
 }
