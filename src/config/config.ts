@@ -7,7 +7,6 @@ import { logLevels, type LogLevel } from "../logger.ts";
 import { duration, flag, integer, oneOf, optionalText, soundName, text, textList } from "./fields.ts";
 import { readJobs, type JobConfig } from "./jobs.ts";
 import type { Section } from "./section.ts";
-
 import { backendList, isWebhookUrl, notifyBackends, webhookFormats, type NotifyBackendName, type WebhookFormat } from "./notify.ts";
 export { notifyBackends, type NotifyBackendName } from "./notify.ts";
 
