@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AlertDispatcher, RETRY_MAX_MS, retryDelayMs } from "../src/alerts/dispatcher.ts";
-import { failureAlert, lateAlert, recoveryAlert, type AlertText } from "../src/alerts/format.ts";
+import type { AlertText } from "../src/alerts/format.ts";
 import type { NotifyBackendName } from "../src/config/config.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { DeliveryThread } from "../src/notify/delivery-thread.ts";
@@ -58,9 +58,22 @@ function harness(backends: Partial<Record<NotifyBackendName, RecordingNotifier>>
   return h;
 }
 
-const failure = (job: string, eventMs: number, msg = "boom"): AlertText =>
-  failureAlert({ ts: new Date(eventMs).toISOString(), epochMs: eventMs, exit: 2, msg, job }, job, { sound: "Basso", sounds: [] });
-const recovery = (job: string, eventMs: number): AlertText => recoveryAlert(job, job, { consecutiveFailures: 1, lateSinceMs: null }, eventMs);
+// Alert texts as the outbox stores them (built here, so these tests do not follow the wording of
+// src/alerts/format.ts).
+const text = (kind: AlertText["kind"], job: string, eventMs: number, message: string): AlertText => ({
+  kind,
+  title: `${kind}: ${job}`,
+  subtitle: null,
+  message,
+  sound: kind === "recovery" ? null : "Basso",
+  groupId: `cron-collector.${job}`,
+  job,
+  exitCode: kind === "failure" ? 2 : null,
+  eventMs,
+});
+const failure = (job: string, eventMs: number, msg = "boom"): AlertText => text("failure", job, eventMs, `Exit code 2: ${msg}`);
+const recovery = (job: string, eventMs: number): AlertText => text("recovery", job, eventMs, "Succeeded again");
+const late = (job: string, eventMs: number): AlertText => text("late", job, eventMs, "Expected at 11:55");
 
 describe("a notifier outage", () => {
   test("is retried with capped exponential backoff; the first success sends the oldest and folds the rest into one summary", async () => {
@@ -136,7 +149,7 @@ describe("summaries", () => {
     const notifier = recordingNotifier();
     const h = harness({ auto: notifier });
     for (let i = 0; i < 6; i++) h.add(failure("backup", T0 - 10_000 + i * 1000, `crash ${i}`));
-    h.add(lateAlert("ladder", T0 - 5 * MINUTE, 30_000, null, "Basso"));
+    h.add(late("ladder", T0 - 5 * MINUTE));
     h.add(recovery("backup", T0));
     await h.dispatcher.flush();
     const messages = notifier.sent.map((alert) => alert.message);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { alertStatuses, calls, FAKE_NOTIFIER as FAKE, notifierSetup as setup } from "./fake-notifier.ts";
 import { countRows, REPO, runCli, waitFor } from "./helpers.ts";
-import { failureAlert, type AlertText } from "../src/alerts/format.ts";
+import type { AlertText } from "../src/alerts/format.ts";
 import type { NotifyConfig } from "../src/config/config.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { notifierStartupWarning, resolveNotifier, resolveNotifiers } from "../src/notify/notifier.ts";
@@ -346,7 +346,17 @@ describe("webhook formats (a server on 127.0.0.1)", () => {
       server.stop(true);
     }
   }
-  const alert = failureAlert({ ts: "t", epochMs: Date.UTC(2025, 6, 29, 4, 31), exit: 2, msg: "disk <full> & @everyone", job: "backup" }, "backup", { sound: "Basso", sounds: [] });
+  const alert: AlertText = {
+    kind: "failure",
+    title: "🚨 Cron Job Failed",
+    subtitle: "backup",
+    message: "Exit code 2: disk <full> & @everyone",
+    sound: "Basso",
+    groupId: "cron-collector.backup",
+    job: "backup",
+    exitCode: 2,
+    eventMs: Date.UTC(2025, 6, 29, 4, 31),
+  };
 
   test("json: our own shape", async () => {
     const { headers, body } = await deliver("json", alert);
