@@ -84,7 +84,7 @@ describe("exposition", () => {
     };
     const text = renderExposition(empty);
     expect(text.match(/^# TYPE /gm)?.length).toBe(19);
-    expect(text).not.toContain("cron_collector_last_ingest_timestamp_seconds ");
+    expect(text).not.toMatch(/^cron_collector_last_ingest_timestamp_seconds /m);
   });
 });
 
