@@ -68,6 +68,9 @@ export function startMetricsServer(options: MetricsServerOptions): MetricsServer
       hostname: options.hostname,
       port: options.port,
       development: false,
+      // Explicit: without it (and development: false) Bun 1.4 binds a port in use a second time
+      // (SO_REUSEPORT), and two collectors would split the scrapes between them.
+      reusePort: false,
       fetch: (request) => handleMetricsRequest(request, options),
       error: () => plain(500, "Internal error"),
     });
