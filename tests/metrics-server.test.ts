@@ -32,6 +32,17 @@ describe("the listener", () => {
     expect(await response.text()).toBe("x 1\n");
   });
 
+  test("a scraper that accepts gzip (Prometheus does) gets the same text compressed", async () => {
+    const text = "cron_job_up{cronjob=\"a\"} 1\n".repeat(1000);
+    const server = serve(null, text);
+    const response = await fetch(`${server.url}/metrics`, { headers: { "Accept-Encoding": "gzip" }, decompress: false });
+    expect(response.headers.get("content-encoding")).toBe("gzip");
+    expect(response.headers.get("content-type")).toBe(CONTENT_TYPE);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(bytes.length).toBeLessThan(text.length / 10);
+    expect(new TextDecoder().decode(Bun.gunzipSync(bytes))).toBe(text);
+  });
+
   test.each([
     ["/", "GET", 404],
     ["/metrics/", "GET", 404],

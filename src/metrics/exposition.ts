@@ -58,8 +58,6 @@ export interface MetricsSnapshot {
   readonly collector: CollectorMetrics;
 }
 
-type Labels = ReadonlyArray<readonly [string, string]>;
-
 /** Label values escape backslash, double quote and newline (and nothing else). */
 export function escapeLabelValue(value: string): string {
   return value.replace(/[\\"\n]/g, (char) => (char === "\n" ? "\\n" : `\\${char}`));
@@ -73,9 +71,14 @@ export function formatValue(value: number): string {
   return String(value);
 }
 
-function sample(name: string, labels: Labels, value: number): string {
-  const text = labels.map(([key, labelValue]) => `${key}="${escapeLabelValue(labelValue)}"`).join(",");
-  return `${name}${text ? `{${text}}` : ""} ${formatValue(value)}\n`;
+/** One `key="value"` label pair, escaped. */
+function label(key: string, value: string): string {
+  return `${key}="${escapeLabelValue(value)}"`;
+}
+
+/** One sample line; `labels` is already formatted (a job's label is escaped once, not per line). */
+function sample(name: string, labels: string, value: number): string {
+  return `${name}${labels ? `{${labels}}` : ""} ${formatValue(value)}\n`;
 }
 
 type MetricType = "gauge" | "counter" | "histogram";
@@ -87,40 +90,47 @@ function family(name: string, type: MetricType, help: string, samples: string): 
 const seconds = (ms: number | null): number | null => (ms === null ? null : ms / 1000);
 
 /** One gauge per job from a per-job value; jobs where it is null have no series. */
-function jobGauge(jobs: readonly JobMetrics[], name: string, help: string, value: (job: JobMetrics) => number | null): string {
+function jobGauge(jobs: readonly LabelledJob[], name: string, help: string, value: (job: JobMetrics) => number | null): string {
   let samples = "";
-  for (const job of jobs) {
+  for (const { job, id } of jobs) {
     const v = value(job);
-    if (v !== null) samples += sample(name, [["cronjob", job.name]], v);
+    if (v !== null) samples += sample(name, id, v);
   }
   return family(name, "gauge", help, samples);
 }
 
-function histogram(jobs: readonly JobMetrics[]): string {
+function histogram(jobs: readonly LabelledJob[]): string {
   const name = "cron_job_run_duration_seconds";
   let samples = "";
-  for (const job of jobs) {
+  for (const { job, id } of jobs) {
     const { bounds, counts, sumSeconds } = job.durations;
     let cumulative = 0;
     for (let i = 0; i <= bounds.length; i++) {
       cumulative += counts[i] ?? 0;
-      samples += sample(`${name}_bucket`, [["cronjob", job.name], ["le", formatValue(bounds[i] ?? Infinity)]], cumulative);
+      samples += sample(`${name}_bucket`, `${id},le="${formatValue(bounds[i] ?? Infinity)}"`, cumulative);
     }
-    samples += sample(`${name}_sum`, [["cronjob", job.name]], sumSeconds);
-    samples += sample(`${name}_count`, [["cronjob", job.name]], cumulative);
+    samples += sample(`${name}_sum`, id, sumSeconds);
+    samples += sample(`${name}_count`, id, cumulative);
   }
   return family(name, "histogram", "Duration of the runs that reported one (duration_ms), since the job was first seen.", samples);
 }
 
-function jobFamilies(jobs: readonly JobMetrics[]): string[] {
+interface LabelledJob {
+  readonly job: JobMetrics;
+  /** Its `cronjob="…"` label, escaped. */
+  readonly id: string;
+}
+
+function jobFamilies(snapshotJobs: readonly JobMetrics[]): string[] {
+  const jobs = snapshotJobs.map((job) => ({ job, id: label("cronjob", job.name) }));
   let info = "";
   let states = "";
   let runs = "";
-  for (const job of jobs) {
-    info += sample("cron_job_info", [["cronjob", job.name], ["schedule", job.schedule]], 1);
-    for (const state of METRIC_STATES) states += sample("cron_job_state", [["cronjob", job.name], ["state", state]], state === job.state ? 1 : 0);
-    runs += sample("cron_job_runs_total", [["cronjob", job.name], ["outcome", "success"]], job.successes);
-    runs += sample("cron_job_runs_total", [["cronjob", job.name], ["outcome", "failure"]], job.failures);
+  for (const { job, id } of jobs) {
+    info += sample("cron_job_info", `${id},${label("schedule", job.schedule)}`, 1);
+    for (const state of METRIC_STATES) states += sample("cron_job_state", `${id},state="${state}"`, state === job.state ? 1 : 0);
+    runs += sample("cron_job_runs_total", `${id},outcome="success"`, job.successes);
+    runs += sample("cron_job_runs_total", `${id},outcome="failure"`, job.failures);
   }
   return [
     family("cron_job_info", "gauge", "A job the collector knows, with its schedule (empty when it has none); always 1.", info),
@@ -141,19 +151,19 @@ function jobFamilies(jobs: readonly JobMetrics[]): string[] {
 }
 
 function collectorFamilies(c: CollectorMetrics): string[] {
-  const lines = (result: string, value: number): string => sample("cron_collector_lines_total", [["result", result]], value);
+  const lines = (result: string, value: number): string => sample("cron_collector_lines_total", label("result", result), value);
   let alerts = "";
-  for (const outcome of c.alerts) alerts += sample("cron_collector_alerts_total", [["kind", outcome.kind], ["result", outcome.result]], outcome.count);
+  for (const outcome of c.alerts) alerts += sample("cron_collector_alerts_total", `${label("kind", outcome.kind)},${label("result", outcome.result)}`, outcome.count);
   return [
-    family("cron_collector_build_info", "gauge", "The collector's version and the Bun running it; always 1.", sample("cron_collector_build_info", [["version", c.version], ["bun_version", c.bunVersion]], 1)),
+    family("cron_collector_build_info", "gauge", "The collector's version and the Bun running it; always 1.", sample("cron_collector_build_info", `${label("version", c.version)},${label("bun_version", c.bunVersion)}`, 1)),
     family("cron_collector_lines_total", "counter", "Input lines read, by what became of them.", lines("stored", c.linesStored) + lines("duplicate", c.linesDuplicate) + lines("rejected", c.linesRejected)),
     family(
       "cron_collector_last_ingest_timestamp_seconds",
       "gauge",
       "When the collector last committed input lines, Unix seconds.",
-      c.lastIngestMs === null ? "" : sample("cron_collector_last_ingest_timestamp_seconds", [], c.lastIngestMs / 1000),
+      c.lastIngestMs === null ? "" : sample("cron_collector_last_ingest_timestamp_seconds", "", c.lastIngestMs / 1000),
     ),
-    family("cron_collector_alerts_pending", "gauge", "Alerts in the outbox waiting for delivery.", sample("cron_collector_alerts_pending", [], c.alertsPending)),
+    family("cron_collector_alerts_pending", "gauge", "Alerts in the outbox waiting for delivery.", sample("cron_collector_alerts_pending", "", c.alertsPending)),
     family("cron_collector_alerts_total", "counter", "Alerts whose delivery ended, by kind and result (failed: given up after retries).", alerts),
   ];
 }

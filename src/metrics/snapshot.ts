@@ -132,16 +132,19 @@ export interface SnapshotSources {
   readonly metrics: MetricsQueries;
 }
 
-/** Queries the store and builds the snapshot as of `now`. */
-export function takeSnapshot(sources: SnapshotSources, config: SnapshotConfig, now: Date, build: BuildInfo): MetricsSnapshot {
-  const { metrics } = sources;
-  const figures: StoreFigures = {
-    jobs: metrics.jobs(config.defaultJob),
-    lastRuns: metrics.lastRunOfEachJob(config.defaultJob),
-    buckets: metrics.durationBuckets(config.defaultJob),
+/** What the store adds to the stats document: a handful of queries, each bounded by the jobs. */
+export function storeFigures(metrics: MetricsQueries, defaultJob: string): StoreFigures {
+  return {
+    jobs: metrics.jobs(defaultJob),
+    lastRuns: metrics.lastRunOfEachJob(defaultJob),
+    buckets: metrics.durationBuckets(defaultJob),
     counters: metrics.collectorCounters(),
     outcomes: metrics.alertOutcomes(),
     backlog: metrics.outboxBacklog(),
   };
-  return buildSnapshot(collectStats(sources.stats, now, config), figures, config, build);
+}
+
+/** Queries the store and builds the snapshot as of `now`. */
+export function takeSnapshot(sources: SnapshotSources, config: SnapshotConfig, now: Date, build: BuildInfo): MetricsSnapshot {
+  return buildSnapshot(collectStats(sources.stats, now, config), storeFigures(sources.metrics, config.defaultJob), config, build);
 }
