@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../src/config/load.ts";
 import { CONTENT_TYPE } from "../src/metrics/exposition.ts";
@@ -8,7 +8,7 @@ import { startMetricsPublisher } from "../src/metrics/publisher.ts";
 import { startMetricsServer, tokenMatches, type MetricsServer } from "../src/metrics/server.ts";
 import { createLogger } from "../src/logger.ts";
 import { filledFixture } from "./fixtures/metrics-fixture.ts";
-import { tempDir } from "./helpers.ts";
+import { tempDir, waitFor } from "./helpers.ts";
 
 const stops: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -115,6 +115,7 @@ describe("the publisher", () => {
     });
     stops.push(() => publisher.stop());
     const scrape = async (): Promise<string> => (await fetch(`${publisher.url}/metrics`, { headers: { Authorization: "Bearer tok" } })).text();
+    await waitFor(() => existsSync(textfile), 2000, "the first rendering");
     expect(await scrape()).toBe("renders 1\n");
     expect(await scrape()).toBe("renders 1\n"); // a scrape does not render
     expect(readFileSync(textfile, "utf8")).toBe("renders 1\n");
@@ -137,6 +138,7 @@ describe("the publisher", () => {
       log: createLogger("info", [(line) => lines.push(line)]),
     });
     stops.push(() => publisher.stop());
+    publisher.refresh();
     fail = true;
     publisher.refresh();
     publisher.refresh();
@@ -164,7 +166,11 @@ test("the daemon's exporters serve the fixture database's metrics", async () => 
   const config = { ...fixture.config, metrics: { listen: { hostname: "127.0.0.1", port: 0 }, tokenFile: null, textfile: null } };
   const exporters = startExporters(fixture.session, config, silent, () => new Date("2025-07-29T06:00:00Z"), () => null);
   stops.push(() => exporters.stop());
-  const text = await (await fetch(`${exporters.metrics?.url}/metrics`)).text();
+  let response = await fetch(`${exporters.metrics?.url}/metrics`);
+  for (const deadline = Date.now() + 2000; response.status === 503 && Date.now() < deadline; await Bun.sleep(10)) {
+    response = await fetch(`${exporters.metrics?.url}/metrics`);
+  }
+  const text = await response.text();
   expect(text).toContain('cron_job_state{cronjob="backup",state="failing"} 1\n');
   expect(text).toContain(`cron_collector_build_info{version="`);
   expect(exporters.heartbeat).toBeNull();

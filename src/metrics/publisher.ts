@@ -1,5 +1,5 @@
 /**
- * Keeps the exposition current: renders it at start and then every check_interval, serves the
+ * Keeps the exposition current: renders it once started and then every check_interval, serves the
  * latest text on metrics.listen and writes it to metrics.textfile. Rendering runs on this timer,
  * never per scrape, so scrapes cost nothing whatever their rate; when rendering itself is slow (a
  * large database), the timer backs off so that it takes at most a tenth of the time.
@@ -79,7 +79,9 @@ export function startMetricsPublisher({ config, intervalMs, render, log }: Metri
     timer = setTimeout(refresh, Math.max(intervalMs, busyMs / MAX_BUSY_SHARE));
   };
 
-  refresh();
+  // The first rendering waits for the current turn of the event loop, so that it shows the
+  // database after the daemon's first catch-up poll; scrapes before it get 503.
+  timer = setTimeout(refresh, 0);
   let server: MetricsServer | null = null;
   if (config.listen !== null) {
     try {
