@@ -7,6 +7,8 @@ import { createLogger } from "../src/logger.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { probeWritable } from "../src/store/health-probe.ts";
 import { MetricsQueries } from "../src/store/metrics.ts";
+import { startExporters } from "../src/metrics/exporters.ts";
+import { metricsFixture } from "./fixtures/metrics-fixture.ts";
 import { tempDir, waitFor } from "./helpers.ts";
 
 interface Ping {
@@ -132,6 +134,22 @@ describe("heartbeat against a local server", () => {
     await Promise.all([heartbeat.beat(), heartbeat.beat(), heartbeat.beat()]);
     expect(switchboard.pings).toHaveLength(1);
   });
+});
+
+test("the daemon's exporters ping with the collector's health: a failing poll of the input sends /fail", async () => {
+  const switchboard = pingServer();
+  const fixture = metricsFixture(tempDir("cc-heartbeat-"));
+  cleanups.push(() => fixture.close());
+  let problem: string | null = null;
+  const config = { ...fixture.config, heartbeat: { url: switchboard.url, intervalMs: 3_600_000 } };
+  const exporters = startExporters(fixture.session, config, collect().log, () => new Date(), () => problem);
+  cleanups.push(() => exporters.stop());
+  expect(exporters.metrics).toBeNull();
+  await waitFor(() => switchboard.pings.length === 1, 5000, "the first ping");
+  expect(switchboard.pings[0]?.method).toBe("GET");
+  problem = "2 poll(s) of the input failed in a row";
+  await exporters.heartbeat?.beat();
+  expect(switchboard.pings[1]).toEqual({ method: "POST", path: "/ping/abc-123/fail", body: "ingestion failing: 2 poll(s) of the input failed in a row" });
 });
 
 describe("health", () => {

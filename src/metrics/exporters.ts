@@ -6,7 +6,6 @@
 import type { Config } from "../config/config.ts";
 import { startHeartbeat, judgeHealth, type Heartbeat } from "../heartbeat.ts";
 import type { Logger } from "../logger.ts";
-import { lastGap } from "../monitor.ts";
 import type { Session } from "../session.ts";
 import { probeWritable } from "../store/health-probe.ts";
 import { MetricsQueries } from "../store/metrics.ts";
@@ -27,7 +26,7 @@ export const BUILD_INFO = { version: packageJson.version, bunVersion: Bun.versio
 const MAX_PENDING_AGE_MS = 10 * 60_000;
 
 export function startExporters(
-  session: Pick<Session, "db" | "queries" | "jobStates" | "alerts">,
+  session: Pick<Session, "db" | "queries" | "jobStates">,
   config: Config,
   log: Logger,
   clock: () => Date,
@@ -40,7 +39,7 @@ export function startExporters(
   let heartbeat: Heartbeat | null = null;
   try {
     if (wantsMetrics) {
-      const sources = { stats: { queries: session.queries, jobStates: session.jobStates, watchGap: lastGap(session.alerts) }, metrics: queries };
+      const sources = { stats: { queries: session.queries, jobStates: session.jobStates, watchGap: null }, metrics: queries };
       const render = (): string => renderExposition(takeSnapshot(sources, config, clock(), BUILD_INFO));
       metrics = startMetricsPublisher({ config: config.metrics, intervalMs: config.checkIntervalMs, render, log });
     }
