@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { CollectorError, describeError } from "../errors.ts";
 import type { MetricsConfig } from "../config/metrics.ts";
 import type { Logger } from "../logger.ts";
-import { startMetricsServer, type MetricsServer } from "./server.ts";
+import { isLoopback, startMetricsServer, type MetricsServer } from "./server.ts";
 import { writeTextfile } from "./textfile.ts";
 
 export interface MetricsPublisherOptions {
@@ -91,6 +91,9 @@ export function startMetricsPublisher({ config, intervalMs, render, log }: Metri
       throw error;
     }
     log.info(`Serving metrics on ${server.url}/metrics${token === null ? "" : " (bearer token required)"}`);
+    if (token === null && !isLoopback(config.listen.hostname)) {
+      log.warn(`Metrics on ${config.listen.hostname} are open to the network without a token: set "metrics.token_file" unless a firewall guards the port`);
+    }
   }
   return {
     url: server?.url ?? null,

@@ -26,6 +26,11 @@ export interface MetricsServer {
 
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[?::1\]?)$/i;
 
+/** localhost, 127.x.x.x or ::1 (with or without brackets). */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
 /** The host part of a Host header ("[::1]:9464" → "[::1]", "localhost:9464" → "localhost"). */
 function hostOf(header: string): string {
   const match = /^(\[[^\]]*\]|[^:]*)/.exec(header);
@@ -71,7 +76,7 @@ export function handleMetricsRequest(
 ): Response {
   // On a loopback address, a Host that is not loopback means a page in a browser reached it
   // through DNS rebinding; on a network address, the token is the guard.
-  if (LOOPBACK.test(options.hostname) && !LOOPBACK.test(hostOf(request.headers.get("host") ?? ""))) {
+  if (isLoopback(options.hostname) && !isLoopback(hostOf(request.headers.get("host") ?? ""))) {
     return plain(403, "Forbidden: unexpected Host header");
   }
   if (new URL(request.url).pathname !== "/metrics") return plain(404, "Not found: the metrics are at /metrics");
