@@ -146,7 +146,7 @@ export function readConfig(root: Section, file: string | null, context: PathCont
     notify: readNotify(root.section("notify")),
     jobs: [],
     retentionDays: root.get<number | null>("retention_days", integer(1, 100_000), null),
-    metrics: readMetrics(root.section("metrics"), context),
+    metrics: readMetrics(root.section("metrics"), (value) => expandPath(value, context)),
     heartbeat: readHeartbeat(root.section("heartbeat")),
   };
   const withJobs = { ...config, jobs: readJobs(root.section("jobs"), config.notify.alertAfter) };

@@ -9,7 +9,6 @@
  *     url: https://hc-ping.com/<uuid>
  *     interval: 5m
  */
-import { expandPath, type PathContext } from "./config.ts";
 import { duration, optionalText, type Checker } from "./fields.ts";
 import type { Section } from "./section.ts";
 
@@ -54,10 +53,11 @@ const httpUrl: Checker<string | null> = (value) => {
   return { ok: false, expected: 'an http(s) URL such as "https://hc-ping.com/<uuid>"' };
 };
 
-export function readMetrics(section: Section, context: PathContext): MetricsConfig {
+/** `expandPath` resolves `~` and relative paths the way every other path in config.yaml is. */
+export function readMetrics(section: Section, expandPath: (path: string) => string): MetricsConfig {
   const path = (key: string): string | null => {
     const value = section.get(key, optionalText, null);
-    return value === null ? null : expandPath(value, context);
+    return value === null ? null : expandPath(value);
   };
   const config: MetricsConfig = { listen: section.get("listen", listenAddress, null), tokenFile: path("token_file"), textfile: path("textfile") };
   // node_exporter reads only *.prom files; any other name would be ignored without a word.
