@@ -29,6 +29,8 @@ export interface MetricsPublisher {
 
 /** At most this share of the time goes into rendering, however slow one rendering is. */
 const MAX_BUSY_SHARE = 0.1;
+/** check_interval may be as short as 0.1 s; no scraper or node_exporter looks that often. */
+const MIN_INTERVAL_MS = 1000;
 
 /** The bearer token in metrics.token_file (surrounding whitespace ignored); throws CollectorError. */
 export function readTokenFile(path: string): string {
@@ -76,7 +78,7 @@ export function startMetricsPublisher({ config, intervalMs, render, log }: Metri
       }
     }
     const busyMs = performance.now() - started;
-    timer = setTimeout(refresh, Math.max(intervalMs, busyMs / MAX_BUSY_SHARE));
+    timer = setTimeout(refresh, Math.max(intervalMs, MIN_INTERVAL_MS, busyMs / MAX_BUSY_SHARE));
   };
 
   // The first rendering waits for the current turn of the event loop, so that it shows the
