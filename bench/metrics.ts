@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { parseConfig } from "../src/config/load.ts";
 import { createLogger } from "../src/logger.ts";
 import { renderExposition } from "../src/metrics/exposition.ts";
-import { BUILD_INFO } from "../src/metrics/exporters.ts";
+import { BUILD_INFO, snapshotSources } from "../src/metrics/exporters.ts";
 import { startMetricsPublisher } from "../src/metrics/publisher.ts";
 import { buildSnapshot, storeFigures, takeSnapshot } from "../src/metrics/snapshot.ts";
 import { openSession } from "../src/session.ts";
@@ -67,7 +67,7 @@ function time(fn: () => void, repeat: number): number[] {
 
 writeFileSync(config.input, "");
 ingest(lines(JOBS * RUNS_PER_JOB, 0, NOW.getTime() - 6 * 86_400_000, 6 * 86_400_000));
-const sources = { stats: { queries: session.queries, jobStates: session.jobStates, watchGap: null }, metrics };
+const sources = snapshotSources(session, metrics);
 const render = (): string => renderExposition(takeSnapshot(sources, config, NOW, BUILD_INFO));
 const text = render();
 console.log(`database: ${JOBS} jobs, ${(JOBS * RUNS_PER_JOB).toLocaleString("en")} runs; exposition ${text.split("\n").length.toLocaleString("en")} lines, ${(text.length / 1024).toFixed(0)} KiB`);

@@ -12,7 +12,7 @@ import { MetricsQueries } from "../store/metrics.ts";
 import packageJson from "../../package.json" with { type: "json" };
 import { renderExposition } from "./exposition.ts";
 import { startMetricsPublisher, type MetricsPublisher } from "./publisher.ts";
-import { takeSnapshot } from "./snapshot.ts";
+import { takeSnapshot, type SnapshotSources } from "./snapshot.ts";
 
 export interface Exporters {
   readonly metrics: MetricsPublisher | null;
@@ -24,6 +24,11 @@ export const BUILD_INFO = { version: packageJson.version, bunVersion: Bun.versio
 
 /** Pending alerts older than this (or two heartbeat intervals, if longer) mean a stuck outbox. */
 const MAX_PENDING_AGE_MS = 10 * 60_000;
+
+/** What a snapshot reads, from the daemon's session (metrics never need the watch gap). */
+export function snapshotSources(session: Pick<Session, "queries" | "jobStates">, metrics: MetricsQueries): SnapshotSources {
+  return { stats: { queries: session.queries, jobStates: session.jobStates, watchGap: null }, metrics };
+}
 
 export function startExporters(
   session: Pick<Session, "db" | "queries" | "jobStates">,
@@ -39,7 +44,7 @@ export function startExporters(
   let heartbeat: Heartbeat | null = null;
   try {
     if (wantsMetrics) {
-      const sources = { stats: { queries: session.queries, jobStates: session.jobStates, watchGap: null }, metrics: queries };
+      const sources = snapshotSources(session, queries);
       const render = (): string => renderExposition(takeSnapshot(sources, config, clock(), BUILD_INFO));
       metrics = startMetricsPublisher({ config: config.metrics, intervalMs: config.checkIntervalMs, render, log });
     }
