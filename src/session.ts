@@ -13,7 +13,7 @@ import { resolveNotifier, type Notifier } from "./notify/notifier.ts";
 import { AlertStore } from "./store/alerts.ts";
 import { JobStateStore } from "./store/job-state.ts";
 import { ScheduleMonitor } from "./monitor.ts";
-import { openDatabase } from "./store/database.ts";
+import { assertDatabaseFile, openDatabase } from "./store/database.ts";
 import { RunWriter } from "./store/runs.ts";
 import { StatsQueries } from "./store/stats-queries.ts";
 import { Tailer } from "./tailer.ts";
@@ -45,7 +45,14 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
   const alerts = new AlertStore(db);
   const jobStates = new JobStateStore(db);
   const writer = new RunWriter(db, alerts.outboxHook(config, jobStates, clock));
-  const tailer = new Tailer(writer, { source: config.input, maxLineBytes: config.maxLineBytes, log, clock });
+  const tailer = new Tailer(writer, {
+    source: config.input,
+    maxLineBytes: config.maxLineBytes,
+    maxFutureMs: config.maxFutureMs,
+    log,
+    clock,
+    checkDatabase: () => assertDatabaseFile(db),
+  });
   const requestInstall = autoInstaller(config.notify, { ...system, log, store: alerts, clock });
   // Resolved at every delivery, so a notifier installed meanwhile (or removed) is noticed.
   const notifier = (): Notifier => resolveNotifier(config.notify, { ...system, requestInstall });

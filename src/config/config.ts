@@ -47,6 +47,8 @@ export interface Config {
   readonly logMaxBytes: number;
   readonly logKeep: number;
   readonly maxLineBytes: number;
+  /** A run dated further than this ahead of the clock is quarantined (max_future). */
+  readonly maxFutureMs: number;
   /** The job that runs without a `job` field belong to. */
   readonly defaultJob: string;
   readonly notify: NotifyConfig;
@@ -142,6 +144,7 @@ export function readConfig(root: Section, file: string | null, context: PathCont
     logMaxBytes: root.get("log_max_bytes", integer(10_000, 1 << 30), 10 << 20),
     logKeep: root.get("log_keep", integer(0, 100), 5),
     maxLineBytes: root.get("max_line_bytes", integer(1024, 64 << 20), 1 << 20),
+    maxFutureMs: root.get("max_future", duration(0, 365 * DAY), 3600 * SECOND),
     defaultJob: root.get("default_job", text, basename(input, extname(input))),
     notify: readNotify(root.section("notify")),
     jobs: [],
