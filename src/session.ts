@@ -9,7 +9,8 @@ import { AlertDispatcher } from "./alerts/dispatcher.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./logger.ts";
 import { autoInstaller } from "./notify/auto-install.ts";
-import { resolveNotifier, type Notifier } from "./notify/notifier.ts";
+import { DeliveryThread } from "./notify/delivery-thread.ts";
+import { resolveNotifiers, type NamedNotifier } from "./notify/notifier.ts";
 import { AlertStore } from "./store/alerts.ts";
 import { Ingest } from "./ingest.ts";
 import { JobHistoryQueries } from "./store/job-history.ts";
@@ -17,7 +18,8 @@ import { JobStateStore } from "./store/job-state.ts";
 import { lastGap, ScheduleMonitor } from "./monitor.ts";
 import { NEWEST_REJECTS, type StatsSources } from "./stats.ts";
 import { newestRejects } from "./store/rejects.ts";
-import { openDatabase } from "./store/database.ts";
+import { Outbox } from "./store/outbox.ts";
+import { assertDatabaseFile, openDatabase } from "./store/database.ts";
 import { RunWriter } from "./store/runs.ts";
 import { StatsQueries } from "./store/stats-queries.ts";
 import { Tailer } from "./tailer.ts";
@@ -41,7 +43,7 @@ export interface Session {
   readonly history: JobHistoryQueries;
   readonly dispatcher: AlertDispatcher;
   readonly monitor: ScheduleMonitor;
-  notifier(): Notifier;
+  notifiers(): readonly NamedNotifier[];
   /** What collectStats reads, as of now. */
   statsSources(): StatsSources;
   close(): void;
@@ -54,7 +56,7 @@ export function statsSourcesOf(db: Database, stores: { readonly jobStates: JobSt
     jobStates: stores.jobStates,
     history: stores.history,
     watchGap: lastGap(stores.alerts),
-    newestRejects: newestRejects(db, NEWEST_REJECTS),
+    newestRejects: () => newestRejects(db, NEWEST_REJECTS),
   };
 }
 
@@ -65,11 +67,20 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
   const history = new JobHistoryQueries(db);
   const writer = new RunWriter(db, config.defaultJob);
   const ingest = new Ingest({ writer, alerts, jobStates }, config, log, clock);
-  const tailer = new Tailer(ingest, { source: config.input, maxLineBytes: config.maxLineBytes, log, clock });
+  const tailer = new Tailer(ingest, {
+    source: config.input,
+    maxLineBytes: config.maxLineBytes,
+    maxFutureMs: config.maxFutureMs,
+    log,
+    clock,
+    checkDatabase: () => assertDatabaseFile(db),
+  });
   const requestInstall = autoInstaller(config.notify, { ...system, log, store: alerts, clock });
   // Resolved at every delivery, so a notifier installed meanwhile (or removed) is noticed.
-  const notifier = (): Notifier => resolveNotifier(config.notify, { ...system, requestInstall });
-  const dispatcher = new AlertDispatcher(alerts, notifier, config.notify, log, clock);
+  const notifiers = (): readonly NamedNotifier[] => resolveNotifiers(config.notify, { ...system, requestInstall });
+  const outbox = new Outbox(db);
+  const deliveryThread = new DeliveryThread(config.database);
+  const dispatcher = new AlertDispatcher(outbox, notifiers, config.notify, log, clock, deliveryThread);
   let closed = false;
   const queries = new StatsQueries(db);
   return {
@@ -82,14 +93,16 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
     history,
     dispatcher,
     monitor: new ScheduleMonitor({ alerts, jobStates, history, transaction: (body) => writer.transaction(body) }, config, log, clock),
-    notifier,
+    notifiers,
     statsSources: () => statsSourcesOf(db, { jobStates, alerts, history }, queries),
     close() {
       if (closed) return;
       closed = true;
       tailer.close();
+      deliveryThread.close();
       writer.finalize();
       alerts.finalize();
+      outbox.finalize();
       jobStates.finalize();
       history.finalize();
       db.close(false);

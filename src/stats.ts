@@ -154,7 +154,8 @@ export interface StatsSources {
   readonly jobStates: JobStateStore;
   readonly history: JobHistoryQueries;
   readonly watchGap: WatchGap | null;
-  readonly newestRejects: readonly RejectRow[];
+  /** Read only when the document is built, and only by collectStats. */
+  readonly newestRejects: () => readonly RejectRow[];
 }
 
 type StatsConfig = Pick<Config, "defaultJob" | "jobs" | "notify">;
@@ -206,7 +207,7 @@ export function collectStats(sources: StatsSources, now: Date, config: StatsConf
     last_failure: overall.last_failure,
     jobs: names.map((name) => jobStats(sources, config, name, nowMs)),
     watch_gap: sources.watchGap,
-    newest_rejects: sources.newestRejects.map((reject) => ({
+    newest_rejects: sources.newestRejects().map((reject) => ({
       source: reject.source,
       offset: reject.offset,
       reason: reject.reason,

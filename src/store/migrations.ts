@@ -8,6 +8,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { parseTimestamp } from "../timestamp.ts";
+import { createMetricsTables } from "./metrics-schema.ts";
 import { runKey } from "./run-key.ts";
 
 export interface Migration {
@@ -207,6 +208,29 @@ CREATE TABLE run_finishes (
   end_ms INTEGER NOT NULL
 );`;
 
+const deliveryTables = `
+-- One row per alert and notification backend once delivery to it began (notify.backends): a
+-- retry never re-sends to a backend that took the alert. 'delivering' is written before the
+-- notifier starts; a row still 'delivering' after a crash was maybe delivered (at least once).
+CREATE TABLE alert_deliveries (
+  alert_id INTEGER NOT NULL,
+  backend TEXT NOT NULL,
+  status TEXT NOT NULL,            -- delivering | sent | logged | failed | summarized
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  started_ms INTEGER,
+  done_ms INTEGER,
+  PRIMARY KEY (alert_id, backend)
+) WITHOUT ROWID;
+CREATE INDEX alert_deliveries_done ON alert_deliveries (backend, done_ms) WHERE status IN ('sent', 'logged');
+CREATE TRIGGER alert_deliveries_pruned AFTER DELETE ON alerts BEGIN
+  DELETE FROM alert_deliveries WHERE alert_id = old.id;
+END;
+-- A summary folds what one backend still owed; the other backends do not receive it.
+ALTER TABLE alerts ADD COLUMN backend TEXT;
+-- Alerts are no longer given up after 3 attempts: the ones that were are folded into a summary.
+UPDATE alerts SET status = 'pending' WHERE status = 'failed';`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: "schema of the Python collector", up: (db) => db.run(seedSchema) },
   {
@@ -221,6 +245,8 @@ export const migrations: readonly Migration[] = [
   { version: 4, description: "start markers of runs still going", up: (db) => db.run(runStartTable) },
   { version: 5, description: "job state: counters, streak alerts, missed runs, pause", up: (db) => db.run(jobStateColumns) },
   { version: 7, description: "alerted job states; when a started run ended", up: (db) => db.run(jobStatusColumns) },
+  { version: 8, description: "per-backend alert deliveries; failed alerts retried again", up: (db) => db.run(deliveryTables) },
+  { version: 9, description: "Prometheus: run duration histogram, line and alert counters", up: createMetricsTables },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

@@ -10,6 +10,7 @@ import type { Database, Statement } from "bun:sqlite";
 import { jobKey } from "../job-key.ts";
 import type { Batch, Checkpoint, CommitResult, Reject, StoredRun } from "../records.ts";
 import { sameCheckpoint } from "./checkpoints.ts";
+import { IngestCounters } from "./metrics.ts";
 import { runKey } from "./run-key.ts";
 
 export type { Batch, CommitResult, Reject, StoredRun } from "../records.ts";
@@ -63,6 +64,7 @@ export class RunWriter {
   private readonly finishStart: Statement;
   private readonly keepEarlyFinish: Statement;
   private readonly immediate: <T>(body: () => T) => T;
+  private readonly counters: IngestCounters;
 
   /** `defaultJob`: runs naming it share the key of runs naming no job (see job-key.ts). */
   constructor(
@@ -87,6 +89,7 @@ export class RunWriter {
     this.takeEarlyFinish = db.prepare("DELETE FROM run_finishes WHERE run_id = ?");
     this.finishStart = db.prepare("UPDATE run_starts SET finished = 1, finished_ms = ? WHERE run_id = ?");
     this.keepEarlyFinish = db.prepare("INSERT OR REPLACE INTO run_finishes (run_id, end_ms) VALUES (?, ?)");
+    this.counters = new IngestCounters(db);
     this.upsertCheckpoint = db.prepare(
       `INSERT INTO tail_checkpoints (source, dev, ino, byte_offset, head_hash, tail_hash, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -160,6 +163,7 @@ export class RunWriter {
     this.upsertCheckpoint.run(to.source, to.dev, to.ino, to.offset, to.headHash, to.tailHash, parsedAt);
     // An identical line (run or reject) seen again is a duplicate: the seed's "one line, one run".
     const duplicates = batch.runs.length - inserted + (batch.rejects.length - rejected) + (batch.starts.length - starts);
+    this.counters.record(stored, { inserted, starts, duplicates, rejected }, parsedAt); // Prometheus counters, in this transaction
     return { stored, newRejects, inserted, starts, duplicates, rejected };
   }
 
@@ -184,5 +188,6 @@ export class RunWriter {
     ]) {
       statement.finalize();
     }
+    this.counters.finalize();
   }
 }
