@@ -124,7 +124,7 @@ export function formatStats(stats: Stats, style: ReportStyle, { onlyJob, default
   if (onlyJob === undefined && namedJobs) lines.push(...jobTable(stats.jobs), "");
   const only = onlyJob === undefined ? undefined : stats.jobs[0];
   if (only) {
-    lines.push(`📋 State: ${STATE_MARKS[only.state]}: ${only.reason}`);
+    lines.push(`📋 State: ${STATE_MARKS[only.state]} (${only.reason})`);
     if (only.schedule) lines.push(`   Schedule: ${only.schedule}; next expected: ${only.next_expected ?? "-"}`);
     lines.push(`   Last success: ${only.last_success ?? "never"}`);
     if (only.p50_duration_ms !== null) lines.push(`   Duration (7 days): p50 ${durationCell(only.p50_duration_ms)}, p95 ${durationCell(only.p95_duration_ms)}`);
