@@ -9,7 +9,7 @@ import { decideStateAlert, heldAfterGap, holdEndMs } from "./alerts/state-alerts
 import type { Config } from "./config/config.ts";
 import type { JobConfig } from "./config/jobs.ts";
 import { jobKey, jobName } from "./job-key.ts";
-import { deadline, jobStatus, type JobStatusResult } from "./job-status.ts";
+import { deadline, jobStatus, OPEN_ENDED_PAUSE_MS, type JobStatusResult } from "./job-status.ts";
 import type { Logger } from "./logger.ts";
 import { noAlertMemory, type AlertMemory } from "./records.ts";
 import type { AlertStore } from "./store/alerts.ts";
@@ -50,13 +50,26 @@ export interface MonitorStores {
   readonly transaction: <T>(body: () => T) => T;
 }
 
-/** The next instant at which this job's state or alert may change by time alone. */
-function nextChangeMs(job: JobConfig, status: JobStatusResult, due: number | null, memory: AlertMemory, remindMs: number): number | null {
-  const candidates: number[] = [];
-  if (status.state === "running" && status.sinceMs !== null && job.maxDurationMs !== null) candidates.push(status.sinceMs + job.maxDurationMs + 1);
-  if (status.state !== "late" && due !== null) candidates.push(due + 1);
-  if (memory.state !== null && remindMs > 0 && memory.alertedAtMs !== null) candidates.push(memory.alertedAtMs + remindMs);
-  return candidates.length === 0 ? null : Math.min(...candidates);
+/** The earliest of the instants given, or null. */
+function earliest(...instants: Array<number | null>): number | null {
+  const known = instants.filter((ms): ms is number => ms !== null);
+  return known.length === 0 ? null : Math.min(...known);
+}
+
+/** The next instant at which a job's state or alerts may change by time alone. */
+function nextChangeMs(job: JobConfig, status: JobStatusResult, due: number | null, memory: AlertMemory, remindMs: number, pausedUntilMs: number | null): number | null {
+  return earliest(
+    status.state === "running" && status.sinceMs !== null && job.maxDurationMs !== null ? status.sinceMs + job.maxDurationMs + 1 : null,
+    status.state !== "late" && due !== null ? due + 1 : null,
+    memory.state !== null && remindMs > 0 && memory.alertedAtMs !== null ? memory.alertedAtMs + remindMs : null,
+    status.state === "paused" && pausedUntilMs !== null && pausedUntilMs !== OPEN_ENDED_PAUSE_MS ? pausedUntilMs + 1 : null,
+  );
+}
+
+interface JobCheck {
+  readonly alerted: boolean;
+  /** When this job needs the next check, or null. */
+  readonly wakeAtMs: number | null;
 }
 
 export class ScheduleMonitor {
@@ -89,60 +102,66 @@ export class ScheduleMonitor {
   }
 
   private checkNow(): CheckResult {
-    const { alerts, jobStates, history } = this.stores;
-    const { notify, defaultJob } = this.config;
+    const { jobStates } = this.stores;
     const now = this.clock();
-    const nowMs = now.getTime();
-    const watchResumedMs = this.heartbeat(nowMs);
-    const createdAt = now.toISOString();
+    const watchResumedMs = this.heartbeat(now.getTime());
     let alerted = 0;
     let next: number | null = null;
     const configured = new Set<string>();
-
     for (const job of this.config.jobs) {
       if (!job.schedule && job.maxDurationMs === null) continue;
-      const key = jobKey(job.name, defaultJob);
-      configured.add(key);
-      jobStates.ensureJob(key, now);
-      const past = history.historyAt({ name: job.name, isDefault: key === "", key }, nowMs);
-      const pausedUntilMs = jobStates.pausedUntilMs(key, nowMs);
-      const status = jobStatus(past, job, pausedUntilMs, nowMs);
-      // The end of a pause counts like the end of a gap in watching (see state-alerts.ts).
-      const pauseEnded = pausedUntilMs !== null && pausedUntilMs <= nowMs ? pausedUntilMs : null;
-      const resumedMs = pauseEnded !== null && (watchResumedMs === null || pauseEnded > watchResumedMs) ? pauseEnded : watchResumedMs;
-      const memory = jobStates.alertMemory(key);
-      const remindEveryMs = job.remindEveryMs ?? notify.remindEveryMs;
-      const decision = decideStateAlert({
-        job: job.name,
-        status,
-        history: past,
-        settings: job,
-        memory,
-        nowMs,
-        watchResumedMs: resumedMs,
-        remindEveryMs,
-        onRecovery: notify.onRecovery,
-        sound: notify.sound,
-      });
-      if (decision.alert) {
-        alerts.add(decision.alert, "pending", null, createdAt);
-        this.log.info(`${decision.alert.title}: ${decision.alert.message}`);
-        alerted++;
-      }
-      if (decision.memory !== memory) jobStates.saveAlertMemory(key, decision.memory);
-      const due = deadline(past, job)?.deadlineMs ?? null;
-      const held = status.state === "late" && decision.memory.state !== "late" && heldAfterGap(job, resumedMs, nowMs);
-      let wake = nextChangeMs(job, status, due, decision.memory, remindEveryMs ?? 0);
-      const holdEnd = held ? holdEndMs(job, resumedMs) : null;
-      if (holdEnd !== null) wake = wake === null ? holdEnd + 1 : Math.min(wake, holdEnd + 1);
-      if (wake !== null && (next === null || wake < next)) next = wake;
+      configured.add(jobKey(job.name, this.config.defaultJob));
+      const result = this.checkJob(job, now, watchResumedMs);
+      if (result.alerted) alerted++;
+      next = earliest(next, result.wakeAtMs);
     }
     // A job taken out of `jobs:` (or of its schedule) has no late state to remember.
     for (const key of jobStates.jobsWithAlertMemory()) {
       if (configured.has(key)) continue;
       jobStates.saveAlertMemory(key, noAlertMemory);
-      this.log.info(`Job "${jobName(key, defaultJob)}" has no schedule or max_duration any more; its late or too-long state is cleared`);
+      this.log.info(`Job "${jobName(key, this.config.defaultJob)}" has no schedule or max_duration any more; its late or too-long state is cleared`);
     }
     return { alerted, nextCheckAtMs: next };
+  }
+
+  /** One job: its state as of now, the alert its change calls for, when to look again. */
+  private checkJob(job: JobConfig, now: Date, watchResumedMs: number | null): JobCheck {
+    const { alerts, jobStates, history } = this.stores;
+    const { notify } = this.config;
+    const nowMs = now.getTime();
+    const key = jobKey(job.name, this.config.defaultJob);
+    jobStates.ensureJob(key, now);
+    const past = history.historyAt({ name: job.name, isDefault: key === "", key }, nowMs);
+    const pausedUntilMs = jobStates.pausedUntilMs(key, nowMs);
+    const status = jobStatus(past, job, pausedUntilMs, nowMs);
+    // The end of a pause counts like the end of a gap in watching (see state-alerts.ts).
+    const pauseEnded = pausedUntilMs !== null && pausedUntilMs <= nowMs ? pausedUntilMs : null;
+    const resumedMs = pauseEnded !== null && (watchResumedMs === null || pauseEnded > watchResumedMs) ? pauseEnded : watchResumedMs;
+    const memory = jobStates.alertMemory(key);
+    const remindEveryMs = job.remindEveryMs ?? notify.remindEveryMs;
+    const decision = decideStateAlert({
+      job: job.name,
+      status,
+      history: past,
+      settings: job,
+      memory,
+      nowMs,
+      watchResumedMs: resumedMs,
+      remindEveryMs,
+      onRecovery: notify.onRecovery,
+      sound: notify.sound,
+    });
+    if (decision.alert) {
+      alerts.add(decision.alert, "pending", null, now.toISOString());
+      this.log.info(`${decision.alert.title}: ${decision.alert.message}`);
+    }
+    if (decision.memory !== memory) jobStates.saveAlertMemory(key, decision.memory);
+    const held = status.state === "late" && decision.memory.state !== "late" && heldAfterGap(job, resumedMs, nowMs);
+    const holdEnd = held ? holdEndMs(job, resumedMs) : null;
+    const due = deadline(past, job)?.deadlineMs ?? null;
+    return {
+      alerted: decision.alert !== null,
+      wakeAtMs: earliest(nextChangeMs(job, status, due, decision.memory, remindEveryMs ?? 0, pausedUntilMs), holdEnd === null ? null : holdEnd + 1),
+    };
   }
 }
