@@ -1,6 +1,6 @@
 /**
- * The pieces a running collector holds: the database, the writer and tailer on it, the alert
- * outbox and its dispatcher, the stats queries. Opened once per command, closed once at shutdown
+ * The pieces a running collector holds: the database, the writer and tailer on it (joined by
+ * src/ingest.ts), the alert outbox and its dispatcher, the schedule monitor, the stats queries. Opened once per command, closed once at shutdown
  * (closing after transactions threw "database is locked" in some Bun versions, so statements are
  * finalized first).
  */
@@ -9,11 +9,17 @@ import { AlertDispatcher } from "./alerts/dispatcher.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./logger.ts";
 import { autoInstaller } from "./notify/auto-install.ts";
-import { resolveNotifier, type Notifier } from "./notify/notifier.ts";
+import { DeliveryThread } from "./notify/delivery-thread.ts";
+import { resolveNotifiers, type NamedNotifier } from "./notify/notifier.ts";
 import { AlertStore } from "./store/alerts.ts";
+import { Ingest } from "./ingest.ts";
+import { JobHistoryQueries } from "./store/job-history.ts";
 import { JobStateStore } from "./store/job-state.ts";
-import { ScheduleMonitor } from "./monitor.ts";
-import { openDatabase } from "./store/database.ts";
+import { lastGap, ScheduleMonitor } from "./monitor.ts";
+import { NEWEST_REJECTS, type StatsSources } from "./stats.ts";
+import { newestRejects } from "./store/rejects.ts";
+import { Outbox } from "./store/outbox.ts";
+import { assertDatabaseFile, openDatabase } from "./store/database.ts";
 import { RunWriter } from "./store/runs.ts";
 import { StatsQueries } from "./store/stats-queries.ts";
 import { Tailer } from "./tailer.ts";
@@ -34,40 +40,71 @@ export interface Session {
   readonly queries: StatsQueries;
   readonly alerts: AlertStore;
   readonly jobStates: JobStateStore;
+  readonly history: JobHistoryQueries;
   readonly dispatcher: AlertDispatcher;
   readonly monitor: ScheduleMonitor;
-  notifier(): Notifier;
+  notifiers(): readonly NamedNotifier[];
+  /** What collectStats reads, as of now. */
+  statsSources(): StatsSources;
   close(): void;
+}
+
+/** What collectStats reads from an open database (the caller finalizes `history`). */
+export function statsSourcesOf(db: Database, stores: { readonly jobStates: JobStateStore; readonly alerts: AlertStore; readonly history: JobHistoryQueries }, queries = new StatsQueries(db)): StatsSources {
+  return {
+    queries,
+    jobStates: stores.jobStates,
+    history: stores.history,
+    watchGap: lastGap(stores.alerts),
+    newestRejects: () => newestRejects(db, NEWEST_REJECTS),
+  };
 }
 
 export function openSession(config: Config, log: Logger, clock: () => Date, system: SystemContext): Session {
   const db = openDatabase(config.database);
   const alerts = new AlertStore(db);
   const jobStates = new JobStateStore(db);
-  const writer = new RunWriter(db, alerts.outboxHook(config, jobStates, clock));
-  const tailer = new Tailer(writer, { source: config.input, maxLineBytes: config.maxLineBytes, log, clock });
+  const history = new JobHistoryQueries(db);
+  const writer = new RunWriter(db, config.defaultJob);
+  const ingest = new Ingest({ writer, alerts, jobStates }, config, log, clock);
+  const tailer = new Tailer(ingest, {
+    source: config.input,
+    maxLineBytes: config.maxLineBytes,
+    maxFutureMs: config.maxFutureMs,
+    log,
+    clock,
+    checkDatabase: () => assertDatabaseFile(db),
+  });
   const requestInstall = autoInstaller(config.notify, { ...system, log, store: alerts, clock });
   // Resolved at every delivery, so a notifier installed meanwhile (or removed) is noticed.
-  const notifier = (): Notifier => resolveNotifier(config.notify, { ...system, requestInstall });
-  const dispatcher = new AlertDispatcher(alerts, notifier, config.notify, log, clock);
+  const notifiers = (): readonly NamedNotifier[] => resolveNotifiers(config.notify, { ...system, requestInstall });
+  const outbox = new Outbox(db);
+  const deliveryThread = new DeliveryThread(config.database);
+  const dispatcher = new AlertDispatcher(outbox, notifiers, config.notify, log, clock, deliveryThread);
   let closed = false;
+  const queries = new StatsQueries(db);
   return {
     db,
     writer,
     tailer,
-    queries: new StatsQueries(db),
+    queries,
     alerts,
     jobStates,
+    history,
     dispatcher,
-    monitor: new ScheduleMonitor(db, alerts, jobStates, config, log, clock),
-    notifier,
+    monitor: new ScheduleMonitor({ alerts, jobStates, history, transaction: (body) => writer.transaction(body) }, config, log, clock),
+    notifiers,
+    statsSources: () => statsSourcesOf(db, { jobStates, alerts, history }, queries),
     close() {
       if (closed) return;
       closed = true;
       tailer.close();
+      deliveryThread.close();
       writer.finalize();
       alerts.finalize();
+      outbox.finalize();
       jobStates.finalize();
+      history.finalize();
       db.close(false);
     },
   };

@@ -8,6 +8,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { parseTimestamp } from "../timestamp.ts";
+import { createMetricsTables } from "./metrics-schema.ts";
 import { createRollups } from "./rollups.ts";
 import { runKey } from "./run-key.ts";
 
@@ -190,6 +191,47 @@ UPDATE jobs SET
   last_success_ms = (SELECT MAX(ts_ms) FROM cron_entries WHERE ifnull(job, '') = jobs.name AND exit_code = 0),
   last_failure_ms = (SELECT MAX(ts_ms) FROM cron_entries WHERE ifnull(job, '') = jobs.name AND exit_code != 0);`;
 
+const jobStatusColumns = `
+-- What was last alerted about a job's state (late, too_long), so a check alerts on changes only.
+ALTER TABLE jobs ADD COLUMN alerted_state TEXT;
+ALTER TABLE jobs ADD COLUMN alerted_since_ms INTEGER;
+ALTER TABLE jobs ADD COLUMN alerted_at_ms INTEGER;
+-- When the current pause was set, so --now before it does not show the job paused.
+ALTER TABLE jobs ADD COLUMN paused_at_ms INTEGER;
+-- When a start marker's run ended (its finish line's ts + duration_ms): a run is going at T when
+-- it started at or before T and had not ended by T, so --now T sees it as it was.
+ALTER TABLE run_starts ADD COLUMN finished_ms INTEGER;
+UPDATE run_starts SET finished_ms = ts_ms WHERE finished = 1;
+CREATE INDEX run_starts_time ON run_starts (ts_ms);
+-- A finish line read before its start marker waits here until the start arrives.
+CREATE TABLE run_finishes (
+  run_id TEXT PRIMARY KEY,
+  end_ms INTEGER NOT NULL
+);`;
+
+const deliveryTables = `
+-- One row per alert and notification backend once delivery to it began (notify.backends): a
+-- retry never re-sends to a backend that took the alert. 'delivering' is written before the
+-- notifier starts; a row still 'delivering' after a crash was maybe delivered (at least once).
+CREATE TABLE alert_deliveries (
+  alert_id INTEGER NOT NULL,
+  backend TEXT NOT NULL,
+  status TEXT NOT NULL,            -- delivering | sent | logged | failed | summarized
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  started_ms INTEGER,
+  done_ms INTEGER,
+  PRIMARY KEY (alert_id, backend)
+) WITHOUT ROWID;
+CREATE INDEX alert_deliveries_done ON alert_deliveries (backend, done_ms) WHERE status IN ('sent', 'logged');
+CREATE TRIGGER alert_deliveries_pruned AFTER DELETE ON alerts BEGIN
+  DELETE FROM alert_deliveries WHERE alert_id = old.id;
+END;
+-- A summary folds what one backend still owed; the other backends do not receive it.
+ALTER TABLE alerts ADD COLUMN backend TEXT;
+-- Alerts are no longer given up after 3 attempts: the ones that were are folded into a summary.
+UPDATE alerts SET status = 'pending' WHERE status = 'failed';`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: "schema of the Python collector", up: (db) => db.run(seedSchema) },
   {
@@ -204,6 +246,9 @@ export const migrations: readonly Migration[] = [
   { version: 4, description: "start markers of runs still going", up: (db) => db.run(runStartTable) },
   { version: 5, description: "job state: counters, streak alerts, missed runs, pause", up: (db) => db.run(jobStateColumns) },
   { version: 6, description: "hourly rollups of runs per job, stored-run count", up: createRollups },
+  { version: 7, description: "alerted job states; when a started run ended", up: (db) => db.run(jobStatusColumns) },
+  { version: 8, description: "per-backend alert deliveries; failed alerts retried again", up: (db) => db.run(deliveryTables) },
+  { version: 9, description: "Prometheus: run duration histogram, line and alert counters", up: createMetricsTables },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

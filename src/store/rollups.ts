@@ -297,6 +297,11 @@ export class RollupStore {
     return toRollup(this.statement(sql).get(fromHour, toHour, ...(keys ?? [])));
   }
 
+  /** Runs of all jobs in the hours fromHour <= hour_ms <= toHour (a bound for a window within them). */
+  runsInHours(fromHour: number, toHour: number): number {
+    return this.statement("SELECT COALESCE(SUM(runs), 0) AS runs FROM run_rollups WHERE hour_ms >= ? AND hour_ms <= ?").get(fromHour, toHour)?.runs ?? 0;
+  }
+
   /** The newest hour before `beforeHour` whose rollup has runs of that kind, or null. */
   latestHour(beforeHour: number, keys: JobKeys, kind: HourKind): number | null {
     const condition = kind === "runs" ? "1" : kind === "failures" ? "failures > 0" : "runs > failures";

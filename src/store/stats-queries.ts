@@ -41,6 +41,12 @@ const JOB_CLAUSE = "(?5 = 0 OR job = ?3 OR (?4 = 1 AND job IS NULL))";
 type JobParams = [number, number];
 type QueryParams = [number, number, string, number, number];
 
+/**
+ * Up to this many runs (all jobs) in a window, percentiles are read exactly from the rows (a scan
+ * of at most this many); above it, from the hourly histograms (see src/duration-histogram.ts).
+ */
+export const EXACT_PERCENTILE_RUNS = 10_000;
+
 function jobKeys(filter: JobFilter): JobKeys {
   if (filter.kind === "all") return null;
   return [filter.name, filter.isDefault ? "" : filter.name];
@@ -65,7 +71,11 @@ export class StatsQueries {
   private lastAggregate: { from: number; to: number; filter: JobFilter; version: string; rollup: Rollup } | null = null;
   private readonly versionStatement: Statement<{ version: string }, []>;
 
-  constructor(private readonly db: Database) {
+  /** `exactPercentileRuns`: see EXACT_PERCENTILE_RUNS (tests set 0 to read every percentile from the histograms). */
+  constructor(
+    private readonly db: Database,
+    private readonly exactPercentileRuns = EXACT_PERCENTILE_RUNS,
+  ) {
     this.rollups = new RollupStore(db);
     this.versionStatement = db.query("SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes() AS version");
     this.scanStatement = db.query(bucketedRuns(`ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`));
@@ -151,12 +161,7 @@ export class StatsQueries {
   }
 
   lastRunMs(untilMs: number, filter: JobFilter): number | null {
-    const currentHour = hourStart(untilMs);
-    const recent = this.lastRunStatement.get(...this.params(currentHour - 1, untilMs, filter))?.lastMs ?? null;
-    if (recent !== null) return recent;
-    // An earlier hour's rollup knows its newest run, even once retention pruned the row.
-    const hour = this.rollups.latestHour(currentHour, jobKeys(filter), "runs");
-    return hour === null ? null : this.rollups.sum(hour, hour, jobKeys(filter)).lastMs;
+    return this.newest(untilMs, filter, "runs", (from, to) => this.lastRunStatement.get(...this.params(from, to, filter))?.lastMs ?? null);
   }
 
   recentRuns(untilMs: number, filter: JobFilter): RunRow[] {
@@ -170,11 +175,34 @@ export class StatsQueries {
   }
 
   /**
-   * The p-th percentile (nearest rank, 0 < p <= 1) of duration_ms over a window, or null; read
-   * from the duration histogram, within the error documented in src/duration-histogram.ts.
+   * The p-th percentile (nearest rank, 0 < p <= 1) of duration_ms over a window, or null: exact
+   * in small windows, else read from the duration histogram, within the error documented in
+   * src/duration-histogram.ts.
    */
   durationPercentile(fromMs: number, toMs: number, filter: JobFilter, p: number): number | null {
-    return percentile(this.aggregate(fromMs, toMs, filter), p);
+    const rollup = this.aggregate(fromMs, toMs, filter);
+    if (rollup.count === 0) return null;
+    const exact = this.exactPercentile(fromMs, toMs, filter, p, rollup.count);
+    return exact ?? percentile(rollup, p);
+  }
+
+  /**
+   * The exact nearest-rank percentile from the rows, when the window holds at most
+   * EXACT_PERCENTILE_RUNS runs of all jobs (the scan reads them all) and none of the durations
+   * counted was pruned; otherwise null.
+   */
+  private exactPercentile(fromMs: number, toMs: number, filter: JobFilter, p: number, counted: number): number | null {
+    if (this.rollups.runsInHours(hourStart(fromMs), hourStart(toMs)) > this.exactPercentileRuns) return null;
+    const params = this.params(fromMs, toMs, filter);
+    const where = `duration_ms IS NOT NULL AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`;
+    const stored = this.db.query<{ n: number }, QueryParams>(`SELECT COUNT(*) AS n FROM cron_entries WHERE ${where}`).get(...params)?.n ?? 0;
+    if (stored !== counted) return null;
+    const rank = Math.max(1, Math.ceil(p * counted));
+    return (
+      this.db
+        .query<{ d: number }, [...QueryParams, number]>(`SELECT duration_ms AS d FROM cron_entries WHERE ${where} ORDER BY duration_ms LIMIT 1 OFFSET ?6`)
+        .get(...params, rank - 1)?.d ?? null
+    );
   }
 
   /** The start of the oldest unfinished run of a job (start marker without finish line), or null. */
