@@ -5,6 +5,7 @@ import { BUCKET_COUNT, MAX_ABSOLUTE_ERROR_BELOW_1_MS, MAX_RELATIVE_ERROR, bucket
 import type { Run } from "../src/line.ts";
 import { jobFilter } from "../src/stats.ts";
 import { openDatabase } from "../src/store/database.ts";
+import { JobStateStore } from "../src/store/job-state.ts";
 import { migrations } from "../src/store/migrations.ts";
 import { pruneRuns } from "../src/store/retention.ts";
 import { runKey } from "../src/store/run-key.ts";
@@ -194,6 +195,22 @@ describe("stats from rollups", () => {
     const partialHour = scanWindow(db, NOW - 7 * DAY - 1, NOW - 6 * DAY - 23 * HOUR - 1, { kind: "all" });
     expect(partialHour.total).toBe(0);
     expect(after.window(NOW - 7 * DAY, NOW, { kind: "all" }).total).toBeLessThan(before.total);
+    db.close();
+  });
+});
+
+describe("forgetting a job with its runs", () => {
+  test("takes its counters out of every window; the other jobs keep theirs", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    writeAll(db, randomRuns(51, 1500), 52);
+    new JobStateStore(db).forget("", DEFAULT_JOB, true, true);
+    new JobStateStore(db).forget("alpha", "alpha", false, true);
+    const queries = new StatsQueries(db);
+    expect(queries.window(NOW - 7 * DAY, NOW, jobFilter(DEFAULT_JOB, DEFAULT_JOB)).total).toBe(0);
+    expect(queries.window(NOW - 7 * DAY, NOW, jobFilter("alpha", DEFAULT_JOB)).total).toBe(0);
+    expect(queries.window(NOW - 7 * DAY, NOW, { kind: "all" })).toEqual(scanWindow(db, NOW - 7 * DAY, NOW, { kind: "all" }));
+    expect(queries.window(NOW - 7 * DAY, NOW, jobFilter("beta", DEFAULT_JOB)).total).toBeGreaterThan(0);
+    expect(queries.totalEntries()).toBe(db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM cron_entries").get()?.n ?? -1);
     db.close();
   });
 });

@@ -320,11 +320,6 @@ export class RollupStore {
     return this.statement("SELECT stored AS runs FROM run_count WHERE id = 1").get()?.runs ?? 0;
   }
 
-  /** Forgets the counters of one stored job key (for a job whose runs are deleted). */
-  deleteJob(job: string): void {
-    this.db.query("DELETE FROM run_rollups WHERE job = ?").run(job);
-  }
-
   /** The reads are few and fixed: Bun's statement cache keeps them prepared, and finalizes them at close. */
   private statement(sql: string): Statement<RollupRow, Array<string | number>> {
     return this.db.query<RollupRow, Array<string | number>>(sql);
@@ -334,6 +329,14 @@ export class RollupStore {
     this.upsert.finalize();
     this.countStored.finalize();
   }
+}
+
+/**
+ * Forgets the counters of a job whose runs are deleted (`forget JOB --runs`): `name` as lines
+ * write it, with `isDefault` also the runs that name no job (stored as '').
+ */
+export function deleteRollups(db: Database, name: string, isDefault: boolean): void {
+  db.query("DELETE FROM run_rollups WHERE job = ?1 OR (?2 = 1 AND job = '')").run(name, isDefault ? 1 : 0);
 }
 
 /** `job IN (…)` uses the primary key for one job; all jobs read the hour index. */
