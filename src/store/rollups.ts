@@ -297,9 +297,10 @@ export class RollupStore {
     return toRollup(this.statement(sql).get(fromHour, toHour, ...(keys ?? [])));
   }
 
-  /** Runs of all jobs in the hours fromHour <= hour_ms <= toHour (a bound for a window within them). */
-  runsInHours(fromHour: number, toHour: number): number {
-    return this.statement("SELECT COALESCE(SUM(runs), 0) AS runs FROM run_rollups WHERE hour_ms >= ? AND hour_ms <= ?").get(fromHour, toHour)?.runs ?? 0;
+  /** Runs and distinct jobs in the hours fromHour <= hour_ms <= toHour (bounds for a window within them). */
+  hoursSize(fromHour: number, toHour: number): { readonly runs: number; readonly jobs: number } {
+    const row = this.statement("SELECT COALESCE(SUM(runs), 0) AS runs, COUNT(DISTINCT job) AS jobs FROM run_rollups WHERE hour_ms >= ? AND hour_ms <= ?").get(fromHour, toHour);
+    return { runs: row?.runs ?? 0, jobs: row?.jobs ?? 0 };
   }
 
   /** The newest hour before `beforeHour` whose rollup has runs of that kind, or null. */

@@ -42,10 +42,12 @@ type JobParams = [number, number];
 type QueryParams = [number, number, string, number, number];
 
 /**
- * Up to this many runs (all jobs) in a window, percentiles are read exactly from the rows (a scan
- * of at most this many); above it, from the hourly histograms (see src/duration-histogram.ts).
+ * Percentiles are read exactly from the rows while (runs in the window) × (jobs with runs in it)
+ * stays under this: each job's exact percentile scans every run of the window (there is no index
+ * on job), so this bounds the scans of all jobs' percentiles together. Above it they come from the
+ * hourly histograms (see src/duration-histogram.ts).
  */
-export const EXACT_PERCENTILE_RUNS = 10_000;
+export const EXACT_PERCENTILE_BUDGET = 200_000;
 
 function jobKeys(filter: JobFilter): JobKeys {
   if (filter.kind === "all") return null;
@@ -71,10 +73,10 @@ export class StatsQueries {
   private lastAggregate: { from: number; to: number; filter: JobFilter; version: string; rollup: Rollup } | null = null;
   private readonly versionStatement: Statement<{ version: string }, []>;
 
-  /** `exactPercentileRuns`: see EXACT_PERCENTILE_RUNS (tests set 0 to read every percentile from the histograms). */
+  /** `exactPercentileBudget`: see EXACT_PERCENTILE_BUDGET (tests set 0 to read every percentile from the histograms). */
   constructor(
     private readonly db: Database,
-    private readonly exactPercentileRuns = EXACT_PERCENTILE_RUNS,
+    private readonly exactPercentileBudget = EXACT_PERCENTILE_BUDGET,
   ) {
     this.rollups = new RollupStore(db);
     this.versionStatement = db.query("SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes() AS version");
@@ -187,12 +189,12 @@ export class StatsQueries {
   }
 
   /**
-   * The exact nearest-rank percentile from the rows, when the window holds at most
-   * EXACT_PERCENTILE_RUNS runs of all jobs (the scan reads them all) and none of the durations
-   * counted was pruned; otherwise null.
+   * The exact nearest-rank percentile from the rows, within EXACT_PERCENTILE_BUDGET and when none
+   * of the durations counted was pruned; otherwise null.
    */
   private exactPercentile(fromMs: number, toMs: number, filter: JobFilter, p: number, counted: number): number | null {
-    if (this.rollups.runsInHours(hourStart(fromMs), hourStart(toMs)) > this.exactPercentileRuns) return null;
+    const size = this.rollups.hoursSize(hourStart(fromMs), hourStart(toMs));
+    if (size.runs * Math.max(1, size.jobs) > this.exactPercentileBudget) return null;
     const params = this.params(fromMs, toMs, filter);
     const where = `duration_ms IS NOT NULL AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`;
     const stored = this.db.query<{ n: number }, QueryParams>(`SELECT COUNT(*) AS n FROM cron_entries WHERE ${where}`).get(...params)?.n ?? 0;
