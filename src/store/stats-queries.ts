@@ -72,6 +72,8 @@ export class StatsQueries {
    */
   private lastAggregate: { from: number; to: number; filter: JobFilter; version: string; rollup: Rollup } | null = null;
   private readonly versionStatement: Statement<{ version: string }, []>;
+  /** The size of the last window's hours, the same for every job (a `--stats` asks it once per job). */
+  private lastSize: { fromHour: number; toHour: number; version: string; runs: number; jobs: number } | null = null;
 
   /** `exactPercentileBudget`: see EXACT_PERCENTILE_BUDGET (tests set 0 to read every percentile from the histograms). */
   constructor(
@@ -188,12 +190,20 @@ export class StatsQueries {
     return exact ?? percentile(rollup, p);
   }
 
+  private windowSize(fromHour: number, toHour: number): { readonly runs: number; readonly jobs: number } {
+    const version = this.versionStatement.get()?.version ?? "";
+    const last = this.lastSize;
+    if (last && last.fromHour === fromHour && last.toHour === toHour && last.version === version) return last;
+    this.lastSize = { fromHour, toHour, version, ...this.rollups.hoursSize(fromHour, toHour) };
+    return this.lastSize;
+  }
+
   /**
    * The exact nearest-rank percentile from the rows, within EXACT_PERCENTILE_BUDGET and when none
    * of the durations counted was pruned; otherwise null.
    */
   private exactPercentile(fromMs: number, toMs: number, filter: JobFilter, p: number, counted: number): number | null {
-    const size = this.rollups.hoursSize(hourStart(fromMs), hourStart(toMs));
+    const size = this.windowSize(hourStart(fromMs), hourStart(toMs));
     if (size.runs * Math.max(1, size.jobs) > this.exactPercentileBudget) return null;
     const params = this.params(fromMs, toMs, filter);
     const where = `duration_ms IS NOT NULL AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`;
