@@ -41,7 +41,7 @@ export interface Session {
 }
 
 export function openSession(config: Config, log: Logger, clock: () => Date, system: SystemContext): Session {
-  const db = openDatabase(config.database);
+  const db = openDatabase(config.database, config.busyTimeoutMs);
   const alerts = new AlertStore(db);
   const jobStates = new JobStateStore(db);
   const writer = new RunWriter(db, alerts.outboxHook(config, jobStates, clock));

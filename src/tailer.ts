@@ -70,11 +70,16 @@ export class Tailer {
     this.buffer = new Uint8Array(Math.max(options.chunkBytes ?? 1 << 20, options.maxLineBytes + 1));
   }
 
-  /** Reads everything that is new now. File problems are logged, database errors thrown. */
-  poll(): PollTotals {
+  /**
+   * Reads everything that is new now. File problems are logged, database errors thrown.
+   * `shouldYield` is asked after each committed batch of the current file: when it says yes, the
+   * poll returns early (the next poll resumes at the checkpoint), so a long catch-up does not keep
+   * a daemon from handling signals.
+   */
+  poll(shouldYield: () => boolean = () => false): PollTotals {
     const totals = emptyTotals();
     try {
-      this.pollInto(totals);
+      this.pollInto(totals, shouldYield);
     } catch (error) {
       if (!(error instanceof CheckpointConflict)) throw error;
       this.options.log.warn(`${error.message}; re-reading its checkpoint (is a second collector running?)`);
@@ -88,7 +93,7 @@ export class Tailer {
     this.current = null;
   }
 
-  private pollInto(totals: PollTotals): void {
+  private pollInto(totals: PollTotals, shouldYield: () => boolean): void {
     const { source, log } = this.options;
     // A rotation needs at most: drain the old file, open the new one. Bounded in case the path flaps.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -100,7 +105,7 @@ export class Tailer {
       } catch {
         atPath = file.stat; // unreadable path but readable descriptor: keep reading what we hold
       }
-      this.follow(file, totals);
+      if (this.follow(file, totals, shouldYield) === "yielded") return;
       const stat = statDescriptor(file.fd);
       if (atPath && sameFile(atPath, file.stat) && stat.links > 0) return;
       log.info(
@@ -156,7 +161,7 @@ export class Tailer {
     this.commit({ runs: [], starts: [], rejects: [], from: this.committed, to: checkpointAt(this.options.source, file.fd, file.stat, 0) });
   }
 
-  private follow(file: OpenFile, totals: PollTotals): void {
+  private follow(file: OpenFile, totals: PollTotals, shouldYield: () => boolean): "done" | "yielded" {
     const committed = this.committed;
     if (committed && committed.offset > 0) {
       const size = statDescriptor(file.fd).size;
@@ -167,7 +172,7 @@ export class Tailer {
         this.restartAtZero(file);
       }
     }
-    this.drain(file, totals);
+    return this.drain(file, totals, shouldYield);
   }
 
   /** Reads what was appended to the rotated-away file after the checkpoint, if it is still there. */
@@ -192,7 +197,7 @@ export class Tailer {
   }
 
   /** Reads complete lines from the checkpoint's offset to the end of the file, one commit per chunk. */
-  private drain(file: OpenFile, totals: PollTotals): void {
+  private drain(file: OpenFile, totals: PollTotals, shouldYield: () => boolean = () => false): "done" | "yielded" {
     const { source, maxLineBytes, log } = this.options;
     const buffer = this.buffer;
     // By construction the committed checkpoint describes the file being drained (see openSource,
@@ -200,15 +205,15 @@ export class Tailer {
     let offset = this.committed?.offset ?? 0;
     for (;;) {
       const n = readSync(file.fd, buffer, 0, buffer.length, offset);
-      if (n === 0) return;
+      if (n === 0) return "done";
       const parsed = parseChunk(buffer.subarray(0, n), offset);
       let consumed = parsed.consumed;
       let rejects: Reject[] = parsed.rejects;
       let { runs, starts } = parsed;
       if (consumed === 0) {
-        if (n < buffer.length) return; // a partial last line: wait for its newline
+        if (n < buffer.length) return "done"; // a partial last line: wait for its newline
         const skipped = this.skipOversized(file.fd, offset, buffer.slice(0, OVERSIZED_PREFIX_BYTES));
-        if (!skipped) return;
+        if (!skipped) return "done";
         consumed = skipped.consumed;
         rejects = [skipped.reject];
         runs = [];
@@ -225,6 +230,7 @@ export class Tailer {
         `"${file.name}" bytes ${offset}-${offset + consumed}: ${result.inserted} new, ${result.duplicates} duplicate, ${result.rejected} rejected`,
       );
       offset += consumed;
+      if (shouldYield()) return "yielded";
     }
   }
 

@@ -1,0 +1,134 @@
+/**
+ * The default mode (and --daemon): catch up on the input, then follow it until SIGINT or SIGTERM.
+ *
+ * Reads run synchronously in slices (read, parse, commit), so a signal is handled between slices:
+ * the batch in flight is always committed before the process exits. config.yaml is reloaded on
+ * SIGHUP and when the file changes; an invalid edit (including an empty or unreadable file, as an
+ * editor that truncates then writes leaves for a moment) is logged and the running config stays.
+ */
+import { basename } from "node:path";
+import type { Config } from "../config/config.ts";
+import { reloadProblem } from "../config/load.ts";
+import { CollectorError, describeError } from "../errors.ts";
+import { acquireInstanceLock, type InstanceLock } from "../instance-lock.ts";
+import type { AdjustableLogger } from "../logger.ts";
+import { removePidFile, writePidFile } from "../pid-file.ts";
+import type { SystemContext } from "../session.ts";
+import { fsWatchDirectory, watchFile, type WatchDirectory } from "./dir-watch.ts";
+import { startRunning, type Running, type RunningDeps, type StartService } from "./running.ts";
+import { realTimers, Scheduler, type TimerSource } from "./scheduler.ts";
+import { processSignals, type DaemonSignal, type SignalSource } from "./signals.ts";
+
+export interface WatchOptions {
+  readonly config: Config;
+  readonly log: AdjustableLogger;
+  readonly clock: () => Date;
+  readonly system: SystemContext;
+  /** Re-reads config.yaml (with the command-line overrides); throws CollectorError when invalid. */
+  readonly reloadConfig: () => Config;
+  /** The config file to watch for edits. */
+  readonly configPath: string;
+  /** Daemon mode: write the pid file in log_dir. */
+  readonly pidFile: string | null;
+  /** Servers that run with the collector (dashboard, metrics); none by default. */
+  readonly services?: readonly StartService[];
+  /** Injected by tests; the process's signals, timers and fs.watch otherwise. */
+  readonly signals?: SignalSource;
+  readonly timers?: TimerSource;
+  readonly watchDirectory?: WatchDirectory;
+}
+
+/** Editors write in several steps; the config is read once this long after the first event. */
+const CONFIG_EVENT_DELAY_MS = 200;
+
+export async function watchCommand(options: WatchOptions): Promise<number> {
+  const { log, pidFile } = options;
+  const signals = options.signals ?? processSignals;
+  const deps: RunningDeps = {
+    log,
+    clock: options.clock,
+    system: options.system,
+    timers: options.timers ?? realTimers,
+    watchDirectory: options.watchDirectory ?? fsWatchDirectory,
+    services: options.services ?? [],
+  };
+  let lock: InstanceLock = acquireInstanceLock(options.config.database, pidFile ?? undefined);
+  let running: Running;
+  try {
+    if (pidFile) writePidFile(pidFile, process.pid);
+    running = await startRunning(options.config, deps);
+  } catch (error) {
+    lock.release();
+    if (pidFile) removePidFile(pidFile, process.pid);
+    throw error;
+  }
+  log.setLevel(options.config.logLevel);
+
+  const swap = async (next: Config, reason: string): Promise<void> => {
+    let nextLock = lock;
+    if (next.database !== running.config.database) {
+      try {
+        nextLock = acquireInstanceLock(next.database, pidFile ?? undefined);
+      } catch (error) {
+        log.error(`Config not reloaded (${reason}): ${describeError(error)}`);
+        return;
+      }
+    }
+    const previous = running.config;
+    await running.stop();
+    try {
+      running = await startRunning(next, deps);
+    } catch (error) {
+      // e.g. the new database cannot be opened: go on with the config that worked.
+      log.error(`Config not reloaded (${reason}): ${describeError(error)}; going on with the running config`);
+      if (nextLock !== lock) nextLock.release();
+      running = await startRunning(previous, deps);
+      return;
+    }
+    if (nextLock !== lock) lock.release();
+    lock = nextLock;
+    log.setLevel(next.logLevel);
+    log.info(`Config reloaded (${reason})`);
+  };
+
+  let reloading: Promise<void> = Promise.resolve();
+  const reload = (reason: string): void => {
+    reloading = reloading.then(async () => {
+      let next: Config;
+      try {
+        const problem = reloadProblem(options.configPath);
+        if (problem) throw new CollectorError(problem, "config");
+        next = options.reloadConfig();
+      } catch (error) {
+        const message = error instanceof CollectorError ? error.message : describeError(error);
+        log.error(`Config not reloaded (${reason}); the running config stays in force:\n${message}`);
+        return;
+      }
+      if (JSON.stringify(next) !== JSON.stringify(running.config)) await swap(next, reason);
+    });
+  };
+
+  const scheduler = new Scheduler(deps.timers);
+  const configWatch = watchFile({
+    path: options.configPath,
+    scheduler,
+    taskName: "config-changed",
+    delayMs: CONFIG_EVENT_DELAY_MS,
+    onChange: () => reload(`${basename(options.configPath)} changed`),
+    watchDirectory: deps.watchDirectory,
+    log,
+  });
+  const unsubscribe: Array<() => void> = [signals.on("SIGHUP", () => reload("SIGHUP"))];
+  const signal = await new Promise<DaemonSignal>((resolveSignal) => {
+    for (const name of ["SIGINT", "SIGTERM"] as const) unsubscribe.push(signals.on(name, () => resolveSignal(name)));
+  });
+  log.info(`Received ${signal}; stopping`);
+  for (const off of unsubscribe) off();
+  configWatch.close();
+  scheduler.stop();
+  await reloading;
+  await running.stop();
+  lock.release();
+  if (pidFile) removePidFile(pidFile, process.pid);
+  return 0;
+}
