@@ -52,14 +52,34 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
     watchDirectory: options.watchDirectory ?? fsWatchDirectory,
     services: options.services ?? [],
   };
-  let lock: InstanceLock = acquireInstanceLock(options.config.database, pidFile ?? undefined);
+  // Signals are heard from the first moment: a SIGHUP during start-up is a reload once started
+  // (not the default action, which ends the process), a SIGTERM stops right after start-up.
+  let reloading: Promise<void> = Promise.resolve();
+  let reload = (reason: string): void => void (reloading = reloading.then(() => reloadNow(reason)));
+  let stopSignal: (signal: DaemonSignal) => void = () => undefined;
+  const stopRequested = new Promise<DaemonSignal>((resolve) => (stopSignal = resolve));
+  const unsubscribe = [
+    signals.on("SIGHUP", () => reload("SIGHUP")),
+    signals.on("SIGINT", () => stopSignal("SIGINT")),
+    signals.on("SIGTERM", () => stopSignal("SIGTERM")),
+  ];
+  let markStarted: () => void = () => undefined;
+  reloading = new Promise<void>((resolve) => (markStarted = resolve));
+
+  let lock: InstanceLock;
   let running: Running;
   try {
-    if (pidFile) writePidFile(pidFile, process.pid);
-    running = await startRunning(options.config, deps);
+    lock = acquireInstanceLock(options.config.database, pidFile ?? undefined);
+    try {
+      if (pidFile) writePidFile(pidFile, process.pid);
+      running = await startRunning(options.config, deps);
+    } catch (error) {
+      lock.release();
+      if (pidFile) removePidFile(pidFile, process.pid);
+      throw error;
+    }
   } catch (error) {
-    lock.release();
-    if (pidFile) removePidFile(pidFile, process.pid);
+    for (const off of unsubscribe) off();
     throw error;
   }
   log.setLevel(options.config.logLevel);
@@ -91,22 +111,19 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
     log.info(`Config reloaded (${reason})`);
   };
 
-  let reloading: Promise<void> = Promise.resolve();
-  const reload = (reason: string): void => {
-    reloading = reloading.then(async () => {
-      let next: Config;
-      try {
-        const problem = reloadProblem(options.configPath);
-        if (problem) throw new CollectorError(problem, "config");
-        next = options.reloadConfig();
-      } catch (error) {
-        const message = error instanceof CollectorError ? error.message : describeError(error);
-        log.error(`Config not reloaded (${reason}); the running config stays in force:\n${message}`);
-        return;
-      }
-      if (JSON.stringify(next) !== JSON.stringify(running.config)) await swap(next, reason);
-    });
-  };
+  async function reloadNow(reason: string): Promise<void> {
+    let next: Config;
+    try {
+      const problem = reloadProblem(options.configPath);
+      if (problem) throw new CollectorError(problem, "config");
+      next = options.reloadConfig();
+    } catch (error) {
+      const message = error instanceof CollectorError ? error.message : describeError(error);
+      log.error(`Config not reloaded (${reason}); the running config stays in force:\n${message}`);
+      return;
+    }
+    if (JSON.stringify(next) !== JSON.stringify(running.config)) await swap(next, reason);
+  }
 
   const scheduler = new Scheduler(deps.timers);
   const configWatch = watchFile({
@@ -118,11 +135,11 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
     watchDirectory: deps.watchDirectory,
     log,
   });
-  const unsubscribe: Array<() => void> = [signals.on("SIGHUP", () => reload("SIGHUP"))];
-  const signal = await new Promise<DaemonSignal>((resolveSignal) => {
-    for (const name of ["SIGINT", "SIGTERM"] as const) unsubscribe.push(signals.on(name, () => resolveSignal(name)));
-  });
+  markStarted();
+
+  const signal = await stopRequested;
   log.info(`Received ${signal}; stopping`);
+  reload = () => undefined;
   for (const off of unsubscribe) off();
   configWatch.close();
   scheduler.stop();
