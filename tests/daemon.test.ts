@@ -222,6 +222,15 @@ describe("reading the input", () => {
     expect(rows(h.db)).toBe(3);
   });
 
+  test("the poll finds what no change event announced (network mounts, WSL)", async () => {
+    const h = daemonHome();
+    h.config("check_interval: 0.1\n");
+    start(h, { watchDirectory: new FakeDirectoryWatch().watchDirectory }); // no event ever comes
+    await waitFor(() => h.logged("Watching") === 1, 5000, "start");
+    writeFileSync(h.input, runLines(0, 2));
+    await waitFor(() => rows(h.db) === 2, 3000, "lines found by the poll");
+  });
+
   test("an input directory created after start is watched through its parent: the first line is read at once", async () => {
     const h = daemonHome();
     const input = join(h.home, "later", "deeper", "runs.jsonl");

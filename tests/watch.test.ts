@@ -65,16 +65,6 @@ describe("watch mode", () => {
     expect(log).toContain("Received SIGTERM; stopping");
     expect(log).not.toContain("    at ");
   });
-
-  test("the poll finds changes the directory watch cannot see (input in a directory created later)", async () => {
-    const s = setup();
-    const input = join(s.home, "later", "runs.jsonl");
-    start(["--input", input, "--check-interval", "0.2"], s.env);
-    await Bun.sleep(300);
-    mkdirSync(join(s.home, "later"));
-    writeFileSync(input, runLines(0, 2));
-    await waitFor(() => rows(s.db) === 2, 5000, "lines in the late directory");
-  });
 });
 
 describe("an unreadable input", () => {
@@ -110,7 +100,7 @@ describe("an unreadable input", () => {
 describe("crash safety", () => {
   test("kill -9 during a large ingest, then a restart: every line stored exactly once", async () => {
     const s = setup();
-    const total = 200_000;
+    const total = 120_000;
     const chunks: string[] = [];
     for (let start = 0; start < total; start += 10_000) {
       chunks.push(runLines(start, 10_000));
