@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { loadConfig } from "../src/config/load.ts";
 import type { Service, StartService } from "../src/daemon/running.ts";
 import { watchCommand, type WatchOptions } from "../src/daemon/watch.ts";
+import { openLogSink } from "../src/daemon/log-sink.ts";
+import { CollectorError } from "../src/errors.ts";
 import { acquireInstanceLock } from "../src/instance-lock.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { daemonHome, FakeDirectoryWatch, FakeSignals, ManualTimers, testSystem, type DaemonHome } from "./daemon-fakes.ts";
@@ -191,6 +193,35 @@ describe("shutdown", () => {
     expect(rows(h.db)).toBe(total);
     expect(countRows(h.db, "quarantine")).toBe(0);
   }, 30_000);
+});
+
+describe("start-up errors", () => {
+  test("an input that is a directory: a clear config error (exit 2), no EISDIR retried for ever; the lock is let go", async () => {
+    const h = daemonHome();
+    mkdirSync(h.input);
+    h.config();
+    const failed = watchCommand({
+      config: loadConfig({ path: h.configPath, explicit: true }, h.home),
+      log: h.log,
+      clock: () => new Date(),
+      system: testSystem,
+      reloadConfig: () => loadConfig({ path: h.configPath, explicit: true }, h.home),
+      configPath: h.configPath,
+      pidFile: null,
+      signals: new FakeSignals(),
+    });
+    await expect(failed).rejects.toThrow(new CollectorError(`The input "${h.input}" is a directory; "input" in config.yaml (or --input) must name the JSONL file your jobs append to, e.g. ${h.input}/ladder.jsonl`, "config"));
+    expect(lockIsFree(h.db)).toBe(true);
+  });
+
+  test("a log directory that cannot be created is a sentence, not a raw EACCES/ENOTDIR", () => {
+    const h = daemonHome();
+    writeFileSync(join(h.home, "not-a-dir"), "");
+    const logDir = join(h.home, "not-a-dir", "state");
+    expect(() => openLogSink(join(logDir, "collector.log"), 10_000, 1)).toThrow(
+      new CollectorError(`Cannot create the log directory "${logDir}": a file is in the way; set "log_dir" in config.yaml to a writable directory (or check that HOME is writable)`, "runtime"),
+    );
+  });
 });
 
 describe("reading the input", () => {

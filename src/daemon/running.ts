@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
 import { describeError } from "../errors.ts";
+import { checkInputPath } from "../input-path.ts";
 import type { Logger } from "../logger.ts";
 import { openSession, type Session, type SystemContext } from "../session.ts";
 import { cacheMetrics, collectStats } from "../stats.ts";
@@ -97,6 +98,7 @@ async function startServices(deps: RunningDeps, context: ServiceContext): Promis
 
 export async function startRunning(config: Config, deps: RunningDeps): Promise<Running> {
   const { log, clock, system } = deps;
+  checkInputPath(config.input);
   const scheduler = new Scheduler(deps.timers);
   const session = openSession(config, log, clock, system);
   const alerts = alertPump(session, scheduler, clock);
