@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { CollectorError, describeError } from "./errors.ts";
+import { CollectorError, describeFileError } from "./errors.ts";
 import { tryExclusiveLock, type HeldLock } from "./store/exclusive-lock.ts";
 
 export type InstanceLock = HeldLock;
@@ -27,7 +27,7 @@ export function acquireInstanceLock(databasePath: string, pidFile?: string): Ins
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     attempt = tryExclusiveLock(path, 0);
   } catch (error) {
-    throw new CollectorError(`Cannot create the lock file "${path}": ${describeError(error)}`, "runtime");
+    throw new CollectorError(`Cannot create the lock file "${path}": ${describeFileError(error)}`, "runtime");
   }
   if (!attempt.held) {
     throw new CollectorError(

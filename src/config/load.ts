@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from "yaml";
-import { CollectorError, describeError } from "../errors.ts";
+import { CollectorError, describeFileError } from "../errors.ts";
 import { readConfig, type Config, type PathContext } from "./config.ts";
 import { Section, type ConfigProblem } from "./section.ts";
 
@@ -100,17 +100,12 @@ export function reloadProblem(path: string): string | null {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    return `Cannot load config "${path}": ${fileErrorReason(error)}`;
+    return `Cannot load config "${path}": ${describeFileError(error)}`;
   }
   if (parseDocument(text).contents === null) {
     return `Cannot load config "${path}": the file is empty; to run on the defaults, restart the collector`;
   }
   return null;
-}
-
-function fileErrorReason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : describeError(error);
 }
 
 /** Like loadConfig, but a config with problems is returned with them (a missing file still throws). */
@@ -121,7 +116,7 @@ export function readConfigFile(location: ConfigLocation, home: string): ParsedCo
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && !location.explicit) return parseConfig("", null, { home, baseDir: dirname(location.path) });
-    throw new CollectorError(`Cannot load config "${location.path}": ${fileErrorReason(error)}`, "config");
+    throw new CollectorError(`Cannot load config "${location.path}": ${describeFileError(error)}`, "config");
   }
   return parseConfig(text, location.path, { home, baseDir: dirname(location.path) });
 }

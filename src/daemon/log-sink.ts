@@ -1,16 +1,8 @@
 /** The watching collector's log file, with a readable error when log_dir cannot be created. */
 import { dirname } from "node:path";
-import { CollectorError, describeError } from "../errors.ts";
+import { CollectorError, describeFileError } from "../errors.ts";
 import { rotatingFileSink } from "../log-file.ts";
 import type { LogSink } from "../logger.ts";
-
-function reasonFor(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EROFS") return "read-only file system";
-  if (code === "ENOTDIR" || code === "EEXIST") return "a file is in the way";
-  return describeError(error);
-}
 
 /** Opens the rotating log at `path`; throws CollectorError (kind "runtime") when it cannot. */
 export function openLogSink(path: string, maxBytes: number, keep: number): LogSink {
@@ -18,7 +10,7 @@ export function openLogSink(path: string, maxBytes: number, keep: number): LogSi
     return rotatingFileSink(path, maxBytes, keep);
   } catch (error) {
     throw new CollectorError(
-      `Cannot create the log directory "${dirname(path)}": ${reasonFor(error)}; set "log_dir" in config.yaml to a writable directory (or check that HOME is writable)`,
+      `Cannot create the log directory "${dirname(path)}": ${describeFileError(error)}; set "log_dir" in config.yaml to a writable directory (or check that HOME is writable)`,
       "runtime",
     );
   }
