@@ -12,6 +12,8 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly REPO
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cc-hostile-XXXXXX")"
 readonly WORK
+# Readable by others: one test runs the collector as "nobody" when the suite runs as root.
+chmod 755 "${WORK}"
 readonly COPY="${WORK}/repo"
 readonly FAKES="${WORK}/fakes"
 readonly CALLS="${WORK}/calls"
