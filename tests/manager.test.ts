@@ -295,7 +295,8 @@ describe("the daemon", () => {
     writeFileSync(h.config, "check_interval: 0.3\n");
     // Edits are picked up by the file watch too; SIGHUP must work on its own as well.
     process.kill(pidOf(h), "SIGHUP");
-    await waitFor(() => readFileSync(join(h.logDir, "daemon.log"), "utf8").includes("Config reloaded"), 5000, "reload");
+    const log = join(h.logDir, "daemon.log"); // written a moment after the pid file
+    await waitFor(() => existsSync(log) && readFileSync(log, "utf8").includes("Config reloaded"), 5000, "reload");
   }, 20_000);
 
   test("SIGTERM mid-ingest, then a restart: exact row counts", async () => {
