@@ -254,6 +254,29 @@ describe("reading the input", () => {
     expect(rows(h.db)).toBe(3);
   });
 
+  test("a change event reads within a moment; half a line waits for its newline", async () => {
+    const h = daemonHome();
+    h.config("check_interval: 60\n");
+    writeFileSync(h.input, runLines(0, 1));
+    const timers = new ManualTimers();
+    const watch = new FakeDirectoryWatch();
+    const logs = join(h.home, "logs");
+    start(h, { timers, watchDirectory: watch.watchDirectory });
+    await waitFor(() => watch.isWatching(logs), 5000, "start");
+    expect(rows(h.db)).toBe(1); // read at start
+
+    const line = runLines(1, 1);
+    appendFileSync(h.input, line.slice(0, 10));
+    watch.emit(logs, "ladder.jsonl");
+    timers.advance(20); // the read after a burst of events
+    expect(h.logged("Ingested")).toBe(1);
+    expect(rows(h.db)).toBe(1);
+    appendFileSync(h.input, line.slice(10));
+    watch.emit(logs, "ladder.jsonl");
+    timers.advance(20);
+    expect(rows(h.db)).toBe(2);
+  });
+
   test("the poll finds what no change event announced (network mounts, WSL)", async () => {
     const h = daemonHome();
     h.config("check_interval: 0.1\n");

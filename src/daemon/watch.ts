@@ -38,6 +38,8 @@ export interface WatchOptions {
   readonly watchDirectory?: WatchDirectory;
 }
 
+type StopReason = { readonly kind: "signal"; readonly signal: DaemonSignal } | { readonly kind: "failed"; readonly error: unknown };
+
 /** Editors write in several steps; the config is read once this long after the first event. */
 const CONFIG_EVENT_DELAY_MS = 200;
 
@@ -56,18 +58,18 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
   // (not the default action, which ends the process), a SIGTERM stops right after start-up.
   let reloading: Promise<void> = Promise.resolve();
   let reload = (reason: string): void => void (reloading = reloading.then(() => reloadNow(reason)));
-  let stopSignal: (signal: DaemonSignal) => void = () => undefined;
-  const stopRequested = new Promise<DaemonSignal>((resolve) => (stopSignal = resolve));
+  let requestStop: (reason: StopReason) => void = () => undefined;
+  const stopRequested = new Promise<StopReason>((resolve) => (requestStop = resolve));
   const unsubscribe = [
     signals.on("SIGHUP", () => reload("SIGHUP")),
-    signals.on("SIGINT", () => stopSignal("SIGINT")),
-    signals.on("SIGTERM", () => stopSignal("SIGTERM")),
+    signals.on("SIGINT", () => requestStop({ kind: "signal", signal: "SIGINT" })),
+    signals.on("SIGTERM", () => requestStop({ kind: "signal", signal: "SIGTERM" })),
   ];
   let markStarted: () => void = () => undefined;
   reloading = new Promise<void>((resolve) => (markStarted = resolve));
 
   let lock: InstanceLock;
-  let running: Running;
+  let running: Running | null;
   try {
     lock = acquireInstanceLock(options.config.database, pidFile ?? undefined);
     try {
@@ -84,9 +86,9 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
   }
   log.setLevel(options.config.logLevel);
 
-  const swap = async (next: Config, reason: string): Promise<void> => {
+  const swap = async (current: Running, next: Config, reason: string): Promise<void> => {
     let nextLock = lock;
-    if (next.database !== running.config.database) {
+    if (next.database !== current.config.database) {
       try {
         nextLock = acquireInstanceLock(next.database, pidFile ?? undefined);
       } catch (error) {
@@ -94,15 +96,19 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
         return;
       }
     }
-    const previous = running.config;
-    await running.stop();
+    running = null;
+    await current.stop();
     try {
       running = await startRunning(next, deps);
     } catch (error) {
       // e.g. the new database cannot be opened: go on with the config that worked.
       log.error(`Config not reloaded (${reason}): ${describeError(error)}; going on with the running config`);
       if (nextLock !== lock) nextLock.release();
-      running = await startRunning(previous, deps);
+      try {
+        running = await startRunning(current.config, deps);
+      } catch (again) {
+        requestStop({ kind: "failed", error: again }); // neither config works any more
+      }
       return;
     }
     if (nextLock !== lock) lock.release();
@@ -122,7 +128,7 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
       log.error(`Config not reloaded (${reason}); the running config stays in force:\n${message}`);
       return;
     }
-    if (JSON.stringify(next) !== JSON.stringify(running.config)) await swap(next, reason);
+    if (running && JSON.stringify(next) !== JSON.stringify(running.config)) await swap(running, next, reason);
   }
 
   const scheduler = new Scheduler(deps.timers);
@@ -137,15 +143,16 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
   });
   markStarted();
 
-  const signal = await stopRequested;
-  log.info(`Received ${signal}; stopping`);
+  const stop = await stopRequested;
+  if (stop.kind === "signal") log.info(`Received ${stop.signal}; stopping`);
   reload = () => undefined;
   for (const off of unsubscribe) off();
   configWatch.close();
   scheduler.stop();
   await reloading;
-  await running.stop();
+  await running?.stop();
   lock.release();
   if (pidFile) removePidFile(pidFile, process.pid);
+  if (stop.kind === "failed") throw stop.error;
   return 0;
 }
