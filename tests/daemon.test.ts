@@ -124,6 +124,22 @@ describe("reload", () => {
     expect(lockIsFree(h.db)).toBe(false);
   });
 
+  test("a config that cannot start (its input is a directory): logged, the running config goes on", async () => {
+    const h = daemonHome();
+    h.config("check_interval: 0.1\n");
+    const daemon = start(h, { watchDirectory: new FakeDirectoryWatch().watchDirectory });
+    await waitFor(() => h.logged("Watching") === 1, 5000, "start");
+    const directory = join(h.home, "a-directory");
+    mkdirSync(directory);
+    h.config(`check_interval: 0.1\ninput: ${directory}\n`);
+    daemon.signals.send("SIGHUP");
+    await waitFor(() => h.logged("going on with the running config") === 1, 5000, "refused reload");
+    expect(h.logged(`The input "${directory}" is a directory`)).toBe(1);
+    writeFileSync(h.input, runLines(0, 2));
+    await waitFor(() => rows(h.db) === 2, 5000, "the old input, read by the poll");
+    expect(await daemon.stop()).toBe(0);
+  });
+
   test("a new database: the lock moves to it; the old one is free for another collector", async () => {
     const h = daemonHome();
     h.config("check_interval: 60\n");
