@@ -92,7 +92,8 @@ export function guardCalls(home: string): string[] {
  * Environment for the real CLI: a temp HOME, no colour, and isolated from the machine: the config
  * is `<home>/config.yaml` (written with TEST_CONFIG when the test has not written one), never the
  * repository's config.yaml that a user may have edited; guarded programs are fakes first on PATH.
- * A test that passes its own PATH or CRON_COLLECTOR_CONFIG in `extra` takes charge of that part.
+ * A test that passes its own PATH or CRON_COLLECTOR_CONFIG in `extra` takes charge of that part
+ * (guards found on PATH would change which notifier "auto" picks, which is what such tests test).
  */
 export function cliEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
