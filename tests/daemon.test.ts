@@ -22,7 +22,7 @@ interface Started {
 const running: Started[] = [];
 
 afterEach(async () => {
-  for (const daemon of running.splice(0)) await daemon.stop();
+  for (const daemon of running.splice(0)) await daemon.stop().catch(() => undefined);
 });
 
 function start(h: DaemonHome, options: Partial<WatchOptions> = {}): Started {
@@ -242,6 +242,23 @@ describe("start-up errors", () => {
 });
 
 describe("reading the input", () => {
+  test("the database deleted under the collector: it stops with that error instead of retrying for ever", async () => {
+    const h = daemonHome();
+    h.config("check_interval: 60\n");
+    const watch = new FakeDirectoryWatch();
+    const logs = join(h.home, "logs");
+    const daemon = start(h, { watchDirectory: watch.watchDirectory });
+    await waitFor(() => watch.isWatching(logs), 5000, "start");
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${h.db}${suffix}`, { force: true });
+    writeFileSync(h.input, runLines(0, 1));
+    watch.emit(logs, "ladder.jsonl");
+    await expect(daemon.done).rejects.toThrow(`The database "${h.db}" was deleted while the collector was running`);
+    expect(h.logged("was deleted while the collector was running")).toBe(1);
+    expect(h.logged("Ingestion failed")).toBe(0);
+    expect(existsSync(join(h.home, "state", "collector.pid"))).toBe(false);
+    expect(lockIsFree(h.db)).toBe(true);
+  });
+
   test("after an error the next read waits the backoff the log names; polls and events do not cut it short", async () => {
     const h = daemonHome();
     h.config("check_interval: 0.2\nbusy_timeout: 0\n");

@@ -7,7 +7,7 @@
  * again) the next attempt waits as long as the log says: change events and the poll do not cut
  * the backoff short.
  */
-import { describeError } from "../errors.ts";
+import { CollectorError, describeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { PollTotals } from "../tailer.ts";
 import type { Scheduler } from "./scheduler.ts";
@@ -26,6 +26,11 @@ export interface IngestLoopOptions {
   readonly beforeTick?: () => void;
   /** After every successful tick (new runs or not). */
   readonly afterTick: (totals: PollTotals) => void;
+  /**
+   * A CollectorError from a read is not retried: it says something a retry cannot fix (the
+   * database deleted or replaced under the collector); the daemon stops with it.
+   */
+  readonly onFatal: (error: CollectorError) => void;
   /** Wall-clock milliseconds for the tick budget (performance.now in production). */
   readonly elapsedMs?: () => number;
 }
@@ -65,6 +70,11 @@ export function startIngestLoop(options: IngestLoopOptions): IngestLoop {
     try {
       totals = options.poll(shouldYield);
     } catch (error) {
+      if (error instanceof CollectorError) {
+        scheduler.cancel("ingest-poll");
+        options.onFatal(error);
+        return;
+      }
       failures++;
       const delay = backoffMs(failures);
       log.error(`Ingestion failed (attempt ${failures}), retrying in ${delay / 1000}s: ${describeError(error)}`);

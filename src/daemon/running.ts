@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
-import { describeError } from "../errors.ts";
+import { describeError, type CollectorError } from "../errors.ts";
 import { checkInputPath } from "../input-path.ts";
 import type { Logger } from "../logger.ts";
 import { openSession, type Session, type SystemContext } from "../session.ts";
@@ -39,6 +39,8 @@ export interface RunningDeps {
   readonly timers: TimerSource;
   readonly watchDirectory: WatchDirectory;
   readonly services: readonly StartService[];
+  /** Something that stops this collector for good (see IngestLoopOptions.onFatal). */
+  readonly onFatal: (error: CollectorError) => void;
 }
 
 export interface Running {
@@ -136,6 +138,10 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
     log,
     poll: (shouldYield) => session.tailer.poll(shouldYield),
     beforeTick: () => inputWatch?.refresh(),
+    onFatal: (error) => {
+      log.error(error.message);
+      deps.onFatal(error);
+    },
     afterTick: (totals) => {
       if (totals.inserted > 0) alerts.kick();
       checkSchedules();

@@ -53,6 +53,7 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
     timers: options.timers ?? realTimers,
     watchDirectory: options.watchDirectory ?? fsWatchDirectory,
     services: options.services ?? [],
+    onFatal: (error) => requestStop({ kind: "failed", error }),
   };
   // Signals are heard from the first moment: a SIGHUP during start-up is a reload once started
   // (not the default action, which ends the process), a SIGTERM stops right after start-up.
