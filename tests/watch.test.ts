@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, chmodSync, chownSync, mkdirSync, renameSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { cliEnv, countRows, messages, REPO, runCli, runLine, runLines, tempDir, waitFor } from "./helpers.ts";
+import { cliEnv, countRows, guardCalls, messages, REPO, runCli, runLine, runLines, tempDir, waitFor } from "./helpers.ts";
 
 const running: Subprocess[] = [];
 
@@ -61,6 +61,7 @@ describe("watch mode", () => {
     const log = await new Response(child.stderr).text();
     expect(log).toContain("Received SIGTERM; stopping");
     expect(log).not.toContain("    at ");
+    expect(guardCalls(s.home)).toEqual([]); // no notifier, crontab or launchctl of this machine
   });
 });
 
@@ -91,6 +92,7 @@ describe("an unreadable input", () => {
     expect(await child.exited).toBe(0);
     const log = await new Response(child.stderr).text();
     expect(log.match(/permission denied/g)).toHaveLength(1);
+    expect(guardCalls(s.home)).toEqual([]);
   });
 });
 
@@ -116,5 +118,6 @@ describe("crash safety", () => {
     expect(countRows(s.db, "cron_entries")).toBe(total);
     expect(countRows(s.db, "quarantine")).toBe(total / 10_000);
     expect(result.stdout).toContain(`${total - before} new run(s), 0 already stored`);
+    expect(guardCalls(s.home)).toEqual([]); // the rejected lines' alerts reach no real notifier
   }, 60_000);
 });
