@@ -45,7 +45,6 @@ export interface RunningDeps {
 
 export interface Running {
   readonly config: Config;
-  readonly session: Session;
   stop(): Promise<void>;
 }
 
@@ -168,7 +167,6 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
 
   return {
     config,
-    session,
     async stop() {
       await Promise.all(services.map((service) => service.stop().catch((error: unknown) => log.warn(`Stopping a service failed: ${describeError(error)}`))));
       inputWatch?.close();
