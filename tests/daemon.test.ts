@@ -227,7 +227,7 @@ describe("start-up errors", () => {
       pidFile: null,
       signals: new FakeSignals(),
     });
-    await expect(failed).rejects.toThrow(new CollectorError(`The input "${h.input}" is a directory; "input" in config.yaml (or --input) must name the JSONL file your jobs append to, e.g. ${h.input}/ladder.jsonl`, "config"));
+    await expect(failed).rejects.toThrow(new CollectorError(`The input "${h.input}" is a directory (EISDIR): set "input" to the JSONL file the jobs append to`, "config"));
     expect(lockIsFree(h.db)).toBe(true);
   });
 

@@ -2,7 +2,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { acquireInstanceLock } from "../instance-lock.ts";
-import { checkInputPath } from "../input-path.ts";
 import { pruneRuns, retentionCutoffMs } from "../store/retention.ts";
 import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
@@ -22,7 +21,6 @@ export async function parseExistingCommand(config: Config, log: Logger, clock: (
     output.out(missingInputHint(config.input, system.collectorPath));
     return 0;
   }
-  checkInputPath(config.input);
   const started = performance.now();
   // A running collector already ingests this database; two would race for the alerts.
   const lock = acquireInstanceLock(config.database, join(config.logDir, "collector.pid"));

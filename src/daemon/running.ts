@@ -8,7 +8,6 @@ import { existsSync } from "node:fs";
 import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
 import { describeError, type CollectorError } from "../errors.ts";
-import { checkInputPath } from "../input-path.ts";
 import type { Logger } from "../logger.ts";
 import { openSession, type Session, type SystemContext } from "../session.ts";
 import { cacheMetrics, collectStats } from "../stats.ts";
@@ -99,7 +98,6 @@ async function startServices(deps: RunningDeps, context: ServiceContext): Promis
 
 export async function startRunning(config: Config, deps: RunningDeps): Promise<Running> {
   const { log, clock, system } = deps;
-  checkInputPath(config.input);
   const scheduler = new Scheduler(deps.timers);
   const session = openSession(config, log, clock, system);
   const alerts = alertPump(session, scheduler, clock);
@@ -131,6 +129,8 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
   };
 
   let inputWatch: { refresh(): void; close(): void } | null = null;
+  let starting = true;
+  let startupFailure: CollectorError | null = null;
   const loop = startIngestLoop({
     scheduler,
     pollIntervalMs: config.checkIntervalMs,
@@ -138,6 +138,10 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
     poll: (shouldYield) => session.tailer.poll(shouldYield),
     beforeTick: () => inputWatch?.refresh(),
     onFatal: (error) => {
+      if (starting) {
+        startupFailure = error;
+        return;
+      }
       log.error(error.message);
       deps.onFatal(error);
     },
@@ -156,8 +160,17 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
     log,
   });
 
-  alerts.kick(); // alerts left pending by a crash or kill -9
+  // A config whose first read fails for good (its input is a directory, say) does not start: at
+  // start-up that is the error the collector exits with, on a reload the running config stays.
   loop.tick();
+  if (startupFailure) {
+    inputWatch.close();
+    scheduler.stop();
+    session.close();
+    throw startupFailure;
+  }
+  starting = false;
+  alerts.kick(); // alerts left pending by a crash or kill -9
   refreshStatsCache(session, config, clock, log);
   scheduler.every("stats-cache", config.statsIntervalMs, () => refreshStatsCache(session, config, clock, log));
   // Pruning follows the poll, not every change event: a few small batches per check_interval.
