@@ -196,9 +196,10 @@ describe("shutdown", () => {
   test("SIGTERM in the middle of a long catch-up stops within a slice; a restart stores the rest exactly once", async () => {
     const h = daemonHome();
     h.config("check_interval: 60\n");
-    const total = 120_000;
+    const total = 50_000; // about 3 MiB: several 1 MiB batches
     writeFileSync(h.input, runLines(0, total));
-    const first = start(h, { watchDirectory: new FakeDirectoryWatch().watchDirectory });
+    // A budget of 1 ms: every tick commits one batch, then lets signals in.
+    const first = start(h, { watchDirectory: new FakeDirectoryWatch().watchDirectory, tickBudgetMs: 1 });
     await waitFor(() => rows(h.db) > 0, 10_000, "first slice");
     expect(await first.stop()).toBe(0);
     const partial = rows(h.db);

@@ -19,6 +19,8 @@ export const TICK_BUDGET_MS = 250;
 export interface IngestLoopOptions {
   readonly scheduler: Scheduler;
   readonly pollIntervalMs: number;
+  /** How long one tick may read (TICK_BUDGET_MS; tests make it tiny: one batch per tick). */
+  readonly tickBudgetMs: number;
   readonly log: Logger;
   /** Reads what is new; returns early once `shouldYield` says so. Throws on database errors. */
   readonly poll: (shouldYield: () => boolean) => PollTotals;
@@ -61,7 +63,7 @@ export function startIngestLoop(options: IngestLoopOptions): IngestLoop {
     // Wall-clock time, not the injected clock: the budget is about this process being responsive.
     const started = performance.now();
     let yielded = false;
-    const shouldYield = (): boolean => (yielded = performance.now() - started >= TICK_BUDGET_MS);
+    const shouldYield = (): boolean => (yielded = performance.now() - started >= options.tickBudgetMs);
     let totals: PollTotals;
     try {
       totals = options.poll(shouldYield);

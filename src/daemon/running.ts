@@ -38,6 +38,7 @@ export interface RunningDeps {
   readonly timers: TimerSource;
   readonly watchDirectory: WatchDirectory;
   readonly services: readonly StartService[];
+  readonly tickBudgetMs: number;
   /** Something that stops this collector for good (see IngestLoopOptions.onFatal). */
   readonly onFatal: (error: CollectorError) => void;
 }
@@ -134,6 +135,7 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
   const loop = startIngestLoop({
     scheduler,
     pollIntervalMs: config.checkIntervalMs,
+    tickBudgetMs: deps.tickBudgetMs,
     log,
     poll: (shouldYield) => session.tailer.poll(shouldYield),
     beforeTick: () => inputWatch?.refresh(),

@@ -15,6 +15,7 @@ import type { AdjustableLogger } from "../logger.ts";
 import { removePidFile, writePidFile } from "../pid-file.ts";
 import type { SystemContext } from "../session.ts";
 import { fsWatchDirectory, watchFile, type WatchDirectory } from "./dir-watch.ts";
+import { TICK_BUDGET_MS } from "./ingest-loop.ts";
 import { startRunning, type Running, type RunningDeps, type StartService } from "./running.ts";
 import { realTimers, Scheduler, type TimerSource } from "./scheduler.ts";
 import { processSignals, type DaemonSignal, type SignalSource } from "./signals.ts";
@@ -36,6 +37,7 @@ export interface WatchOptions {
   readonly signals?: SignalSource;
   readonly timers?: TimerSource;
   readonly watchDirectory?: WatchDirectory;
+  readonly tickBudgetMs?: number;
 }
 
 type StopReason = { readonly kind: "signal"; readonly signal: DaemonSignal } | { readonly kind: "failed"; readonly error: unknown };
@@ -53,6 +55,7 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
     timers: options.timers ?? realTimers,
     watchDirectory: options.watchDirectory ?? fsWatchDirectory,
     services: options.services ?? [],
+    tickBudgetMs: options.tickBudgetMs ?? TICK_BUDGET_MS,
     onFatal: (error) => requestStop({ kind: "failed", error }),
   };
   // Signals are heard from the first moment: a SIGHUP during start-up is a reload once started
