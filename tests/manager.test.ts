@@ -305,7 +305,11 @@ describe("the daemon", () => {
     writeFileSync(h.input, runLines(0, total));
     manager(h, "start");
     await waitFor(() => existsSync(h.db) && countRows(h.db, "cron_entries") > 0, 10_000, "ingestion to start");
-    manager(h, "stop");
+    // The signal itself, at once (manager.sh stop first asks the collector for its paths, and a
+    // fast machine could finish the catch-up meanwhile); the daemon stops within one slice.
+    const pid = pidOf(h);
+    process.kill(pid, "SIGTERM");
+    await waitFor(() => !alive(pid), 10_000, "the daemon to stop");
     const partial = countRows(h.db, "cron_entries");
     manager(h, "start");
     await waitFor(() => countRows(h.db, "cron_entries") === total, 20_000, "the rest after restart");

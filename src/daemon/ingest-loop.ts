@@ -14,7 +14,7 @@ import type { Scheduler } from "./scheduler.ts";
 
 export const MAX_BACKOFF_MS = 60_000;
 /** How long one tick may read before it lets the event loop (signals, reloads) in. */
-export const TICK_BUDGET_MS = 250;
+export const TICK_BUDGET_MS = 50;
 
 export interface IngestLoopOptions {
   readonly scheduler: Scheduler;
