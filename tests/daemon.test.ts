@@ -177,20 +177,36 @@ describe("shutdown", () => {
     expect(daemon.signals.listeners("SIGHUP") + daemon.signals.listeners("SIGTERM")).toBe(0);
   });
 
-  test("a service that fails to start is logged; the collector goes on, and restarts services on reload", async () => {
+  test("a service that cannot start (a port in use) stops the start-up, with its error; the lock is let go", async () => {
     const h = daemonHome();
     h.config("check_interval: 60\n");
-    let starts = 0;
-    const flaky: StartService = () => {
-      starts++;
-      if (starts === 1) throw new Error("port 8765 is in use");
+    const stopped: string[] = [];
+    const fine: StartService = () => ({ stop: async () => void stopped.push("fine") });
+    const busy: StartService = () => {
+      throw new CollectorError('"metrics.listen": 127.0.0.1:9464 is in use', "config");
+    };
+    const daemon = start(h, { services: [fine, busy], watchDirectory: new FakeDirectoryWatch().watchDirectory });
+    await expect(daemon.done).rejects.toThrow('"metrics.listen": 127.0.0.1:9464 is in use');
+    expect(stopped).toEqual(["fine"]); // the ones already started are stopped again
+    expect(lockIsFree(h.db)).toBe(true);
+  });
+
+  test("a service that cannot start after a reload: the running config (and its services) go on", async () => {
+    const h = daemonHome();
+    h.config("check_interval: 60\n");
+    const starts: number[] = [];
+    const service: StartService = ({ config }) => {
+      if (config.checkIntervalMs === 30_000) throw new Error("port 8765 is in use");
+      starts.push(config.checkIntervalMs);
       return { stop: async () => undefined };
     };
-    const daemon = start(h, { services: [flaky], watchDirectory: new FakeDirectoryWatch().watchDirectory });
-    await waitFor(() => h.logged("A service did not start: port 8765 is in use") === 1, 5000, "failed service");
+    const daemon = start(h, { services: [service], watchDirectory: new FakeDirectoryWatch().watchDirectory });
+    await waitFor(() => starts.length === 1, 5000, "service started");
     h.config("check_interval: 30\n");
     daemon.signals.send("SIGHUP");
-    await waitFor(() => starts === 2, 5000, "service restarted with the new config");
+    await waitFor(() => h.logged("Config not reloaded (SIGHUP): port 8765 is in use; going on with the running config") === 1, 5000, "refused reload");
+    expect(starts).toEqual([60_000, 60_000]);
+    expect(await daemon.stop()).toBe(0);
   });
 
   test("SIGTERM in the middle of a long catch-up stops within a slice; a restart stores the rest exactly once", async () => {

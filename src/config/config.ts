@@ -6,6 +6,7 @@ import { basename, extname, isAbsolute, join, resolve } from "node:path";
 import { logLevels, type LogLevel } from "../logger.ts";
 import { checkInterval, duration, flag, integer, oneOf, optionalText, soundName, text, textList } from "./fields.ts";
 import { readJobs, type JobConfig } from "./jobs.ts";
+import { readHeartbeat, readMetrics, type HeartbeatConfig, type MetricsConfig } from "./metrics.ts";
 import type { Section } from "./section.ts";
 import { backendList, isWebhookUrl, notifyBackends, webhookFormats, type NotifyBackendName, type WebhookFormat } from "./notify.ts";
 export { notifyBackends, type NotifyBackendName } from "./notify.ts";
@@ -60,6 +61,10 @@ export interface Config {
   readonly jobs: readonly JobConfig[];
   /** Runs older than this many days are pruned; null keeps everything. */
   readonly retentionDays: number | null;
+  /** Prometheus exposition: listener and textfile (issue 13). */
+  readonly metrics: MetricsConfig;
+  /** The dead man's switch pinged while the collector is healthy. */
+  readonly heartbeat: HeartbeatConfig;
 }
 
 /** What paths are resolved against: `~` is home, relative paths are relative to the config file. */
@@ -154,6 +159,8 @@ export function readConfig(root: Section, file: string | null, context: PathCont
     notify: readNotify(root.section("notify")),
     jobs: [],
     retentionDays: root.get<number | null>("retention_days", integer(1, 100_000), null),
+    metrics: readMetrics(root.section("metrics"), (value) => expandPath(value, context)),
+    heartbeat: readHeartbeat(root.section("heartbeat")),
   };
   const withJobs = { ...config, jobs: readJobs(root.section("jobs"), config.notify.alertAfter) };
   root.rejectUnknownKeys();

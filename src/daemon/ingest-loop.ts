@@ -40,6 +40,8 @@ export interface IngestLoop {
   request(): void;
   /** Reads now (start-up); ignored while backing off. */
   tick(): void;
+  /** Why reading fails right now (for the heartbeat), or null while it works. */
+  problem(): string | null;
 }
 
 function describeTotals(totals: PollTotals): string {
@@ -95,5 +97,6 @@ export function startIngestLoop(options: IngestLoopOptions): IngestLoop {
     tick() {
       if (!backingOff()) tick();
     },
+    problem: () => (failures > 0 ? `${failures} poll(s) of the input failed in a row` : null),
   };
 }

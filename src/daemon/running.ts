@@ -26,9 +26,14 @@ export interface ServiceContext {
   readonly config: Config;
   readonly log: Logger;
   readonly clock: () => Date;
+  /** Why reading the input fails right now, or null while it works (for a health check). */
+  readonly ingestionProblem: () => string | null;
 }
 
-/** Started after the session opens, stopped before it closes; restarted with it on a reload. */
+/**
+ * Started after the session opens, stopped before it closes; restarted with it on a reload.
+ * Throws (a CollectorError naming the setting, e.g. a port in use) when it cannot start.
+ */
 export type StartService = (context: ServiceContext) => Service | Promise<Service>;
 
 export interface RunningDeps {
@@ -84,15 +89,21 @@ function alertPump(session: Session, scheduler: Scheduler, clock: () => Date): {
   };
 }
 
+async function stopServices(services: readonly Service[], log: Logger): Promise<void> {
+  await Promise.all(services.map((service) => service.stop().catch((error: unknown) => log.warn(`Stopping a service failed: ${describeError(error)}`))));
+}
+
+/**
+ * Starts every service, or none: a configured server that cannot start (its port is taken) is an
+ * error like a bad setting, at start-up the collector's exit, on a reload the running config stays.
+ */
 async function startServices(deps: RunningDeps, context: ServiceContext): Promise<Service[]> {
   const started: Service[] = [];
-  for (const start of deps.services) {
-    try {
-      started.push(await start(context));
-    } catch (error) {
-      // A dashboard whose port is taken must not keep runs from being stored and alerted.
-      deps.log.error(`A service did not start: ${describeError(error)}; the collector goes on without it`);
-    }
+  try {
+    for (const start of deps.services) started.push(await start(context));
+  } catch (error) {
+    await stopServices(started, deps.log);
+    throw error;
   }
   return started;
 }
@@ -178,12 +189,21 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
   // Pruning follows the poll, not every change event: a few small batches per check_interval.
   prune();
   if (config.retentionDays !== null) scheduler.every("prune", config.checkIntervalMs, prune);
-  const services = await startServices(deps, { session, config, log, clock });
+  let services: Service[];
+  try {
+    services = await startServices(deps, { session, config, log, clock, ingestionProblem: loop.problem });
+  } catch (error) {
+    inputWatch.close();
+    scheduler.stop();
+    await alerts.settle();
+    session.close();
+    throw error;
+  }
 
   return {
     config,
     async stop() {
-      await Promise.all(services.map((service) => service.stop().catch((error: unknown) => log.warn(`Stopping a service failed: ${describeError(error)}`))));
+      await stopServices(services, log);
       inputWatch?.close();
       scheduler.stop();
       await alerts.settle();

@@ -17,6 +17,7 @@ import type { SystemContext } from "../session.ts";
 import { fsWatchDirectory, watchFile, type WatchDirectory } from "./dir-watch.ts";
 import { TICK_BUDGET_MS } from "./ingest-loop.ts";
 import { startRunning, type Running, type RunningDeps, type StartService } from "./running.ts";
+import { defaultServices } from "./services.ts";
 import { realTimers, Scheduler, type TimerSource } from "./scheduler.ts";
 import { processSignals, type DaemonSignal, type SignalSource } from "./signals.ts";
 
@@ -31,7 +32,7 @@ export interface WatchOptions {
   readonly configPath: string;
   /** Daemon mode: write the pid file in log_dir. */
   readonly pidFile: string | null;
-  /** Servers that run with the collector (dashboard, metrics); none by default. */
+  /** Servers that run with the collector; by default those of src/daemon/services.ts. */
   readonly services?: readonly StartService[];
   /** Injected by tests; the process's signals, timers and fs.watch otherwise. */
   readonly signals?: SignalSource;
@@ -54,7 +55,7 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
     system: options.system,
     timers: options.timers ?? realTimers,
     watchDirectory: options.watchDirectory ?? fsWatchDirectory,
-    services: options.services ?? [],
+    services: options.services ?? defaultServices,
     tickBudgetMs: options.tickBudgetMs ?? TICK_BUDGET_MS,
     onFatal: (error) => requestStop({ kind: "failed", error }),
   };

@@ -8,6 +8,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { parseTimestamp } from "../timestamp.ts";
+import { createMetricsTables } from "./metrics-schema.ts";
 import { runKey } from "./run-key.ts";
 
 export interface Migration {
@@ -226,6 +227,7 @@ export const migrations: readonly Migration[] = [
   { version: 4, description: "start markers of runs still going", up: (db) => db.run(runStartTable) },
   { version: 5, description: "job state: counters, streak alerts, missed runs, pause", up: (db) => db.run(jobStateColumns) },
   { version: 8, description: "per-backend alert deliveries; failed alerts retried again", up: (db) => db.run(deliveryTables) },
+  { version: 9, description: "Prometheus: run duration histogram, line and alert counters", up: createMetricsTables },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;
