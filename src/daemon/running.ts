@@ -69,15 +69,19 @@ function refreshStatsCache(session: Session, config: Config, clock: () => Date, 
 }
 
 /** Flushes the alert outbox in the background, and again when the per-minute limit allows. */
-function alertPump(session: Session, scheduler: Scheduler, clock: () => Date): { kick(): void; settle(): Promise<void> } {
+function alertPump(session: Session, scheduler: Scheduler, clock: () => Date, log: Logger): { kick(): void; settle(): Promise<void> } {
   let last: Promise<unknown> = Promise.resolve();
   let stopped = false;
   const kick = (): void => {
     if (stopped) return;
-    last = session.dispatcher.flush().then((result) => {
-      if (result.retryAtMs !== null) scheduler.after("alert-retry", Math.max(50, result.retryAtMs - clock().getTime()), kick);
-      else scheduler.cancel("alert-retry");
-    });
+    last = session.dispatcher
+      .flush()
+      .then((result) => {
+        if (result.retryAtMs !== null) scheduler.after("alert-retry", Math.max(50, result.retryAtMs - clock().getTime()), kick);
+        else scheduler.cancel("alert-retry");
+      })
+      // e.g. the database busy: the alerts stay pending and the next kick sends them.
+      .catch((error: unknown) => log.warn(`Delivering alerts failed: ${describeError(error)}`));
   };
   return {
     kick,
@@ -112,7 +116,7 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
   const { log, clock, system } = deps;
   const scheduler = new Scheduler(deps.timers);
   const session = openSession(config, log, clock, system);
-  const alerts = alertPump(session, scheduler, clock);
+  const alerts = alertPump(session, scheduler, clock, log);
   log.info(`Watching "${config.input}" into "${config.database}" (poll every ${config.checkIntervalMs / 1000}s)`);
   if (!existsSync(config.input)) log.info(missingInputHint(config.input, system.collectorPath));
 
