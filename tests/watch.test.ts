@@ -1,9 +1,9 @@
 /** The watch mode and crash safety, end to end: the real CLI following real files. */
 import { afterEach, describe, expect, test } from "bun:test";
-import { appendFileSync, chmodSync, chownSync, mkdirSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { cliEnv, countRows, guardCalls, messages, REPO, runCli, runLine, runLines, tempDir, waitFor } from "./helpers.ts";
+import { cliEnv, countRows, guardCalls, messages, REPO, runCli, runLine, runLines, tempDir, TEST_CONFIG, waitFor } from "./helpers.ts";
 
 const running: Subprocess[] = [];
 
@@ -71,6 +71,7 @@ describe("an unreadable input", () => {
 
   test("is reported once, retried, and read as soon as it becomes readable", async () => {
     const s = setup();
+    writeFileSync(join(s.home, "config.yaml"), `${TEST_CONFIG}log_level: debug\n`); // a line per poll
     writeFileSync(s.input, runLines(0, 2));
     chmodSync(s.input, 0o000);
     if (asRoot) {
@@ -85,7 +86,13 @@ describe("an unreadable input", () => {
       stderr: "pipe",
     });
     running.push(child);
-    await Bun.sleep(600); // several polls
+    const logFile = join(s.home, ".cron_dash", "collector.log");
+    const pollsSinceDenied = (): number => {
+      const text = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
+      const denied = text.indexOf("permission denied");
+      return denied < 0 ? 0 : text.slice(denied).split("Read the input: nothing new").length - 1;
+    };
+    await waitFor(() => pollsSinceDenied() >= 3, 5000, "three polls after the first refusal");
     chmodSync(s.input, 0o644);
     await waitFor(() => rows(s.db) === 2, 5000, "rows after chmod");
     child.kill("SIGTERM");

@@ -82,6 +82,7 @@ export function startIngestLoop(options: IngestLoopOptions): IngestLoop {
       return;
     }
     if (totals.inserted + totals.rejected + totals.duplicates > 0) log.info(`Ingested ${describeTotals(totals)}`);
+    else log.debug("Read the input: nothing new");
     if (failures > 0) log.info("Ingestion works again");
     failures = 0;
     if (yielded) scheduler.after("ingest-soon", 0, tick); // the rest of a catch-up, after pending events
