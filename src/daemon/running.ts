@@ -61,8 +61,7 @@ const DELIVERY_GRACE_MS = 1000;
 function refreshStatsCache(session: Session, config: Config, clock: () => Date, log: Logger): void {
   try {
     const now = clock();
-    const sources = { queries: session.queries, jobStates: session.jobStates, watchGap: null };
-    session.queries.writeCache(cacheMetrics(collectStats(sources, now, config)), now.toISOString());
+    session.queries.writeCache(cacheMetrics(collectStats(session.statsSources(), now, config)), now.toISOString());
   } catch (error) {
     log.warn(`Could not refresh stats_cache: ${describeError(error)}`);
   }
@@ -163,7 +162,7 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
       deps.onFatal(error);
     },
     afterTick: (totals) => {
-      if (totals.inserted > 0) alerts.kick();
+      if (totals.inserted + totals.rejected > 0) alerts.kick(); // rejects raise an alert too
       checkSchedules();
     },
   });
