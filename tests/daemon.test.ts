@@ -258,6 +258,26 @@ describe("start-up errors", () => {
   });
 });
 
+describe("start-up warnings", () => {
+  test("no notifier on this machine: one WARN at start naming what to install; none with backend none", async () => {
+    const h = daemonHome();
+    h.config();
+    writeFileSync(h.configPath, `log_dir: ${join(h.home, "state")}\ndatabase: ${h.db}\ninput: ${h.input}\nnotify:\n  backend: auto\n`);
+    const daemon = start(h, { watchDirectory: new FakeDirectoryWatch().watchDirectory }); // testSystem finds no program
+    await waitFor(() => h.logged("Watching") === 1, 5000, "start");
+    expect(h.logged("No notifier will show alerts")).toBe(1);
+    expect(h.logged("apt install libnotify-bin")).toBe(1);
+    expect(await daemon.stop()).toBe(0);
+
+    const quiet = daemonHome();
+    quiet.config();
+    const second = start(quiet, { watchDirectory: new FakeDirectoryWatch().watchDirectory });
+    await waitFor(() => quiet.logged("Watching") === 1, 5000, "start");
+    expect(quiet.logged("No notifier")).toBe(0);
+    expect(await second.stop()).toBe(0);
+  });
+});
+
 describe("reading the input", () => {
   test("the database deleted under the collector: it stops with that error instead of retrying for ever", async () => {
     const h = daemonHome();

@@ -9,6 +9,7 @@ import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
 import { describeError, type CollectorError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { notifierStartupWarning } from "../notify/notifier.ts";
 import { openSession, type Session, type SystemContext } from "../session.ts";
 import { cacheMetrics, collectStats } from "../stats.ts";
 import { pruneRuns, retentionCutoffMs } from "../store/retention.ts";
@@ -118,6 +119,9 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
   const alerts = alertPump(session, scheduler, clock, log);
   log.info(`Watching "${config.input}" into "${config.database}" (poll every ${config.checkIntervalMs / 1000}s)`);
   if (!existsSync(config.input)) log.info(missingInputHint(config.input, system.collectorPath));
+  // Said out loud at every start: a monitor whose alerts only reach its own log alerts nobody.
+  const noNotifier = notifierStartupWarning(config.notify, system);
+  if (noNotifier) log.warn(noNotifier);
 
   // Missed runs are checked at the earliest deadline of all jobs (re-armed after every check), so
   // one is noticed within a moment of its deadline even when no line arrives; no busy polling.
