@@ -6,7 +6,7 @@ import type { Run } from "../src/line.ts";
 import { jobFilter } from "../src/stats.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { JobStateStore } from "../src/store/job-state.ts";
-import { migrations } from "../src/store/migrations.ts";
+import { latestVersion, migrations } from "../src/store/migrations.ts";
 import { pruneRuns } from "../src/store/retention.ts";
 import { runKey } from "../src/store/run-key.ts";
 import { RunWriter } from "../src/store/runs.ts";
@@ -243,6 +243,23 @@ describe("the last window is remembered only while nothing changes", () => {
   });
 });
 
+/** A database with the migrations `keep` selects applied, holding `runs` written without rollups. */
+function oldDatabase(path: string, keep: (migration: (typeof migrations)[number]) => boolean, runs: readonly Run[]): void {
+  const old = new Database(path, { create: true });
+  for (const migration of migrations.filter(keep)) {
+    migration.up(old);
+    old.run(`PRAGMA user_version = ${migration.version}`);
+  }
+  const insert = old.prepare(
+    "INSERT OR IGNORE INTO cron_entries (timestamp, exit_code, message, parsed_at, ts_ms, job, duration_ms, run_key) VALUES (?, ?, ?, 'old', ?, ?, ?, ?)",
+  );
+  old.transaction(() => {
+    for (const run of runs) insert.run(run.ts, run.exit, run.msg, run.epochMs, run.job, run.durationMs, runKey(run.ts, run.exit, run.msg, run.job));
+  })();
+  insert.finalize();
+  old.close();
+}
+
 describe("migration 6 builds the rollups of existing databases", () => {
   function rollupRows(db: Database): Array<Record<string, unknown>> {
     return db.query<Record<string, unknown>, []>("SELECT * FROM run_rollups ORDER BY job, hour_ms").all();
@@ -254,20 +271,7 @@ describe("migration 6 builds the rollups of existing databases", () => {
     writeAll(written, runs, 32);
 
     const path = join(tempDir(), "v5.db");
-    const old = new Database(path, { create: true });
-    for (const migration of migrations.filter((m) => m.version <= 5)) {
-      migration.up(old);
-      old.run(`PRAGMA user_version = ${migration.version}`);
-    }
-    const insert = old.prepare(
-      "INSERT OR IGNORE INTO cron_entries (timestamp, exit_code, message, parsed_at, ts_ms, job, duration_ms, run_key) VALUES (?, ?, ?, 'old', ?, ?, ?, ?)",
-    );
-    old.transaction(() => {
-      for (const run of runs) insert.run(run.ts, run.exit, run.msg, run.epochMs, run.job, run.durationMs, runKey(run.ts, run.exit, run.msg, run.job));
-    })();
-    insert.finalize();
-    old.close();
-
+    oldDatabase(path, (m) => m.version <= 5, runs);
     const migrated = openDatabase(path);
     const expected = rollupRows(written);
     const actual = rollupRows(migrated);
@@ -279,6 +283,15 @@ describe("migration 6 builds the rollups of existing databases", () => {
     expectSameAsScan(migrated);
     written.close();
     migrated.close();
+  });
+
+  test("a database at a later version that never got migration 6 (versions merged out of order) gets it", () => {
+    const path = join(tempDir(), "v9.db");
+    oldDatabase(path, (m) => m.version !== 6, randomRuns(61, 800));
+    const db = openDatabase(path);
+    expect(db.query<{ v: number }, []>("SELECT user_version AS v FROM pragma_user_version").get()?.v).toBe(latestVersion);
+    expectSameAsScan(db);
+    db.close();
   });
 
   test("a Python collector database: its runs are counted, the one with an unreadable time only in the total", () => {
