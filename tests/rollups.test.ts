@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { BUCKET_COUNT, MAX_ABSOLUTE_ERROR_BELOW_1_MS, MAX_RELATIVE_ERROR, bucketOf, percentile } from "../src/duration-histogram.ts";
 import type { Run } from "../src/line.ts";
 import { jobFilter } from "../src/stats.ts";
-import { openDatabase } from "../src/store/database.ts";
+import { openDatabase, openDatabaseReadOnly } from "../src/store/database.ts";
 import { JobStateStore } from "../src/store/job-state.ts";
 import { latestVersion, migrations } from "../src/store/migrations.ts";
 import { pruneRuns } from "../src/store/retention.ts";
@@ -288,7 +288,8 @@ describe("migration 6 builds the rollups of existing databases", () => {
   test("a database at a later version that never got migration 6 (versions merged out of order) gets it", () => {
     const path = join(tempDir(), "v9.db");
     oldDatabase(path, (m) => m.version !== 6, randomRuns(61, 800));
-    const db = openDatabase(path);
+    // --stats opens it read-only: it is repaired first, as an older version would be migrated.
+    const db = openDatabaseReadOnly(path);
     expect(db.query<{ v: number }, []>("SELECT user_version AS v FROM pragma_user_version").get()?.v).toBe(latestVersion);
     expectSameAsScan(db);
     db.close();

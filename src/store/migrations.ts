@@ -267,6 +267,12 @@ function userVersion(db: Database): number {
   return db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
 }
 
+/** Whether a migration at or below the database's version was skipped (see Migration.present). */
+export function skippedMigration(db: Database): boolean {
+  const current = userVersion(db);
+  return migrations.some((migration) => migration.version <= current && migration.present?.(db) === false);
+}
+
 /**
  * Applies every migration above the database's version; returns the versions applied. The version
  * is read again inside each migration's write transaction: two processes opening a new database
