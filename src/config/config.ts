@@ -7,6 +7,7 @@ import { logLevels, type LogLevel } from "../logger.ts";
 import { duration, flag, integer, oneOf, optionalText, soundName, text, textList } from "./fields.ts";
 import { readJobs, type JobConfig } from "./jobs.ts";
 import type { Section } from "./section.ts";
+import { readWeb, type WebConfig } from "./web.ts";
 
 export const notifyBackends = ["auto", "terminal-notifier", "osascript", "notify-send", "command", "webhook", "none"] as const;
 export type NotifyBackendName = (typeof notifyBackends)[number];
@@ -53,6 +54,8 @@ export interface Config {
   readonly jobs: readonly JobConfig[];
   /** Runs older than this many days are pruned; null keeps everything. */
   readonly retentionDays: number | null;
+  /** The dashboard (config.yaml `web:`). */
+  readonly web: WebConfig;
 }
 
 /** What paths are resolved against: `~` is home, relative paths are relative to the config file. */
@@ -141,6 +144,7 @@ export function readConfig(root: Section, file: string | null, context: PathCont
     notify: readNotify(root.section("notify")),
     jobs: [],
     retentionDays: root.get<number | null>("retention_days", integer(1, 100_000), null),
+    web: readWeb(root.section("web"), context),
   };
   const withJobs = { ...config, jobs: readJobs(root.section("jobs"), config.notify.alertAfter) };
   root.rejectUnknownKeys();
