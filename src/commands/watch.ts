@@ -18,6 +18,7 @@ import { cacheMetrics, collectStats } from "../stats.ts";
 import type { PollTotals } from "../tailer.ts";
 import { startWatchLoop } from "../watch-loop.ts";
 import { pruneRuns, retentionCutoffMs } from "../store/retention.ts";
+import { startWebServer } from "../web/server.ts";
 
 export interface WatchOptions {
   readonly config: Config;
@@ -145,6 +146,7 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
   // Pruning follows the poll, not every change event: a few small batches per check_interval.
   prune();
   const pruneTimer = config.retentionDays === null ? null : setInterval(prune, config.checkIntervalMs);
+  const web = startWebServer({ config, log, clock });
   return {
     config,
     async stop() {
@@ -154,6 +156,7 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
       if (backoff) clearTimeout(backoff);
       if (deadlineTimer) clearTimeout(deadlineTimer);
       await alerts.stop();
+      await web?.stop();
       session.close();
     },
   };

@@ -10,7 +10,7 @@ import { badge, bySeverity, FILTER_STATES, needsAttention, stateClass, stateLabe
 import { runStrip, STRIP_RUNS, stripItems } from "../views/strip.ts";
 import { layout } from "./layout.ts";
 
-export function headline(jobs: readonly Pick<JobStats, "state">[]): string {
+export function headline(jobs: ReadonlyArray<{ readonly state: string }>): string {
   const attention = jobs.filter((job) => needsAttention(job.state)).length;
   if (jobs.length === 0) return "No jobs yet";
   if (attention === 0) return `All ${jobs.length} ${jobs.length === 1 ? "job" : "jobs"} OK`;
