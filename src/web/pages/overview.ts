@@ -34,9 +34,9 @@ function row(job: JobStats, runs: readonly HistoryRun[], request: RouteRequest, 
   return html`<tr class="job s-${stateClass(job.state)}" data-state="${stateClass(job.state)}" data-name="${job.name}">
 <td>${badge(job.state)}</td>
 <td class="name"><a href="${jobPageUrl(job.name)}">${job.name}</a><div class="sub">${job.schedule ?? "no schedule"}</div></td>
-<td>${time(job.last_run, nowMs)}${exit !== null && html` <span class="exit ${exit === 0 ? "ok" : "fail"}">exit ${exit}</span>`}</td>
-<td>${time(job.last_success, nowMs)}</td>
-<td>${job.next_expected === null ? html`<span class="muted">–</span>` : time(job.next_expected, nowMs)}</td>
+<td class="when">${time(job.last_run, nowMs)}${exit !== null && html`<div class="exit ${exit === 0 ? "ok" : "fail"}">exit ${exit}</div>`}</td>
+<td class="when">${time(job.last_success, nowMs)}</td>
+<td class="when">${job.next_expected === null ? html`<span class="muted">–</span>` : time(job.next_expected, nowMs)}</td>
 <td class="num">${percent(job.last_24h.success_rate)} <span class="sub">/ ${percent(job.last_7d.success_rate)}</span></td>
 <td class="num">${durationText(job.p50_duration_ms)} <span class="sub">/ ${durationText(job.p95_duration_ms)}</span></td>
 <td class="strip-cell">${runStrip(stripItems(runs, settings, nowMs))}</td>

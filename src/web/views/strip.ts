@@ -10,7 +10,7 @@ import { html, type Html } from "../html.ts";
 import { exactTime } from "./format.ts";
 
 export const STRIP_RUNS = 50;
-const CELL = 6;
+const CELL = 5;
 const GAP = 2;
 const HEIGHT = 18;
 
