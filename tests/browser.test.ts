@@ -59,12 +59,12 @@ test.skipIf(!existsSync(CHROMIUM))("overview, live update, pause, screenshots", 
 
   // A failing run of "invoices" arrives: the row turns red without a reload.
   await page.evaluate(() => {
-    (window as unknown as { marker: number }).marker = 42;
+    (globalThis as unknown as { marker: number }).marker = 42;
   });
   const ts = new Date(NOW.getTime() - 30_000).toISOString();
   f.ingest([{ ts, exit: 3, msg: "Invoice export failed: disk full", job: "invoices", duration_ms: 1200 }]);
   await page.locator('tr[data-name="invoices"][data-state="failing"]').waitFor({ timeout: 2000 });
-  expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+  expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42);
   await expect(page.locator("#headline").textContent()).resolves.toBe("3 of 7 jobs need attention");
 
   await page.emulateMedia({ colorScheme: "dark" });

@@ -2,6 +2,10 @@
  * The dashboard's own connection to the database and the store classes on it. The numbers come
  * from collectStats() with the same sources as `--stats`, so /api/stats is the `--stats --json`
  * document and the pages never decide a job's state themselves.
+ *
+ * A stats document is reused while nothing was committed (SQLite's data_version, plus our own
+ * pauses) and it is under a second old: twenty pages refreshing after the same ingest cost one
+ * computation, and the document is never older than the data it shows.
  */
 import type { Database } from "bun:sqlite";
 import type { Config } from "../config/config.ts";
@@ -17,7 +21,18 @@ export interface WebData {
   readonly history: RunHistory;
   readonly jobStates: JobStateStore;
   stats(now: Date, onlyJob?: string): Stats;
+  /** JobStateStore.setPause, and the cached documents forgotten (our own commit). */
+  setPause(key: string, untilMs: number | null, now: Date): void;
   close(): void;
+}
+
+const MAX_AGE_MS = 1000;
+const MAX_ENTRIES = 16;
+
+interface Cached {
+  readonly version: string;
+  readonly atMs: number;
+  readonly stats: Stats;
 }
 
 export function openWebData(config: Config): WebData {
@@ -26,10 +41,27 @@ export function openWebData(config: Config): WebData {
   const jobStates = new JobStateStore(db);
   const alerts = new AlertStore(db);
   const history = new RunHistory(db);
+  const cache = new Map<string, Cached>();
+  let ownWrites = 0;
   return {
     history,
     jobStates,
-    stats: (now, onlyJob) => collectStats({ queries, jobStates, watchGap: lastGap(alerts) }, now, config, onlyJob),
+    stats(now, onlyJob) {
+      const key = onlyJob === undefined ? "" : `job:${onlyJob}`;
+      const version = `${history.dataVersion()}.${ownWrites}`;
+      const hit = cache.get(key);
+      const nowMs = now.getTime();
+      if (hit && hit.version === version && nowMs >= hit.atMs && nowMs - hit.atMs < MAX_AGE_MS) return hit.stats;
+      const stats = collectStats({ queries, jobStates, watchGap: lastGap(alerts) }, now, config, onlyJob);
+      cache.delete(key);
+      cache.set(key, { version, atMs: nowMs, stats });
+      if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value ?? "");
+      return stats;
+    },
+    setPause(key, untilMs, now) {
+      jobStates.setPause(key, untilMs, now);
+      ownWrites++;
+    },
     close() {
       history.finalize();
       jobStates.finalize();

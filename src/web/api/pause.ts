@@ -33,7 +33,7 @@ async function readJson(request: Request): Promise<unknown> {
 function setPause({ context, job }: RouteRequest, untilMs: number | null): Response {
   const name = job ?? "";
   const now = context.clock();
-  context.data.jobStates.setPause(jobKey(name, context.config.defaultJob), untilMs, now);
+  context.data.setPause(jobKey(name, context.config.defaultJob), untilMs, now);
   // Our own commit does not move our own data_version: tell the live pages ourselves.
   context.events.broadcast("pause");
   const open = untilMs === OPEN_ENDED_PAUSE_MS;
