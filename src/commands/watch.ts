@@ -17,6 +17,7 @@ import { openSession, type Session, type SystemContext } from "../session.ts";
 import { cacheMetrics, collectStats } from "../stats.ts";
 import type { PollTotals } from "../tailer.ts";
 import { startWatchLoop } from "../watch-loop.ts";
+import { startExporters, type Exporters } from "../metrics/exporters.ts";
 import { pruneRuns, retentionCutoffMs } from "../store/retention.ts";
 import { startWebServer } from "../web/server.ts";
 
@@ -119,6 +120,13 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
 
   let failures = 0;
   let backoff: ReturnType<typeof setTimeout> | null = null;
+  let exporters: Exporters; // metrics and heartbeat (issue 13)
+  try {
+    exporters = startExporters(session, config, log, clock, () => (failures > 0 ? `${failures} poll(s) of the input failed in a row` : null));
+  } catch (error) {
+    session.close();
+    throw error;
+  }
   const tick = (): void => {
     if (backoff) clearTimeout(backoff);
     backoff = null;
@@ -157,6 +165,7 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
       if (deadlineTimer) clearTimeout(deadlineTimer);
       await alerts.stop();
       await web?.stop();
+      await exporters.stop();
       session.close();
     },
   };

@@ -9,6 +9,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Run, RunStart } from "../line.ts";
 import { sameCheckpoint, type Checkpoint } from "./checkpoints.ts";
+import { IngestCounters } from "./metrics.ts";
 import { runKey } from "./run-key.ts";
 
 export interface Reject {
@@ -78,6 +79,7 @@ export class RunWriter {
   private readonly insertJob: Statement;
   private readonly insertStart: Statement;
   private readonly commitTransaction: (batch: Batch, parsedAt: string) => CommitResult;
+  private readonly counters: IngestCounters;
 
   constructor(
     db: Database,
@@ -102,6 +104,7 @@ export class RunWriter {
        ON CONFLICT (source) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, byte_offset = excluded.byte_offset,
          head_hash = excluded.head_hash, tail_hash = excluded.tail_hash, updated_at = excluded.updated_at`,
     );
+    this.counters = new IngestCounters(db);
     // db.transaction needs a synchronous body (an async one commits at its first await, bun #24662).
     const transaction = db.transaction((batch: Batch, parsedAt: string) => this.write(batch, parsedAt));
     this.commitTransaction = (batch, parsedAt) => transaction.immediate(batch, parsedAt);
@@ -156,6 +159,7 @@ export class RunWriter {
     this.upsertCheckpoint.run(to.source, to.dev, to.ino, to.offset, to.headHash, to.tailHash, parsedAt);
     // An identical line (run or reject) seen again is a duplicate: the seed's "one line, one run".
     const duplicates = batch.runs.length - inserted + (batch.rejects.length - rejected) + (batch.starts.length - starts);
+    this.counters.record(stored, { inserted, starts, duplicates, rejected }, parsedAt); // Prometheus counters, in this transaction
     return { inserted, starts, duplicates, rejected };
   }
 
@@ -163,5 +167,6 @@ export class RunWriter {
     for (const statement of [this.insertRun, this.insertReject, this.selectCheckpoint, this.upsertCheckpoint, this.insertJob, this.insertStart]) {
       statement.finalize();
     }
+    this.counters.finalize();
   }
 }
