@@ -20,6 +20,8 @@ export interface WebFixture {
   readonly logs: string[];
   /** Appends lines to the input and ingests them through the collector's own session. */
   ingest(lines: ReadonlyArray<Record<string, unknown>>): void;
+  /** Delivers the pending alerts through the configured (log-only) notifier. */
+  deliver(): Promise<void>;
   /** fetch() relative to the server, with the right Host and (unless told otherwise) the Bearer token. */
   get(path: string, init?: RequestInit & { auth?: boolean }): Promise<Response>;
   close(): Promise<void>;
@@ -55,6 +57,9 @@ export async function startFixture(yaml = "", lines: ReadonlyArray<Record<string
     token,
     logs,
     ingest,
+    async deliver() {
+      await session.dispatcher.flush();
+    },
     get(path, init = {}) {
       const headers = new Headers(init.headers);
       if (!headers.has("host")) headers.set("host", host);

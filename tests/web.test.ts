@@ -30,6 +30,7 @@ beforeAll(async () => {
     run(HOSTILE_JOB, 2, 1, { msg: HOSTILE_MSG }),
     ...ODD_NAMES.map((name, index) => run(name, 40 + index, 0)),
   ]);
+  await f.deliver();
 });
 
 afterAll(async () => {
@@ -141,11 +142,14 @@ describe("JSON API", () => {
     expect(runs.runs.map((entry) => entry.msg)).toEqual(["default ok 5"]);
   });
 
-  test("alerts newest first", async () => {
-    const body = (await (await f.get("/api/alerts")).json()) as { alerts: Array<{ id: number; job: string }> };
+  test("alerts newest first, with what each backend did", async () => {
+    const body = (await (await f.get("/api/alerts")).json()) as { alerts: Array<{ id: number; job: string; status: string; deliveries: unknown[] }> };
     const ids = body.alerts.map((alert) => alert.id);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
-    expect(body.alerts.map((alert) => alert.job)).toContain(HOSTILE_JOB);
+    const hostile = body.alerts.find((alert) => alert.job === HOSTILE_JOB);
+    expect(hostile?.deliveries).toEqual([{ backend: "none", status: "logged", attempts: 1, error: null }]);
+    const page = await (await f.get("/alerts")).text();
+    expect(page).toContain('none: <span class="st-logged">logged</span>');
   });
 
   test("/healthz answers without a token", async () => {

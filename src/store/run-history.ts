@@ -47,6 +47,15 @@ export interface AlertEntry {
   readonly covers: number;
 }
 
+/** One notification backend's part in delivering one alert (table alert_deliveries). */
+export interface DeliveryEntry {
+  readonly alertId: number;
+  readonly backend: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly error: string | null;
+}
+
 export interface RejectEntry {
   readonly id: number;
   readonly source: string;
@@ -76,6 +85,7 @@ export class RunHistory {
   private readonly alertPage: Statement<AlertRecord, [number, number]>;
   private readonly jobAlertPage: Statement<AlertRecord, [string, number, number]>;
   private readonly rejectPage: Statement<RejectEntry, [number, number, number]>;
+  private readonly deliveryRows: Statement<DeliveryEntry, [string]>;
 
   constructor(private readonly db: Database) {
     this.named = db.prepare(`SELECT ${RUN_COLUMNS} FROM cron_entries WHERE job = ?1 AND ${OLDER} ORDER BY ts_ms DESC, id DESC LIMIT ?4`);
@@ -95,6 +105,11 @@ export class RunHistory {
     this.rejectPage = db.prepare(
       `SELECT id, source, byte_offset AS offset, substr(raw, 1, ?1) AS raw, reason, rejected_at AS rejectedAt
        FROM quarantine WHERE id < ?2 ORDER BY id DESC LIMIT ?3`,
+    );
+    // By primary key (alert_id, backend): a page of alerts costs one short lookup each.
+    this.deliveryRows = db.prepare(
+      `SELECT alert_id AS alertId, backend, status, attempts, error FROM alert_deliveries
+       WHERE alert_id IN (SELECT value FROM json_each(?1)) ORDER BY alert_id, backend`,
     );
   }
 
@@ -130,6 +145,18 @@ export class RunHistory {
     return rows.map(toAlertEntry);
   }
 
+  /** What each backend did with these alerts (a page of them), keyed by alert id. */
+  deliveries(alertIds: readonly number[]): Map<number, DeliveryEntry[]> {
+    const result = new Map<number, DeliveryEntry[]>();
+    if (alertIds.length === 0) return result;
+    for (const row of this.deliveryRows.all(JSON.stringify(alertIds))) {
+      const list = result.get(row.alertId) ?? [];
+      list.push(row);
+      result.set(row.alertId, list);
+    }
+    return result;
+  }
+
   /** Rejected input lines newest first, below reject id `beforeId`. */
   rejects(beforeId: number | null, limit: number): RejectEntry[] {
     return this.rejectPage.all(RAW_PREVIEW_CHARS, beforeId ?? Number.MAX_SAFE_INTEGER, limit);
@@ -144,7 +171,7 @@ export class RunHistory {
   }
 
   finalize(): void {
-    for (const statement of [this.named, this.unnamed, this.strips, this.alertPage, this.jobAlertPage, this.rejectPage]) statement.finalize();
+    for (const statement of [this.named, this.unnamed, this.strips, this.alertPage, this.jobAlertPage, this.rejectPage, this.deliveryRows]) statement.finalize();
   }
 }
 

@@ -42,6 +42,7 @@ export function alertsApi({ context, url }: RouteRequest): Response {
   const limit = queryInt(url, "limit", 50, 500);
   const alerts = context.data.history.alerts(idCursor(url.searchParams.get("before")), limit, url.searchParams.get("job") ?? undefined);
   const last = alerts.at(-1);
+  const deliveries = context.data.history.deliveries(alerts.map((alert) => alert.id));
   return jsonResponse({
     alerts: alerts.map((alert) => ({
       id: alert.id,
@@ -57,6 +58,7 @@ export function alertsApi({ context, url }: RouteRequest): Response {
       attempts: alert.attempts,
       error: alert.error,
       covers: alert.covers,
+      deliveries: (deliveries.get(alert.id) ?? []).map(({ backend, status, attempts, error }) => ({ backend, status, attempts, error })),
     })),
     next_before: last !== undefined && alerts.length === limit ? last.id : null,
   });

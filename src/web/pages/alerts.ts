@@ -24,7 +24,7 @@ export function alertsPage(request: RouteRequest): Response {
   const lastReject = rejects.at(-1);
   const body = html`<section class="head"><h1>Alerts${job !== undefined && html` of ${job}`}</h1>
 <p class="muted">Every alert the collector decided on, newest first, with what became of its delivery.</p></section>
-<div id="alert-list" data-live>${alertTable(alerts, job === undefined)}
+<div id="alert-list" data-live>${alertTable(alerts, context.data.history.deliveries(alerts.map((alert) => alert.id)), job === undefined)}
 <p class="pager">${lastAlert !== undefined && alerts.length === limit && html`<a rel="next" href="${withQuery("/alerts", { job, before: lastAlert.id })}">Older alerts →</a>`}</p></div>
 <h2 id="rejects">Rejected input lines</h2>
 <div id="reject-list" data-live>${

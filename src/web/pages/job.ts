@@ -94,7 +94,7 @@ ${actions(name, job.state === "paused")}
     last !== undefined && page.length === limit && html` <a href="${withQuery(jobPageUrl(name), { before: formatCursor(last) })}" rel="next">Older runs →</a>`
   }</p></div>
 <h2>Alerts</h2>
-<div id="job-alerts" data-live>${alertTable(alerts, false)}</div>
+<div id="job-alerts" data-live>${alertTable(alerts, data.history.deliveries(alerts.map((alert) => alert.id)), false)}</div>
 <p><a href="${withQuery("/alerts", { job: name })}">All alerts of this job</a></p>`;
   return htmlResponse(layout({ title: job.name, alarm: needsAttention(job.state), csrfToken: context.csrfToken, active: "job", body }));
 }

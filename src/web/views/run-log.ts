@@ -1,6 +1,6 @@
 /** A job's run log and alert list as tables; the cursor that pages the run log. */
 import { outputTail } from "../../alerts/format.ts";
-import type { AlertEntry, HistoryRun, RunCursor } from "../../store/run-history.ts";
+import type { AlertEntry, DeliveryEntry, HistoryRun, RunCursor } from "../../store/run-history.ts";
 import { html, type Html } from "../html.ts";
 import { durationText, exactTime } from "./format.ts";
 
@@ -28,7 +28,11 @@ export function runLog(runs: readonly HistoryRun[]): Html {
   })}</tbody></table></div>`;
 }
 
-export function alertTable(alerts: readonly AlertEntry[], showJob: boolean): Html {
+function delivery(entry: DeliveryEntry): Html {
+  return html`<div class="sub">${entry.backend}: <span class="st-${entry.status.replace(/[^a-z]/g, "")}">${entry.status}</span>${entry.attempts > 1 && ` after ${entry.attempts} attempts`}${entry.error !== null && html` <span class="err">${entry.error}</span>`}</div>`;
+}
+
+export function alertTable(alerts: readonly AlertEntry[], deliveries: ReadonlyMap<number, readonly DeliveryEntry[]>, showJob: boolean): Html {
   if (alerts.length === 0) return html`<p class="muted">No alerts.</p>`;
   return html`<div class="table-wrap"><table class="alerts">
 <thead><tr><th>Event</th>${showJob && html`<th>Job</th>`}<th>Kind</th><th>Alert</th><th>Delivery</th></tr></thead>
@@ -38,7 +42,7 @@ export function alertTable(alerts: readonly AlertEntry[], showJob: boolean): Htm
 <td><strong>${alert.title}</strong><div class="sub">${alert.message}</div></td>
 <td><span class="status st-${alert.status.replace(/[^a-z]/g, "")}">${alert.status}</span>${alert.sentAt !== null && html`<div class="sub">${exactTime(alert.sentAt)}</div>`}${
       alert.attempts > 0 && alert.status !== "sent" && html`<div class="sub">${alert.attempts} attempt(s)</div>`
-    }${alert.error !== null && html`<div class="sub err">${alert.error}</div>`}</td>
+    }${alert.error !== null && html`<div class="sub err">${alert.error}</div>`}${(deliveries.get(alert.id) ?? []).map(delivery)}</td>
 </tr>`,
   )}</tbody></table></div>`;
 }
