@@ -3,10 +3,11 @@
  * while the collector ingests, on a database of 5 million runs of 50 jobs; and the collector's
  * memory with the dashboard on and off.
  *
- * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX]
+ * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX] [--alone-rounds R]
  *   --runs N      runs to generate (default 5,000,000), spread over 50 jobs and the last 70 days
  *   --keep DIR    build the database in DIR and keep it (a second run with the same DIR reuses it)
- *   --only REGEX  measure only the paths matching REGEX (e.g. to leave out slow ones)
+ *   --only REGEX  under load, request only the paths matching REGEX (e.g. to leave out slow ones)
+ *   --alone-rounds R  rounds of every path by one client alone first (default 3)
  *
  * The collector runs as a real process (`bun collector.ts`) with `web.listen` on a free port; an
  * appender writes 50 runs a second into its input meanwhile. The baseline is a bare Bun.serve
@@ -19,7 +20,7 @@ import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { only: { type: "string" }, runs: { type: "string" }, clients: { type: "string" }, rounds: { type: "string" }, keep: { type: "string" } },
+  options: { only: { type: "string" }, "alone-rounds": { type: "string" }, runs: { type: "string" }, clients: { type: "string" }, rounds: { type: "string" }, keep: { type: "string" } },
 });
 const RUNS = Number(values.runs ?? 5_000_000);
 const CLIENTS = Number(values.clients ?? 20);
@@ -189,10 +190,10 @@ const allPaths = [
 const paths = values.only === undefined ? allPaths : allPaths.filter((path) => new RegExp(values.only ?? "").test(path));
 // One client alone first: the cost of each request without queueing behind the others.
 const alone = await (async () => {
-  const results = paths.map((name) => ({ name, times: [] as number[], failures: 0 }));
+  const results = allPaths.map((name) => ({ name, times: [] as number[], failures: 0 }));
   const t0 = performance.now();
-  for (let round = 0; round < 5; round++) {
-    for (const [index, path] of paths.entries()) {
+  for (let round = 0; round < Number(values["alone-rounds"] ?? 3); round++) {
+    for (const [index, path] of allPaths.entries()) {
       const start = performance.now();
       const response = await fetch(`${base}${path}`, { headers });
       await response.arrayBuffer();
@@ -201,7 +202,7 @@ const alone = await (async () => {
   }
   return { results, seconds: (performance.now() - t0) / 1000 };
 })();
-report("one client at a time (5 rounds)", alone);
+report("one client at a time", alone);
 
 const loaded = await load(base, paths, headers);
 report(`collector with dashboard, ingesting ${50} runs/s`, loaded);
