@@ -26,6 +26,8 @@ export class EventHub {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private lastVersion = 0;
   private deadlineMs: number | null = null;
+  /** Recompute the deadline at the next poll (after a change, or when listening starts). */
+  private deadlineDue = true;
   private deadlineCheckedAtMs = 0;
 
   constructor(private readonly options: EventHubOptions) {}
@@ -78,7 +80,7 @@ export class EventHub {
   broadcast(reason: string): void {
     const message = `event: change\ndata: ${JSON.stringify({ reason, at: this.options.clock().toISOString() })}\n\n`;
     for (const subscriber of [...this.subscribers]) subscriber.send(message);
-    this.deadlineCheckedAtMs = 0; // recompute: the change may move the next deadline
+    this.deadlineDue = true; // the change may move the next deadline
   }
 
   stop(): void {
@@ -89,7 +91,7 @@ export class EventHub {
   private startTimers(): void {
     if (this.pollTimer) return;
     this.lastVersion = this.options.dataVersion();
-    this.deadlineCheckedAtMs = 0;
+    this.deadlineDue = true;
     this.pollTimer = setInterval(() => this.poll(), this.options.pollMs ?? 250);
     this.pingTimer = setInterval(() => {
       for (const subscriber of [...this.subscribers]) subscriber.send(": ping\n\n");
@@ -116,7 +118,8 @@ export class EventHub {
       this.broadcast("time");
       return;
     }
-    if (nowMs - this.deadlineCheckedAtMs >= (this.options.refreshMs ?? 60_000)) {
+    if (this.deadlineDue || nowMs - this.deadlineCheckedAtMs >= (this.options.refreshMs ?? 60_000)) {
+      this.deadlineDue = false;
       this.deadlineCheckedAtMs = nowMs;
       this.deadlineMs = this.options.nextDeadlineMs();
     }

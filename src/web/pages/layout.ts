@@ -8,9 +8,11 @@ export interface PageOptions {
   readonly csrfToken: string;
   readonly active: "overview" | "alerts" | "job";
   readonly body: Html;
+  /** The instant the page shows (the stats' `now`), so the script ages "3 min ago" from it. */
+  readonly now?: string;
 }
 
-export function layout({ title, alarm, csrfToken, active, body }: PageOptions): Html {
+export function layout({ title, alarm, csrfToken, active, body, now }: PageOptions): Html {
   const nav = (href: string, label: string, key: PageOptions["active"]): Html =>
     html`<a href="${href}"${active === key ? html` aria-current="page"` : ""}>${label}</a>`;
   return html`<html lang="en">
@@ -19,6 +21,7 @@ export function layout({ title, alarm, csrfToken, active, body }: PageOptions): 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="csrf-token" content="${csrfToken}">
+${now !== undefined && html`<meta name="server-now" content="${now}">`}
 <title>${alarm ? "🔴 " : ""}${title} · cron-collector</title>
 <link rel="icon" href="/static/${alarm ? "favicon-alarm.svg" : "favicon.svg"}" type="image/svg+xml">
 <link rel="stylesheet" href="/static/style.css">

@@ -83,5 +83,5 @@ export function overviewPage(request: RouteRequest): Response {
   const refs = stats.jobs.map((job) => ({ name: job.name, isDefault: job.name === context.config.defaultJob }));
   const strips = context.data.history.newestRuns(refs, Date.parse(stats.now), STRIP_RUNS);
   const alarm = stats.jobs.some((job) => needsAttention(job.state));
-  return htmlResponse(layout({ title: headline(stats.jobs), alarm, csrfToken: context.csrfToken, active: "overview", body: overviewBody(stats, strips, request) }));
+  return htmlResponse(layout({ title: headline(stats.jobs), now: stats.now, alarm, csrfToken: context.csrfToken, active: "overview", body: overviewBody(stats, strips, request) }));
 }

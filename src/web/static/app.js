@@ -50,6 +50,33 @@ if (stateFilter && nameFilter) {
   });
 }
 
+// ---- "3 min ago" stays true on a quiet page (no event, no request) ----
+// Times age from the server's "now" (which --now may fix), not from this machine's clock.
+let clockOffset = 0;
+
+function readServerNow(doc) {
+  const now = Date.parse(doc.querySelector('meta[name="server-now"]')?.getAttribute("content") ?? "");
+  if (!Number.isNaN(now)) clockOffset = now - Date.now();
+}
+
+function relativeTime(iso) {
+  const diff = Date.now() + clockOffset - Date.parse(iso);
+  const seconds = Math.abs(diff) / 1000;
+  let text;
+  if (seconds < 45) text = `${Math.round(seconds)} s`;
+  else if (seconds < 5400) text = `${Math.round(seconds / 60)} min`;
+  else if (seconds < 36 * 3600) text = `${Math.round(seconds / 3600)} h`;
+  else text = `${Math.round(seconds / 86400)} d`;
+  return diff < 0 ? `in ${text}` : `${text} ago`;
+}
+
+function ageTimes() {
+  for (const node of document.querySelectorAll("time[datetime]")) node.textContent = relativeTime(node.getAttribute("datetime") ?? "");
+}
+
+readServerNow(document);
+setInterval(ageTimes, 30_000);
+
 // ---- refresh in place ----
 let refreshing = false;
 let again = false;
@@ -75,6 +102,7 @@ async function refresh() {
     }
     for (const node of document.querySelectorAll("details[data-id]")) if (open.has(node.getAttribute("data-id"))) node.open = true;
     document.title = next.title;
+    readServerNow(next);
     const icon = document.querySelector('link[rel="icon"]');
     const nextIcon = next.querySelector('link[rel="icon"]');
     if (icon && nextIcon) icon.setAttribute("href", nextIcon.getAttribute("href") ?? "");
