@@ -1,6 +1,6 @@
 /** The dashboard's defences: access token, Host check (DNS rebinding), CSRF, headers, busy port. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { statSync } from "node:fs";
+import { existsSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../src/config/load.ts";
 import { createLogger } from "../src/logger.ts";
@@ -175,6 +175,21 @@ describe("web.auth: none and a busy port", () => {
     expect(server).toBeNull();
     expect(lines.filter((line) => line.includes("WARN"))).toHaveLength(1);
     expect(lines.join("\n")).toContain("the port is already in use");
+  });
+
+  test.each([
+    ["holds no token", (path: string) => void writeFileSync(path, "not a token at all!\n"), "is not a token"],
+    ["is a symlink (not followed)", (path: string) => void symlinkSync(`${path}-target`, path), "Cannot read the dashboard token"],
+  ])("a token file that %s: one WARN, no server, the collector goes on", (_label, prepare, message) => {
+    const dir = tempDir("cc-web-token-");
+    prepare(join(dir, "web-token"));
+    const config = parseConfig(`database: ${join(dir, "ladder.db")}\nweb: { listen: 127.0.0.1:0 }\n`, null, { home: dir, baseDir: dir }).config;
+    const lines: string[] = [];
+    expect(startWebServer({ config, log: createLogger("info", [(line) => lines.push(line)]), clock: () => new Date() })).toBeNull();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("WARN");
+    expect(lines[0]).toContain(message);
+    expect(existsSync(join(dir, "web-token-target"))).toBe(false); // nothing written through the link
   });
 
   test("web.listen: off starts nothing", () => {

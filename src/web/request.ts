@@ -19,7 +19,7 @@ export interface WebContext {
 export interface RouteRequest {
   readonly request: Request;
   readonly url: URL;
-  /** The job name of /jobs/:name routes, decoded; null elsewhere. */
+  /** The decoded `:name` segment: a job name (for /static/:name, a file name); null elsewhere. */
   readonly job: string | null;
   readonly context: WebContext;
   /** Lifts the idle timeout for this request (a long-lived event stream). */

@@ -10,7 +10,7 @@ import { jobSettings } from "../config/jobs.ts";
 import { webTokenPath } from "../config/web.ts";
 import { describeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { openWebData } from "./data.ts";
+import { openWebData, type WebData } from "./data.ts";
 import { EventHub } from "./events.ts";
 import { unauthorizedPage } from "./pages/errors.ts";
 import { jsonResponse, type WebContext } from "./request.ts";
@@ -62,8 +62,16 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
   const listen = config.web.listen;
   if (listen === null) return null;
   const tokenPath = config.web.auth === "token" ? webTokenPath(config.web, config.database) : null;
-  const token = tokenPath === null ? null : ensureToken(tokenPath);
-  const data = openWebData(config);
+  let token: string | null;
+  let data: WebData;
+  try {
+    token = tokenPath === null ? null : ensureToken(tokenPath);
+    data = openWebData(config);
+  } catch (error) {
+    // The dashboard is a view: without it the collector still ingests and alerts.
+    log.warn(`Dashboard not started: ${describeError(error)}; the collector goes on without it`);
+    return null;
+  }
   const startedAt = clock();
   const base = { config, clock, data };
   const events = new EventHub({ dataVersion: () => data.history.dataVersion(), nextDeadlineMs: () => nextDeadline(base), clock, ...(options.pollMs !== undefined && { pollMs: options.pollMs }) });

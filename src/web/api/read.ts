@@ -2,8 +2,7 @@
 import { outputTail } from "../../alerts/format.ts";
 import { jobKey } from "../../config/jobs.ts";
 import { jsonResponse, queryInt, type RouteRequest } from "../request.ts";
-import { idCursor } from "../pages/alerts.ts";
-import { formatCursor, parseCursor } from "../views/run-log.ts";
+import { formatCursor, idCursor, parseCursor } from "../views/run-log.ts";
 
 /** GET /api/stats[?job=NAME]: exactly the `--stats --json [--job NAME]` document. */
 export function statsApi({ context, url }: RouteRequest): Response {

@@ -3,16 +3,10 @@ import { html } from "../html.ts";
 import { withQuery } from "../links.ts";
 import { htmlResponse, queryInt, type RouteRequest } from "../request.ts";
 import { exactTime } from "../views/format.ts";
-import { alertTable } from "../views/run-log.ts";
+import { alertTable, idCursor } from "../views/run-log.ts";
 import { layout } from "./layout.ts";
 
 const PAGE = 50;
-
-/** An id cursor (`?before=123`): the page holds ids below it. */
-export function idCursor(text: string | null): number | null {
-  const value = Number(text);
-  return text !== null && Number.isInteger(value) && value > 0 ? value : null;
-}
 
 export function alertsPage(request: RouteRequest): Response {
   const { context, url } = request;

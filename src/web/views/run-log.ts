@@ -15,6 +15,12 @@ export function parseCursor(text: string | null): RunCursor | null | "invalid" {
   return match ? { epochMs: Number(match[1]), id: Number(match[2]) } : "invalid";
 }
 
+/** An id cursor (`?before=123`, alerts and rejects): the page holds ids below it. */
+export function idCursor(text: string | null): number | null {
+  const value = Number(text);
+  return text !== null && Number.isInteger(value) && value > 0 ? value : null;
+}
+
 export function runLog(runs: readonly HistoryRun[]): Html {
   if (runs.length === 0) return html`<p class="muted">No runs.</p>`;
   return html`<div class="table-wrap"><table class="runs" id="runs">
