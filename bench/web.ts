@@ -74,7 +74,7 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -153,6 +153,7 @@ const appender = setInterval(() => {
   appendFileSync(input, block);
 }, 100);
 
+const spawnedAt = performance.now();
 const collector = await startCollector(`127.0.0.1:${port}`);
 // Whatever happens below, no collector or appender outlives the bench.
 const cleanup = (): void => {
@@ -167,8 +168,19 @@ process.on("SIGTERM", () => {
   cleanup();
   process.exit(143);
 });
+process.on("uncaughtException", (error) => {
+  cleanup();
+  console.error(error);
+  process.exit(1);
+});
 const base = `http://127.0.0.1:${port}`;
-await waitUntil(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok ?? false, "the dashboard");
+await waitUntil(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok ?? false, "the dashboard").catch((error: unknown) => {
+  cleanup();
+  throw error;
+});
+// Memory is compared at the same moment after start: when the dashboard answered, plus 2 s.
+const readyAfterMs = performance.now() - spawnedAt + 2000;
+await Bun.sleep(2000);
 const token = readFileSync(join(dir, "web-token"), "utf8").trim();
 const headers = { authorization: `Bearer ${token}` };
 const idleRss = rssMb(collector.pid);
@@ -206,6 +218,7 @@ report("one client at a time", alone);
 
 const loaded = await load(base, paths, headers);
 report(`collector with dashboard, ingesting ${50} runs/s`, loaded);
+await Bun.sleep(3000);
 const loadedRss = rssMb(collector.pid);
 await collector.stop();
 
@@ -219,9 +232,9 @@ bare.kill();
 
 // 4. Memory: the same collector with the dashboard off.
 const off = await startCollector("off");
-await Bun.sleep(3000);
+await Bun.sleep(readyAfterMs);
 const offRss = rssMb(off.pid);
 await off.stop();
 clearInterval(appender);
-console.log(`\ncollector RSS: dashboard off ${offRss.toFixed(1)} MB; on, idle ${idleRss.toFixed(1)} MB; on, after the load ${loadedRss.toFixed(1)} MB`);
+console.log(`\ncollector RSS ${(readyAfterMs / 1000).toFixed(0)} s after start: dashboard off ${offRss.toFixed(1)} MB, on ${idleRss.toFixed(1)} MB; on, 3 s after the load ${loadedRss.toFixed(1)} MB`);
 if (!values.keep) console.log(`(database in ${dir}; pass --keep DIR to reuse it)`);

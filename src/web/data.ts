@@ -21,6 +21,8 @@ export interface WebData {
   readonly history: RunHistory;
   readonly jobStates: JobStateStore;
   stats(now: Date, onlyJob?: string): Stats;
+  /** The newest all-jobs document computed, and when (by the clock given), or null. */
+  latestStats(): { readonly atMs: number; readonly stats: Stats } | null;
   /** JobStateStore.setPause, and the cached documents forgotten (our own commit). */
   setPause(key: string, untilMs: number | null, now: Date): void;
   close(): void;
@@ -57,6 +59,10 @@ export function openWebData(config: Config): WebData {
       cache.set(key, { version, atMs: nowMs, stats });
       if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value ?? "");
       return stats;
+    },
+    latestStats() {
+      const entry = cache.get("");
+      return entry ? { atMs: entry.atMs, stats: entry.stats } : null;
     },
     setPause(key, untilMs, now) {
       jobStates.setPause(key, untilMs, now);

@@ -42,12 +42,21 @@ function text(body: string, status: number): Response {
   return new Response(`${body}\n`, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 }
 
-/** The next instant a job's state may change by time alone: a deadline passing, a pause ending. */
+/** A document this young is good enough to find the next deadline in. */
+const DEADLINE_SOURCE_MAX_AGE_MS = 60_000;
+
+/**
+ * The next instant a job's state may change by time alone: a deadline passing, a pause ending.
+ * Read from the document the pages were last drawn from (they redraw after every change), so
+ * listening costs no stats computation of its own while pages are being refreshed.
+ */
 function nextDeadline(context: Pick<WebContext, "config" | "clock" | "data">): number | null {
   const { config } = context;
   const nowMs = context.clock().getTime();
+  const latest = context.data.latestStats();
+  const stats = latest !== null && nowMs - latest.atMs < DEADLINE_SOURCE_MAX_AGE_MS ? latest.stats : context.data.stats(context.clock());
   let next: number | null = null;
-  for (const job of context.data.stats(context.clock()).jobs) {
+  for (const job of stats.jobs) {
     const graceMs = jobSettings(config.jobs, job.name, config.notify.alertAfter).graceMs;
     for (const at of [job.next_expected === null ? null : Date.parse(job.next_expected) + graceMs, job.paused_until === null ? null : Date.parse(job.paused_until)]) {
       if (at !== null && at > nowMs && (next === null || at < next)) next = at;
