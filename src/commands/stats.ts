@@ -1,20 +1,21 @@
-/** `--stats`: the dashboard, as text or JSON. */
+/** `--stats`: the dashboard as of now (or --now), as text or JSON. */
 import type { Config } from "../config/config.ts";
 import type { Output } from "../cli/io.ts";
-import { lastGap } from "../monitor.ts";
 import { formatStats } from "../report.ts";
+import { statsSourcesOf } from "../session.ts";
 import { collectStats } from "../stats.ts";
 import { AlertStore } from "../store/alerts.ts";
 import { openDatabase } from "../store/database.ts";
+import { JobHistoryQueries } from "../store/job-history.ts";
 import { JobStateStore } from "../store/job-state.ts";
-import { StatsQueries } from "../store/stats-queries.ts";
 
 export function statsCommand(config: Config, now: Date, output: Output, json: boolean, job?: string): number {
   const db = openDatabase(config.database);
   const jobStates = new JobStateStore(db);
   const alerts = new AlertStore(db);
+  const history = new JobHistoryQueries(db);
   try {
-    const stats = collectStats({ queries: new StatsQueries(db), jobStates, watchGap: lastGap(alerts) }, now, config, job);
+    const stats = collectStats(statsSourcesOf(db, { jobStates, alerts, history }), now, config, job);
     output.out(
       json
         ? JSON.stringify(stats, null, 2)
@@ -24,6 +25,7 @@ export function statsCommand(config: Config, now: Date, output: Output, json: bo
   } finally {
     jobStates.finalize();
     alerts.finalize();
+    history.finalize();
     db.close(false);
   }
 }

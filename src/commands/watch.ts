@@ -45,8 +45,7 @@ function describeTotals(totals: PollTotals): string {
 function refreshStatsCache(session: Session, config: Config, clock: () => Date, log: Logger): void {
   try {
     const now = clock();
-    const sources = { queries: session.queries, jobStates: session.jobStates, watchGap: null };
-    session.queries.writeCache(cacheMetrics(collectStats(sources, now, config)), now.toISOString());
+    session.queries.writeCache(cacheMetrics(collectStats(session.statsSources(), now, config)), now.toISOString());
   } catch (error) {
     log.warn(`Could not refresh stats_cache: ${describeError(error)}`);
   }
@@ -133,7 +132,7 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
     try {
       const totals = session.tailer.poll();
       if (totals.inserted + totals.rejected + totals.duplicates > 0) log.info(`Ingested ${describeTotals(totals)}`);
-      if (totals.inserted > 0) alerts.kick();
+      if (totals.inserted + totals.rejected > 0) alerts.kick(); // rejects raise an alert too
       if (failures > 0) log.info("Ingestion works again");
       failures = 0;
       checkSchedules();

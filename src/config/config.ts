@@ -37,6 +37,8 @@ export interface NotifyConfig {
   readonly webhookUrl: string | null;
   /** Alert from the Nth failure in a row on; jobs can override it. */
   readonly alertAfter: number;
+  /** Repeat a late / too-long alert this often while it lasts; null: once (jobs can override it). */
+  readonly remindEveryMs: number | null;
 }
 
 export interface Config {
@@ -128,6 +130,7 @@ function readNotify(section: Section): NotifyConfig {
     command: section.get<readonly string[] | null>("command", textList, null),
     webhookUrl: section.get("webhook_url", optionalText, null),
     alertAfter: section.get("alert_after", integer(1, 1000), 1),
+    remindEveryMs: section.get<number | null>("remind_every", duration(0, 365 * DAY), null),
   };
   section.rejectUnknownKeys();
   if (notify.backends.includes("command") && notify.command === null) {

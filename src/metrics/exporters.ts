@@ -26,12 +26,12 @@ export const BUILD_INFO = { version: packageJson.version, bunVersion: Bun.versio
 const MAX_PENDING_AGE_MS = 10 * 60_000;
 
 /** What a snapshot reads, from the daemon's session (metrics never need the watch gap). */
-export function snapshotSources(session: Pick<Session, "queries" | "jobStates">, metrics: MetricsQueries): SnapshotSources {
-  return { stats: { queries: session.queries, jobStates: session.jobStates, watchGap: null }, metrics };
+export function snapshotSources(session: Pick<Session, "statsSources">, metrics: MetricsQueries): SnapshotSources {
+  return { stats: session.statsSources(), metrics };
 }
 
 export function startExporters(
-  session: Pick<Session, "db" | "queries" | "jobStates">,
+  session: Pick<Session, "db" | "statsSources">,
   config: Config,
   log: Logger,
   clock: () => Date,

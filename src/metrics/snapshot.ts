@@ -13,7 +13,7 @@ import { parseTimestamp } from "../timestamp.ts";
 import { METRIC_STATES, type AlertOutcome, type DurationHistogram, type JobMetrics, type MetricState, type MetricsSnapshot } from "./exposition.ts";
 
 /** Every kind gets its series from the start, so the first increase of a counter is seen. */
-const ALERT_KINDS = ["failure", "recovery", "late", "long", "summary", "test"] as const satisfies readonly AlertKind[];
+const ALERT_KINDS = ["failure", "recovery", "late", "long", "unreadable", "summary", "test"] as const satisfies readonly AlertKind[];
 const ALERT_RESULTS = ["sent", "failed"] as const;
 
 export interface StoreFigures {
