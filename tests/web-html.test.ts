@@ -100,7 +100,7 @@ describe("overview order and headline", () => {
 describe("run strip", () => {
   const hour = 3_600_000;
   const at = (hours: number, exit = 0): HistoryRun => ({ id: hours, ts: new Date(hours * hour).toISOString(), epochMs: hours * hour, exit, msg: "", durationMs: null, extra: null });
-  const hourly: JobConfig = { name: "j", schedule: { kind: "every", periodMs: hour }, graceMs: 5 * 60_000, maxDurationMs: null, alertAfter: 1 };
+  const hourly: JobConfig = { name: "j", schedule: { kind: "every", periodMs: hour }, graceMs: 5 * 60_000, maxDurationMs: null, alertAfter: 1, remindEveryMs: null };
 
   test("a missed period between runs and an overdue one now are gaps; on time is not", () => {
     const items = stripItems([at(5), at(3, 1), at(2), at(1)], hourly, 7 * hour);

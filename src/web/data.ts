@@ -9,10 +9,12 @@
  */
 import type { Database } from "bun:sqlite";
 import type { Config } from "../config/config.ts";
-import { lastGap } from "../monitor.ts";
+import { jobKey } from "../config/jobs.ts";
+import { statsSourcesOf } from "../session.ts";
 import { collectStats, type Stats } from "../stats.ts";
 import { AlertStore } from "../store/alerts.ts";
 import { openDatabase } from "../store/database.ts";
+import { JobHistoryQueries } from "../store/job-history.ts";
 import { JobStateStore } from "../store/job-state.ts";
 import { RunHistory } from "../store/run-history.ts";
 import { StatsQueries } from "../store/stats-queries.ts";
@@ -21,6 +23,8 @@ export interface WebData {
   readonly history: RunHistory;
   readonly jobStates: JobStateStore;
   stats(now: Date, onlyJob?: string): Stats;
+  /** A job that ran or is configured (others get a 404 rather than an empty page). */
+  isKnownJob(name: string): boolean;
   /** The newest all-jobs document computed, and when (by the clock given), or null. */
   latestStats(): { readonly atMs: number; readonly stats: Stats } | null;
   /** JobStateStore.setPause, and the cached documents forgotten (our own commit). */
@@ -43,6 +47,8 @@ export function openWebData(config: Config): WebData {
   const jobStates = new JobStateStore(db);
   const alerts = new AlertStore(db);
   const history = new RunHistory(db);
+  const jobHistory = new JobHistoryQueries(db);
+  const sources = statsSourcesOf(db, { jobStates, alerts, history: jobHistory }, queries);
   const cache = new Map<string, Cached>();
   let ownWrites = 0;
   return {
@@ -54,11 +60,14 @@ export function openWebData(config: Config): WebData {
       const hit = cache.get(key);
       const nowMs = now.getTime();
       if (hit && hit.version === version && nowMs >= hit.atMs && nowMs - hit.atMs < MAX_AGE_MS) return hit.stats;
-      const stats = collectStats({ queries, jobStates, watchGap: lastGap(alerts) }, now, config, onlyJob);
+      const stats = collectStats(sources, now, config, onlyJob);
       cache.delete(key);
       cache.set(key, { version, atMs: nowMs, stats });
       if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value ?? "");
       return stats;
+    },
+    isKnownJob(name) {
+      return jobStates.known(jobKey(name, config.defaultJob)) || config.jobs.some((job) => job.name === name);
     },
     latestStats() {
       const entry = cache.get("");
@@ -70,6 +79,7 @@ export function openWebData(config: Config): WebData {
     },
     close() {
       history.finalize();
+      jobHistory.finalize();
       jobStates.finalize();
       alerts.finalize();
       db.close(false);

@@ -1,6 +1,5 @@
 /** The JSON read API: everything the pages show. */
 import { outputTail } from "../../alerts/format.ts";
-import { jobKey } from "../../config/jobs.ts";
 import { jsonResponse, queryInt, type RouteRequest } from "../request.ts";
 import { formatCursor, idCursor, parseCursor } from "../views/run-log.ts";
 
@@ -14,7 +13,7 @@ export function statsApi({ context, url }: RouteRequest): Response {
 export function runsApi({ context, url, job }: RouteRequest): Response {
   const name = job ?? "";
   const { config, data } = context;
-  if (data.jobStates.scheduleState(jobKey(name, config.defaultJob)) === null && !config.jobs.some((entry) => entry.name === name)) {
+  if (!data.isKnownJob(name)) {
     return jsonResponse({ error: `no job named "${name}"` }, 404);
   }
   const cursor = parseCursor(url.searchParams.get("before"));

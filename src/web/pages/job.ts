@@ -1,5 +1,4 @@
 /** `/jobs/NAME`: one job's state and why, durations, paged run log, alerts, pause and resume. */
-import { jobKey } from "../../config/jobs.ts";
 import type { JobStats } from "../../stats.ts";
 import { html, type Html } from "../html.ts";
 import { jobPageUrl, pauseUrl, resumeUrl, withQuery } from "../links.ts";
@@ -56,8 +55,7 @@ export function jobPage(request: RouteRequest): Response {
   const { context, url } = request;
   const name = request.job ?? "";
   const { config, data } = context;
-  const known = data.jobStates.scheduleState(jobKey(name, config.defaultJob)) !== null || config.jobs.some((job) => job.name === name);
-  if (!known) return notFoundPage(context, `No job named “${name}” has run yet, and config.yaml does not list it.`);
+  if (!data.isKnownJob(name)) return notFoundPage(context, `No job named “${name}” has run yet, and config.yaml does not list it.`);
   const cursor = parseCursor(url.searchParams.get("before"));
   if (cursor === "invalid") return notFoundPage(context, "That page of the run log does not exist.", 400);
   const stats = data.stats(context.clock(), name);
