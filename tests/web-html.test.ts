@@ -141,6 +141,7 @@ describe("small formats", () => {
     expect(relativeTime("2025-07-29T12:05:00Z", now)).toBe("in 5 min");
     expect(relativeTime("2025-07-27T12:00:00Z", now)).toBe("2 d ago");
     expect(relativeTime(null, now)).toBe("never");
+    expect(relativeTime("2025-07-29T12:00:00Z", now)).toBe("now");
     expect([percent(null), percent(100), percent(0), percent(66.666)]).toEqual(["–", "100%", "0%", "66.7%"]);
   });
 });

@@ -62,6 +62,7 @@ function readServerNow(doc) {
 function relativeTime(iso) {
   const diff = Date.now() + clockOffset - Date.parse(iso);
   const seconds = Math.abs(diff) / 1000;
+  if (seconds < 1) return "now";
   let text;
   if (seconds < 45) text = `${Math.round(seconds)} s`;
   else if (seconds < 5400) text = `${Math.round(seconds / 60)} min`;

@@ -6,6 +6,7 @@ export function relativeTime(iso: string | null, nowMs: number): string {
   const diff = nowMs - Date.parse(iso);
   const ahead = diff < 0;
   const seconds = Math.abs(diff) / 1000;
+  if (seconds < 1) return "now";
   let text: string;
   if (seconds < 45) text = `${Math.round(seconds)} s`;
   else if (seconds < 5400) text = `${Math.round(seconds / 60)} min`;

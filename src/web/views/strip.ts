@@ -10,7 +10,7 @@ import { html, type Html } from "../html.ts";
 import { exactTime } from "./format.ts";
 
 export const STRIP_RUNS = 50;
-const CELL = 5;
+const CELL = 4;
 const GAP = 2;
 const HEIGHT = 18;
 
@@ -40,7 +40,8 @@ export function stripItems(newestFirst: readonly HistoryRun[], settings: JobConf
 
 function cell(item: StripItem, x: number): Html {
   if (item.kind === "missed") {
-    return html`<rect class="cell missed" x="${x + 0.5}" y="0.5" width="${CELL - 1}" height="${HEIGHT - 1}" rx="1"><title>No run between ${exactTime(item.fromMs)} and ${exactTime(item.toMs)}</title></rect>`;
+    // A short mark at mid height: a place where a run should be and none is.
+    return html`<rect class="cell missed" x="${x}" y="${HEIGHT / 2 - 3}" width="${CELL}" height="6" rx="1"><title>No run between ${exactTime(item.fromMs)} and ${exactTime(item.toMs)}</title></rect>`;
   }
   const { run } = item;
   const message = run.msg.length > 200 ? `${run.msg.slice(0, 199)}…` : run.msg;
