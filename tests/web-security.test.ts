@@ -85,6 +85,21 @@ describe("Host check", () => {
   });
 });
 
+test("the address web.listen names is a Host the dashboard answers to; its neighbours are not", async () => {
+  const dir = tempDir("cc-web-listen-");
+  const config = parseConfig(`database: ${join(dir, "ladder.db")}\nweb: { listen: 127.0.0.2:0, auth: none }\n`, null, { home: dir, baseDir: dir }).config;
+  const server = startWebServer({ config, log: createLogger("info", []), clock: () => new Date() });
+  if (!server) throw new Error("no server");
+  try {
+    const status = async (host: string): Promise<number> => (await fetch(`${server.url}healthz`, { headers: { host: `${host}:${server.port}` } })).status;
+    expect(server.url).toStartWith("http://127.0.0.2:");
+    expect(await status("127.0.0.2")).toBe(200);
+    expect(await status("127.0.0.3")).toBe(421);
+  } finally {
+    await server.stop();
+  }
+});
+
 describe("CSRF", () => {
   async function csrf(): Promise<string> {
     const page = await (await f.get("/", { auth: false, headers: { cookie: cookie() } })).text();

@@ -92,11 +92,15 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
     health: () => ({ started_at: startedAt.toISOString(), pid: process.pid, live_clients: events.size, ...options.health?.() }),
   };
   const routes = routeTable(staticHandler(loadStaticFiles()));
+  // The address it was told to listen on is a name it answers to as well (e.g. a LAN address);
+  // a wildcard is not a name.
+  const wildcard = listen.host === "0.0.0.0" || listen.host === "::";
+  const allowedHosts = wildcard ? config.web.allowedHosts : [...config.web.allowedHosts, urlHost(listen.host).toLowerCase()];
   let port = listen.port;
   const policy = (): AccessPolicy => ({ token, cookieName: `cron_collector_${port}` });
 
   const answer = async (request: Request, server: Server<undefined>): Promise<Response> => {
-    if (!hostAllowed(request.headers.get("host"), port, config.web.allowedHosts)) {
+    if (!hostAllowed(request.headers.get("host"), port, allowedHosts)) {
       return text("Misdirected request: this dashboard answers to 127.0.0.1, localhost and [::1] only (web.allowed_hosts adds names).", 421);
     }
     const url = new URL(request.url);
