@@ -134,11 +134,17 @@ if (!existsSync(database)) {
 }
 
 // 2. The collector, watching with the dashboard on; an appender keeps it ingesting.
-async function startCollector(web: string): Promise<{ pid: number; stop(): Promise<void> }> {
-  const child = Bun.spawn(["bun", "collector.ts", "--config", config(web)], { cwd: root, env: { ...process.env, HOME: dir }, stdout: "ignore", stderr: "ignore" });
+async function startCollector(web: string): Promise<{ pid: number; alive(): boolean; stop(): Promise<void> }> {
+  const child = Bun.spawn(["bun", "collector.ts", "--config", config(web)], { cwd: root, env: { ...process.env, HOME: dir }, stdout: "ignore", stderr: "pipe" });
+  let exited = false;
+  void child.exited.then(async (code) => {
+    exited = true;
+    if (code !== 0 && code !== null) console.error(`the collector exited with ${code}: ${await new Response(child.stderr).text()}`);
+  });
   await Bun.sleep(300);
   return {
     pid: child.pid,
+    alive: () => !exited,
     async stop() {
       child.kill("SIGTERM");
       await child.exited;
@@ -174,7 +180,10 @@ process.on("uncaughtException", (error) => {
   process.exit(1);
 });
 const base = `http://127.0.0.1:${port}`;
-await waitUntil(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok ?? false, "the dashboard").catch((error: unknown) => {
+await waitUntil(async () => {
+  if (!collector.alive()) throw new Error("the collector stopped before its dashboard answered");
+  return (await fetch(`${base}/healthz`).catch(() => null))?.ok ?? false;
+}, "the dashboard").catch((error: unknown) => {
   cleanup();
   throw error;
 });
