@@ -135,11 +135,11 @@ if (!existsSync(database)) {
 
 // 2. The collector, watching with the dashboard on; an appender keeps it ingesting.
 async function startCollector(web: string): Promise<{ pid: number; alive(): boolean; stop(): Promise<void> }> {
-  const child = Bun.spawn(["bun", "collector.ts", "--config", config(web)], { cwd: root, env: { ...process.env, HOME: dir }, stdout: "ignore", stderr: "pipe" });
+  const child = Bun.spawn(["bun", "collector.ts", "--config", config(web)], { cwd: root, env: { ...process.env, HOME: dir }, stdout: "ignore", stderr: "ignore" });
   let exited = false;
-  void child.exited.then(async (code) => {
+  void child.exited.then((code) => {
     exited = true;
-    if (code !== 0 && code !== null) console.error(`the collector exited with ${code}: ${await new Response(child.stderr).text()}`);
+    if (code !== 0 && code !== null) console.error(`the collector exited with ${code} (see ${join(dir, "collector.log")})`);
   });
   await Bun.sleep(300);
   return {
