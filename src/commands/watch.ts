@@ -19,7 +19,7 @@ import type { PollTotals } from "../tailer.ts";
 import { startWatchLoop } from "../watch-loop.ts";
 import { startExporters, type Exporters } from "../metrics/exporters.ts";
 import { pruneRuns, retentionCutoffMs } from "../store/retention.ts";
-import { startWebServer } from "../web/server.ts";
+import { startWebThread } from "../web/thread.ts";
 
 export interface WatchOptions {
   readonly config: Config;
@@ -153,7 +153,7 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
   // Pruning follows the poll, not every change event: a few small batches per check_interval.
   prune();
   const pruneTimer = config.retentionDays === null ? null : setInterval(prune, config.checkIntervalMs);
-  const web = startWebServer({ config, log, clock });
+  const web = startWebThread({ config, log, clock });
   return {
     config,
     async stop() {
@@ -163,7 +163,7 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
       if (backoff) clearTimeout(backoff);
       if (deadlineTimer) clearTimeout(deadlineTimer);
       await alerts.stop();
-      await web?.stop();
+      await (await web)?.stop();
       await exporters.stop();
       session.close();
     },
