@@ -36,6 +36,9 @@ export interface WebServer {
   stop(): Promise<void>;
 }
 
+/** How long without a request counts as the end of a burst. */
+const QUIET_GC_MS = 2000;
+
 const urlHost = (host: string): string => (host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host);
 
 function text(body: string, status: number): Response {
@@ -137,6 +140,17 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
     return route.handler({ request, url, job: match.name, context, keepOpen: () => server.timeout(request, 0) });
   };
 
+  // Building pages leaves garbage that a quiet collector may not collect for minutes: collect it
+  // once, when a burst of requests is over, so the resident memory goes back down.
+  let quietTimer: ReturnType<typeof setTimeout> | null = null;
+  const collectWhenQuiet = (): void => {
+    if (quietTimer) clearTimeout(quietTimer);
+    quietTimer = setTimeout(() => {
+      quietTimer = null;
+      Bun.gc(true);
+    }, QUIET_GC_MS);
+  };
+
   let server: Server<undefined>;
   try {
     server = Bun.serve({
@@ -153,6 +167,7 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
           response = text("Internal error; see the collector's log", 500);
         }
         securityHeaders(response.headers, new URL(request.url).pathname.startsWith("/static/"));
+        collectWhenQuiet();
         return response;
       },
     });
@@ -170,6 +185,7 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
     url,
     port,
     async stop() {
+      if (quietTimer) clearTimeout(quietTimer);
       events.stop();
       await server.stop(true);
       data.close();
