@@ -3,6 +3,7 @@
  * The spellings are those of the Python collector, which scripts and crontabs rely on.
  */
 import { parseArgs } from "node:util";
+import { checkInterval } from "../config/fields.ts";
 import { parseNow, usageError, usageOnError } from "./arg-helpers.ts";
 import { parseLog, parsePause, parseRun } from "./subcommand-args.ts";
 
@@ -63,7 +64,7 @@ Options:
   --config PATH          config file (default: $CRON_COLLECTOR_CONFIG, else config.yaml beside collector.ts)
   --input PATH           the JSONL file to read (overrides "input")
   --db PATH              the SQLite database (overrides "database")
-  --check-interval N     seconds between polls of the input (overrides "check_interval")
+  --check-interval N     time between polls of the input: seconds or 30s, 5m (overrides "check_interval")
   --now ISO              evaluate windows as of this instant, e.g. 2025-07-29T05:00:00Z
 
 Reporting runs (instead of hand-written echo lines):
@@ -79,12 +80,11 @@ Muting a job:
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or config error.`;
 
+/** The same parser as config.yaml's check_interval: `30` and `30s` both work. */
 function parseInterval(text: string): number {
-  const seconds = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || seconds < 0.1 || seconds > 86_400) {
-    throw usageError(`--check-interval must be a number of seconds from 0.1 to 86400, got "${text}"`);
-  }
-  return seconds * 1000;
+  const checked = checkInterval(text);
+  if (!checked.ok) throw usageError(`--check-interval must be ${checked.expected}, got "${text}"`);
+  return checked.value;
 }
 
 /** The command argv asks for; throws a usage CollectorError for anything else. */

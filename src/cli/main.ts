@@ -8,11 +8,11 @@ import { parseCommand, USAGE } from "./args.ts";
 import { processOutput, type Output } from "./io.ts";
 import { CollectorError, describeError, exitCodeFor } from "../errors.ts";
 import { createLogger, type LogSink } from "../logger.ts";
-import { rotatingFileSink } from "../log-file.ts";
+import { openLogSink } from "../daemon/log-sink.ts";
 import { parseExistingCommand } from "../commands/parse-existing.ts";
 import { statsCommand } from "../commands/stats.ts";
 import { testNotificationCommand } from "../commands/test-notification.ts";
-import { watchCommand } from "../commands/watch.ts";
+import { watchCommand } from "../daemon/watch.ts";
 import type { SystemContext } from "../session.ts";
 import { formatPaths } from "../commands/paths.ts";
 import { logSubcommand, runSubcommand } from "../commands/report-run.ts";
@@ -54,7 +54,7 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
       const config = resolveConfig(command.options, environment);
       // A daemon has no terminal: it logs to daemon.log only. Interactive runs log to the
       // terminal and to collector.log.
-      const file = rotatingFileSink(join(config.logDir, command.daemon ? "daemon.log" : "collector.log"), config.logMaxBytes, config.logKeep);
+      const file = openLogSink(join(config.logDir, command.daemon ? "daemon.log" : "collector.log"), config.logMaxBytes, config.logKeep);
       const sinks: LogSink[] = command.daemon ? [file] : [output.err, file];
       const log = createLogger(config.logLevel, sinks);
       return watchCommand({

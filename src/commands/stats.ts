@@ -1,16 +1,18 @@
 /** `--stats`: the dashboard as of now (or --now), as text or JSON. */
+import { existsSync } from "node:fs";
 import type { Config } from "../config/config.ts";
 import type { Output } from "../cli/io.ts";
 import { formatStats } from "../report.ts";
 import { statsSourcesOf } from "../session.ts";
 import { collectStats } from "../stats.ts";
 import { AlertStore } from "../store/alerts.ts";
-import { openDatabase } from "../store/database.ts";
+import { openDatabase, openDatabaseReadOnly } from "../store/database.ts";
 import { JobHistoryQueries } from "../store/job-history.ts";
 import { JobStateStore } from "../store/job-state.ts";
 
 export function statsCommand(config: Config, now: Date, output: Output, json: boolean, job?: string): number {
-  const db = openDatabase(config.database);
+  // Read-only: looking needs no write access (issue 14 item 17); only a first look creates it.
+  const db = existsSync(config.database) ? openDatabaseReadOnly(config.database) : openDatabase(config.database);
   const jobStates = new JobStateStore(db);
   const alerts = new AlertStore(db);
   const history = new JobHistoryQueries(db);
