@@ -4,6 +4,7 @@ import { existsSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../src/config/load.ts";
 import { createLogger } from "../src/logger.ts";
+import { openDatabase } from "../src/store/database.ts";
 import { pauseUrl } from "../src/web/links.ts";
 import { startWebServer } from "../src/web/server.ts";
 import { tempDir } from "./helpers.ts";
@@ -88,6 +89,7 @@ describe("Host check", () => {
 test("the address web.listen names is a Host the dashboard answers to; its neighbours are not", async () => {
   const dir = tempDir("cc-web-listen-");
   const config = parseConfig(`database: ${join(dir, "ladder.db")}\nweb: { listen: 127.0.0.2:0, auth: none }\n`, null, { home: dir, baseDir: dir }).config;
+  openDatabase(config.database).close();
   const server = startWebServer({ config, log: createLogger("info", []), clock: () => new Date() });
   if (!server) throw new Error("no server");
   try {
@@ -185,6 +187,7 @@ describe("web.auth: none and a busy port", () => {
   test("a port already in use is one WARN, and no server", () => {
     const dir = tempDir("cc-web-busy-");
     const config = parseConfig(`database: ${join(dir, "ladder.db")}\nweb: { listen: 127.0.0.1:${f.server.port} }\n`, null, { home: dir, baseDir: dir }).config;
+    openDatabase(config.database).close();
     const lines: string[] = [];
     const server = startWebServer({ config, log: createLogger("info", [(line) => lines.push(line)]), clock: () => new Date() });
     expect(server).toBeNull();
@@ -205,6 +208,15 @@ describe("web.auth: none and a busy port", () => {
     expect(lines[0]).toContain("WARN");
     expect(lines[0]).toContain(message);
     expect(existsSync(join(dir, "web-token-target"))).toBe(false); // nothing written through the link
+  });
+
+  test("a database deleted before the dashboard opened it is not created again", () => {
+    const dir = tempDir("cc-web-nodb-");
+    const config = parseConfig(`database: ${join(dir, "ladder.db")}\nweb: { listen: 127.0.0.1:0 }\n`, null, { home: dir, baseDir: dir }).config;
+    const lines: string[] = [];
+    expect(startWebServer({ config, log: createLogger("info", [(line) => lines.push(line)]), clock: () => new Date() })).toBeNull();
+    expect(lines.join("\n")).toContain("there is no database");
+    expect(existsSync(config.database)).toBe(false);
   });
 
   test("web.listen: off starts nothing", () => {

@@ -19,7 +19,7 @@ describe("the dashboard thread", () => {
   test("serves from its own thread, logs through the collector's logger, and stops", async () => {
     const { config, lines, log } = setup("{ listen: 127.0.0.1:0, auth: none }");
     // Under --now the thread's clock starts at that instant.
-    const server = await startWebThread({ config, log, clock: () => new Date("2025-07-29T12:00:00Z") });
+    const server = await startWebThread({ config, log, clock: () => new Date("2025-07-29T12:00:00Z") }).ready;
     if (!server) throw new Error(lines.join("\n"));
     expect(lines.some((line) => line.includes(`INFO  Dashboard on ${server.url}`))).toBe(true);
     const stats = (await (await fetch(`${server.url}api/stats`)).json()) as { now: string };
@@ -32,7 +32,7 @@ describe("the dashboard thread", () => {
     const busy = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("taken") });
     try {
       const { config, lines, log } = setup(`{ listen: 127.0.0.1:${busy.port} }`);
-      expect(await startWebThread({ config, log, clock: () => new Date() })).toBeNull();
+      expect(await startWebThread({ config, log, clock: () => new Date() }).ready).toBeNull();
       expect(lines.filter((line) => line.includes("WARN"))).toHaveLength(1);
     } finally {
       busy.stop(true);
@@ -41,6 +41,15 @@ describe("the dashboard thread", () => {
 
   test("listen off: no thread at all", async () => {
     const { config, log } = setup("{ listen: off }");
-    expect(await startWebThread({ config, log, clock: () => new Date() })).toBeNull();
+    expect(await startWebThread({ config, log, clock: () => new Date() }).ready).toBeNull();
+  });
+
+  test("a stop before the thread is ready ends it at once", async () => {
+    const { config, log } = setup("{ listen: 127.0.0.1:0, auth: none }");
+    const thread = startWebThread({ config, log, clock: () => new Date() });
+    const started = performance.now();
+    await thread.stop();
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(await thread.ready).toBeNull();
   });
 });

@@ -8,7 +8,8 @@ import type { StartService } from "./running.ts";
 
 const exporters: StartService = ({ session, config, log, clock, ingestionProblem }) => startExporters(session, config, log, clock, ingestionProblem);
 
-// The dashboard never stops a start-up: a port in use is one warning (issue 12), hence a no-op service.
-const dashboard: StartService = async ({ config, log, clock }) => (await startWebThread({ config, log, clock })) ?? { stop: async () => {} };
+// The dashboard never holds up or stops a start-up (a port in use is one warning, issue 12): its
+// thread starts in the background, and a stop before it is ready ends it at once.
+const dashboard: StartService = ({ config, log, clock }) => startWebThread({ config, log, clock });
 
 export const defaultServices: readonly StartService[] = [exporters, dashboard];

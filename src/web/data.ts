@@ -8,6 +8,8 @@
  * computation, and the document is never older than the data it shows.
  */
 import type { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
+import { CollectorError } from "../errors.ts";
 import type { Config } from "../config/config.ts";
 import { jobKey } from "../config/jobs.ts";
 import { statsSourcesOf } from "../session.ts";
@@ -41,7 +43,11 @@ interface Cached {
   readonly stats: Stats;
 }
 
+/** Throws CollectorError when the database is missing: the dashboard never creates one. */
 export function openWebData(config: Config): WebData {
+  // The collector created it before starting the dashboard; if it is gone now (deleted under the
+  // collector, which then stops), creating an empty one here would hide that.
+  if (!existsSync(config.database)) throw new CollectorError(`there is no database at "${config.database}"`, "runtime");
   const db: Database = openDatabase(config.database);
   const queries = new StatsQueries(db);
   const jobStates = new JobStateStore(db);
