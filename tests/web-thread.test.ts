@@ -19,8 +19,10 @@ describe("the dashboard thread", () => {
   test("serves from its own thread, logs through the collector's logger, and stops", async () => {
     const { config, lines, log } = setup("{ listen: 127.0.0.1:0, auth: none }");
     // Under --now the thread's clock starts at that instant.
-    const server = await startWebThread({ config, log, clock: () => new Date("2025-07-29T12:00:00Z") }).ready;
+    const server = await startWebThread({ config, log, clock: () => new Date("2025-07-29T12:00:00Z"), health: () => ({ ingestion_problem: "disk full" }) }).ready;
     if (!server) throw new Error(lines.join("\n"));
+    // The collector's own state, as the main thread sent it.
+    expect(await (await fetch(`${server.url}healthz`)).json()).toMatchObject({ status: "ok", ingestion_problem: "disk full" });
     expect(lines.some((line) => line.includes(`INFO  Dashboard on ${server.url}`))).toBe(true);
     const stats = (await (await fetch(`${server.url}api/stats`)).json()) as { now: string };
     expect(Date.parse(stats.now) - Date.parse("2025-07-29T12:00:00Z")).toBeLessThan(5000);

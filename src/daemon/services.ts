@@ -10,6 +10,7 @@ const exporters: StartService = ({ session, config, log, clock, ingestionProblem
 
 // The dashboard never holds up or stops a start-up (a port in use is one warning, issue 12): its
 // thread starts in the background, and a stop before it is ready ends it at once.
-const dashboard: StartService = ({ config, log, clock }) => startWebThread({ config, log, clock });
+const dashboard: StartService = ({ config, log, clock, ingestionProblem }) =>
+  startWebThread({ config, log, clock, health: () => ({ ingestion_problem: ingestionProblem() }) });
 
 export const defaultServices: readonly StartService[] = [exporters, dashboard];

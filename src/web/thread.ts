@@ -13,6 +13,8 @@ export interface WebThreadOptions {
   readonly config: Config;
   readonly log: Logger;
   readonly clock: () => Date;
+  /** The collector's own state for /healthz, sent to the thread every HEALTH_EVERY_MS. */
+  readonly health?: () => Record<string, unknown>;
 }
 
 export interface WebThread {
@@ -22,8 +24,9 @@ export interface WebThread {
 
 /** How long stop() waits for the thread to close its listener and database before ending it. */
 const STOP_TIMEOUT_MS = 2000;
+const HEALTH_EVERY_MS = 5000;
 
-export function startWebThread({ config, log, clock }: WebThreadOptions): WebThread {
+export function startWebThread({ config, log, clock, health }: WebThreadOptions): WebThread {
   if (config.web.listen === null) return { ready: Promise.resolve(null), stop: async () => {} };
   const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
   const send = (request: WebThreadRequest): void => worker.postMessage(request);
@@ -31,8 +34,14 @@ export function startWebThread({ config, log, clock }: WebThreadOptions): WebThr
   let stopped: () => void = () => {};
   let server: WebServer | null = null;
   let ended = false;
+  const sendHealth = (): void => {
+    if (health) send({ kind: "health", state: health() });
+  };
+  const healthTimer = setInterval(sendHealth, HEALTH_EVERY_MS);
+  healthTimer.unref();
   const end = (): void => {
     ended = true;
+    clearInterval(healthTimer);
     worker.terminate();
     settle(null);
   };
@@ -70,6 +79,7 @@ export function startWebThread({ config, log, clock }: WebThreadOptions): WebThr
     log.warn(`Dashboard thread failed: ${event.message}; the collector goes on without it`);
     end();
   };
+  sendHealth();
   send({ kind: "start", config, clockOffsetMs: clock().getTime() - Date.now() });
   return {
     ready,

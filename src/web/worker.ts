@@ -9,6 +9,7 @@ import { startWebServer, type WebServer } from "./server.ts";
 
 export type WebThreadRequest =
   | { readonly kind: "start"; readonly config: Config; readonly clockOffsetMs: number }
+  | { readonly kind: "health"; readonly state: Record<string, unknown> }
   | { readonly kind: "stop" };
 
 export type WebThreadReply =
@@ -29,16 +30,21 @@ const log: Logger = {
 };
 
 let server: WebServer | null = null;
+/** The collector's own state as the main thread last sent it, for /healthz. */
+let health: Record<string, unknown> = {};
 
 self.onmessage = async (event: MessageEvent<WebThreadRequest>) => {
   const request = event.data;
   switch (request.kind) {
     case "start": {
       // The collector's clock minus the wall clock: zero, or the distance to --now.
-      server = startWebServer({ config: request.config, log, clock: () => new Date(Date.now() + request.clockOffsetMs) });
+      server = startWebServer({ config: request.config, log, clock: () => new Date(Date.now() + request.clockOffsetMs), health: () => health });
       post(server === null ? { kind: "not-started" } : { kind: "started", url: server.url, port: server.port });
       return;
     }
+    case "health":
+      health = request.state;
+      return;
     case "stop":
       await server?.stop();
       server = null;
