@@ -22,6 +22,11 @@ export interface RunOptions {
   /** How long a command gets between SIGTERM and SIGKILL on timeout. */
   readonly killGraceMs?: number;
   readonly clock?: () => Date;
+  /**
+   * The umask the command gets: the caller's. The collector runs with 077 so its own files are
+   * private, but a job's files are none of its business.
+   */
+  readonly umask?: number;
 }
 
 const FORWARDED_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
@@ -67,6 +72,8 @@ export async function runCommand(options: RunOptions): Promise<CommandResult> {
   });
 
   let child;
+  // The child inherits the umask at spawn, which is synchronous: nothing else runs in between.
+  const ownUmask = options.umask === undefined ? null : process.umask(options.umask);
   try {
     child = Bun.spawn([...options.argv], { env: options.env, stdin: "inherit", stdout: "pipe", stderr: "pipe" });
   } catch (error) {
@@ -74,6 +81,8 @@ export async function runCommand(options: RunOptions): Promise<CommandResult> {
     const name = options.argv[0] ?? "";
     if (code === "EACCES") return finish(126, `permission denied: ${name}`);
     return finish(127, `command not found: ${name}`);
+  } finally {
+    if (ownUmask !== null) process.umask(ownUmask);
   }
 
   // Signals sent to the wrapper (cron stopping, Ctrl-C) go on to the command, which decides.
