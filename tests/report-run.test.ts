@@ -1,15 +1,18 @@
 /** `run` and `log`: real subprocesses appending to a real file, then ingested by the collector. */
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCommand } from "../src/runner/run-command.ts";
 import { ByteTail, summarizeOutput } from "../src/runner/output-tail.ts";
-import { cliEnv, REPO, runCli, tempDir } from "./helpers.ts";
+import { cliEnv, REPO, runCli, tempDir, waitFor } from "./helpers.ts";
 
+/** A temp HOME with a config of its own (never the repository's config.yaml, which a user may have edited). */
 function setup() {
   const home = tempDir("cc-run-");
-  return { home, input: join(home, "logs", "ladder.jsonl"), db: join(home, ".cron_dash", "ladder.db"), env: cliEnv(home) };
+  const config = join(home, "defaults.yaml");
+  writeFileSync(config, "# every setting at its default\n");
+  return { home, input: join(home, "logs", "ladder.jsonl"), db: join(home, ".cron_dash", "ladder.db"), env: cliEnv(home, { CRON_COLLECTOR_CONFIG: config }) };
 }
 
 function lines(input: string): Array<Record<string, unknown>> {
@@ -137,6 +140,31 @@ describe("run", () => {
     expect(result.stderr).toContain("could not record the run in");
   });
 
+  test("a line that cannot be written goes to stderr whole, and the command's exit code is kept", () => {
+    const s = setup();
+    mkdirSync(s.input, { recursive: true }); // the input is a directory: no line can be appended
+    const result = runCli(["run", "--job", "backup", "--", "bash", "-c", "echo 'the real reason'; exit 7"], s.env);
+    expect(result.exitCode).toBe(7);
+    expect(result.stderr).toContain(`could not record the run in "${s.input}"`);
+    const unwritten = result.stderr.split("\n").find((line) => line.startsWith("{"));
+    expect(JSON.parse(unwritten ?? "null")).toMatchObject({ exit: 7, job: "backup", msg: "the real reason" });
+  });
+
+  test("the command gets the caller's umask, not the collector's 077", () => {
+    const s = setup();
+    const collector = join(REPO, "collector.ts");
+    const result = Bun.spawnSync(["sh", "-c", `umask 022; exec bun '${collector}' run -- sh -c 'umask; touch "$HOME/made-by-job"'`], {
+      env: s.env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.toString().trim()).toBe("0022");
+    expect(statSync(join(s.home, "made-by-job")).mode & 0o777).toBe(0o644);
+    // The collector's own file stays private.
+    expect(statSync(s.input).mode & 0o777).toBe(0o600);
+  });
+
   test("a broken config.yaml does not keep the job from running", () => {
     const s = setup();
     const config = join(s.home, "config.yaml");
@@ -168,6 +196,55 @@ describe("what the collector does with the output tail", () => {
     expect(stats.stdout).toContain("📄 Output of the last failure (last lines):\n   step 1\n   step 2\n   rsync: connection refused");
     const json = JSON.parse(runCli(["--stats", "--json", "--job", "backup"], env).stdout);
     expect(json.last_failure.output_tail).toBe("step 1\nstep 2\nrsync: connection refused\n");
+  });
+});
+
+describe("lines over 4 KB", () => {
+  const longMessage = "m".repeat(6000);
+
+  test("are appended without creating anything beside the input", () => {
+    const s = setup();
+    expect(runCli(["log", "--exit", "1", "--msg", longMessage], s.env).exitCode).toBe(0);
+    expect(readdirSync(join(s.home, "logs"))).toEqual(["ladder.jsonl"]);
+    expect(lines(s.input)[0]?.msg).toBe(longMessage);
+  });
+
+  test("wait for a flock held on the input file itself", async () => {
+    const s = setup();
+    mkdirSync(join(s.home, "logs"));
+    writeFileSync(s.input, "");
+    const holding = join(s.home, "holding");
+    const released = join(s.home, "released");
+    // flock(1) takes flock(2) on the input, the lock every writer of long lines shares.
+    const holder = Bun.spawn(["flock", s.input, "sh", "-c", `touch '${holding}'; sleep 0.3; touch '${released}'`]);
+    await waitFor(() => existsSync(holding), 5000, "the lock holder");
+    const writer = Bun.spawn(["bun", join(REPO, "collector.ts"), "log", "--exit", "0", "--msg", longMessage], { env: s.env, stderr: "pipe" });
+    expect(await writer.exited).toBe(0);
+    expect(existsSync(released)).toBe(true); // the writer went on only once the holder was done
+    await holder.exited;
+    expect(lines(s.input)).toHaveLength(1);
+  });
+
+  test("reach an input in a directory the writer cannot write to", () => {
+    const s = setup();
+    const shared = join(s.home, "shared");
+    mkdirSync(shared);
+    const input = join(shared, "ladder.jsonl");
+    writeFileSync(input, "");
+    chmodSync(input, 0o666);
+    chmodSync(shared, 0o555);
+    chmodSync(s.home, 0o755);
+    // As an unprivileged user (the suite may run as root, which may write anywhere).
+    const asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
+    const result = Bun.spawnSync([...asNobody, process.execPath, join(REPO, "collector.ts"), "log", "--input", input, "--exit", "1", "--msg", longMessage], {
+      env: { ...s.env, HOME: shared },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(result.stderr.toString()).toBe("");
+    expect(result.exitCode).toBe(0);
+    expect(lines(input)[0]?.msg).toBe(longMessage);
+    expect(readdirSync(shared)).toEqual(["ladder.jsonl"]);
   });
 });
 

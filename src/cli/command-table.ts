@@ -29,6 +29,12 @@ export interface OptionSpec {
   readonly value?: string;
   readonly short?: string;
   readonly help: string;
+  /**
+   * Free text that may start with "-" (`--msg "- done"`): the next word is its value, whatever it
+   * is. Other options take a next word starting with "-" only when it is a number (`--exit -1`),
+   * so that `--job --json` is a missing value rather than a job named "--json".
+   */
+  readonly freeText?: boolean;
 }
 
 export type OptionTable = Readonly<Record<string, OptionSpec>>;
@@ -123,7 +129,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     summary: "append one line for a run your script did itself",
     options: {
       exit: { type: "string", value: "N", help: "the run's exit code (an integer from -2147483648 to 2147483647)" },
-      msg: { type: "string", value: "TEXT", help: "what happened" },
+      msg: { type: "string", value: "TEXT", help: "what happened", freeText: true },
       job: JOB_OPTION,
       "duration-ms": { type: "string", value: "N", help: "how long the run took, in milliseconds" },
       ts: { type: "string", value: "ISO", help: "when the run started (default: now)" },

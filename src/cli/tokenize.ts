@@ -36,8 +36,9 @@ function allOptions(): Map<string, OptionSpec> {
 const ALL_OPTIONS = allOptions();
 const SHORT_OPTIONS = new Map(Object.entries(GLOBAL_OPTIONS).flatMap(([name, spec]) => (spec.short ? [[spec.short, name] as const] : [])));
 
-/** A value may start with "-" only when it is a number (`--exit -1`); `--job --json` is a missing value. */
-const looksLikeValue = (word: string | undefined): word is string => word !== undefined && (!word.startsWith("-") || /^-\d/.test(word));
+/** Whether `word` is the value of an option of `spec` (see OptionSpec.freeText). */
+const isValueFor = (spec: OptionSpec, word: string | undefined): word is string =>
+  word !== undefined && (spec.freeText === true || !word.startsWith("-") || /^-\d/.test(word));
 
 interface RawToken {
   readonly name: string;
@@ -70,7 +71,9 @@ function readOptions(head: readonly string[]): { options: RawToken[]; positional
       options.push({ name: spelledName, spelled, value: inline });
     } else {
       const next = head[index + 1];
-      if (!looksLikeValue(next)) throw usageError(`${spelled} needs a value (${spelled} ${spec.value ?? "VALUE"})`);
+      if (!isValueFor(spec, next)) {
+        throw usageError(`${spelled} needs a value (${spelled} ${spec.value ?? "VALUE"}; ${spelled}=-x for a value starting with "-")`);
+      }
       options.push({ name: spelledName, spelled, value: next });
       index++;
     }
