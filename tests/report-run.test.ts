@@ -100,23 +100,23 @@ describe("run", () => {
     expect(large - small).toBeLessThan(40);
   }, 30_000);
 
-  test("20 concurrent runs with long lines append 20 whole lines", async () => {
+  test("10 concurrent runs with long lines append 10 whole lines", async () => {
     const s = setup();
-    const children = Array.from({ length: 20 }, (_, i) =>
+    const children = Array.from({ length: 10 }, (_, i) =>
       Bun.spawn(["bun", join(REPO, "collector.ts"), "run", "--job", `job-${i}`, "--", "bash", "-c", `head -c 12000 /dev/zero | tr '\\0' ${String.fromCharCode(97 + (i % 26))}; echo; echo finished ${i}`], {
         env: s.env,
         stdout: "ignore",
         stderr: "ignore",
       }),
     );
-    expect(await Promise.all(children.map((child) => child.exited))).toEqual(Array(20).fill(0));
+    expect(await Promise.all(children.map((child) => child.exited))).toEqual(Array(10).fill(0));
     const recorded = lines(s.input);
-    expect(recorded).toHaveLength(20);
-    expect(new Set(recorded.map((line) => line.job))).toEqual(new Set(Array.from({ length: 20 }, (_, i) => `job-${i}`)));
+    expect(recorded).toHaveLength(10);
+    expect(new Set(recorded.map((line) => line.job))).toEqual(new Set(Array.from({ length: 10 }, (_, i) => `job-${i}`)));
     for (const line of recorded) expect(String(line.output_tail)).toHaveLength(8192);
 
     const ingest = runCli(["--parse-existing"], s.env);
-    expect(ingest.stdout).toContain("20 new run(s), 0 already stored, 0 rejected");
+    expect(ingest.stdout).toContain("10 new run(s), 0 already stored, 0 rejected");
   }, 30_000);
 
   test("--start-marker writes a start line first; the collector pairs it by run_id", () => {
@@ -297,6 +297,7 @@ describe("pieces", () => {
       argv: ["bash", "-c", "trap '' TERM; sleep 10 & wait; sleep 10"],
       timeoutMs: 200,
       killGraceMs: 300,
+      drainAfterExitMs: 100, // the background sleep keeps the output open; the run is over anyway
       env: process.env,
     });
     expect(result.exit).toBe(124);

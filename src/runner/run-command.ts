@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly env: Record<string, string | undefined>;
   /** How long a command gets between SIGTERM and SIGKILL on timeout. */
   readonly killGraceMs?: number;
+  /** How long output is still drained after the command exits (default DRAIN_AFTER_EXIT_MS). */
+  readonly drainAfterExitMs?: number;
   readonly clock?: () => Date;
   /**
    * The umask the command gets: the caller's. The collector runs with 077 so its own files are
@@ -106,7 +108,7 @@ export async function runCommand(options: RunOptions): Promise<CommandResult> {
   await child.exited;
   // A background process the command left behind may hold its output open for ever; the run is
   // over when the command is, so its output is drained for a moment and then let go.
-  await Promise.race([Promise.all(pumps.map((p) => p.done)), Bun.sleep(DRAIN_AFTER_EXIT_MS)]);
+  await Promise.race([Promise.all(pumps.map((p) => p.done)), Bun.sleep(options.drainAfterExitMs ?? DRAIN_AFTER_EXIT_MS)]);
   for (const p of pumps) p.cancel();
   if (deadline) clearTimeout(deadline);
   if (killTimer) clearTimeout(killTimer);
