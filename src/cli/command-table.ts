@@ -72,7 +72,7 @@ export interface CommandSpec {
 }
 
 const NONE = { min: 0, max: 0, name: "" } as const;
-const ONE_JOB = { min: 1, max: 1, name: "JOB" } as const;
+const ONE_JOB = { min: 1, max: 1, name: "job name" } as const;
 const JOB_OPTION: OptionSpec = { type: "string", value: "NAME", help: "the job's name (default: default_job from config.yaml)" };
 
 export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
