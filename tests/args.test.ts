@@ -102,6 +102,17 @@ describe("parseCommand", () => {
   });
 });
 
+describe("usage errors point at the right usage", () => {
+  test.each([
+    [["--bogus"], 'Run "bun collector.ts --help" for usage.'],
+    [["log", "--exit", "x"], 'Run "bun collector.ts log --help" for usage.'],
+    [["stats", "--jsn"], 'Run "bun collector.ts stats --help" for usage.'],
+    [["run", "true"], 'Run "bun collector.ts run --help" for usage.'],
+  ])("%j", (argv, hint) => {
+    expect(() => parseCommand(argv)).toThrow(hint);
+  });
+});
+
 describe("usage texts", () => {
   test.each(COMMAND_NAMES)("%s --help lists the command's options and the global ones", (name) => {
     const text = commandUsage(name);

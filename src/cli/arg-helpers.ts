@@ -2,8 +2,9 @@
 import { CollectorError } from "../errors.ts";
 import { parseTimestamp } from "../timestamp.ts";
 
-export function usageError(message: string): CollectorError {
-  return new CollectorError(`${message}\nRun "bun collector.ts --help" for usage.`, "usage");
+/** A usage error, pointing at the usage of `command` when the error is about one. */
+export function usageError(message: string, command?: string): CollectorError {
+  return new CollectorError(`${message}\nRun "bun collector.ts ${command ? `${command} ` : ""}--help" for usage.`, "usage");
 }
 
 /** The instant --now names. The message names --now (parseTimestamp's reasons speak of a line's "ts"). */

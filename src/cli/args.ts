@@ -4,7 +4,7 @@
  */
 import { usageError } from "./arg-helpers.ts";
 import { COMMANDS, type CommandName } from "./command-table.ts";
-import { buildCommand } from "./subcommand-args.ts";
+import { buildCommand, runNeedsCommand } from "./subcommand-args.ts";
 import { tokenize } from "./tokenize.ts";
 
 export interface CommonOptions {
@@ -55,14 +55,12 @@ export function parseCommand(argv: readonly string[]): Command {
     return tokens.named && tokens.command !== "help" ? { kind: "help", command: tokens.command } : { kind: "help" };
   }
   if (tokens.values.version === true) return { kind: "version" };
-  if (tokens.command === "run" && tokens.rest === null) {
-    throw usageError('run needs the command after "--", e.g. bun collector.ts run --job backup -- ./backup.sh');
-  }
+  if (tokens.command === "run" && tokens.rest === null) throw runNeedsCommand();
   const { min, max, name } = COMMANDS[tokens.command].positionals;
   if (tokens.positionals.length < min || tokens.positionals.length > max) {
-    if (max === 0) throw usageError(`${tokens.command} takes no arguments, got "${tokens.positionals[0]}"`);
-    throw usageError(`${tokens.command} needs exactly one ${name}, e.g. bun collector.ts ${tokens.command} backup`);
+    if (max === 0) throw usageError(`${tokens.command} takes no arguments, got "${tokens.positionals[0]}"`, tokens.command);
+    throw usageError(`${tokens.command} needs exactly one ${name}, e.g. bun collector.ts ${tokens.command} backup`, tokens.command);
   }
-  if (tokens.rest !== null && tokens.command !== "run") throw usageError(`"--" goes with run, not ${tokens.command}`);
+  if (tokens.rest !== null && tokens.command !== "run") throw usageError(`"--" goes with run, not ${tokens.command}`, tokens.command);
   return buildCommand(tokens);
 }

@@ -3,6 +3,7 @@
  * checked here, with messages that name the flag. Pure.
  */
 import { parseDuration } from "../duration.ts";
+import type { CollectorError } from "../errors.ts";
 import { parseTimestamp } from "../timestamp.ts";
 import { parseNow, usageError } from "./arg-helpers.ts";
 import type { Command, CommonOptions } from "./args.ts";
@@ -28,10 +29,10 @@ export function parseInterval(value: string): number {
   return ms;
 }
 
-function positiveDuration(flagName: string, value: string | undefined, examples: string): number | null {
+function positiveDuration(command: string, flagName: string, value: string | undefined, examples: string): number | null {
   if (value === undefined) return null;
   const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw usageError(`${flagName} must be a duration such as ${examples}, got "${value}"`);
+  if (ms === undefined || ms <= 0) throw usageError(`${flagName} must be a duration such as ${examples}, got "${value}"`, command);
   return ms;
 }
 
@@ -51,10 +52,10 @@ function commonOptions(values: OptionValues): CommonOptions {
 }
 
 function parseExit(value: string | undefined): number {
-  if (value === undefined) throw usageError("log needs --exit N (the exit code of the run)");
+  if (value === undefined) throw usageError("log needs --exit N (the exit code of the run)", "log");
   const exit = Number(value);
-  if (!/^-?\d+$/.test(value)) throw usageError(`--exit must be an integer, got "${value}"`);
-  if (exit < EXIT_MIN || exit > EXIT_MAX) throw usageError(`--exit must be an integer from ${EXIT_MIN} to ${EXIT_MAX}, got "${value}"`);
+  if (!/^-?\d+$/.test(value)) throw usageError(`--exit must be an integer, got "${value}"`, "log");
+  if (exit < EXIT_MIN || exit > EXIT_MAX) throw usageError(`--exit must be an integer from ${EXIT_MIN} to ${EXIT_MAX}, got "${value}"`, "log");
   return exit;
 }
 
@@ -63,23 +64,25 @@ function parseLog(values: OptionValues, options: CommonOptions): Command {
   const duration = text(values, "duration-ms");
   const durationMs = duration === undefined ? null : Number(duration);
   if (durationMs !== null && (!Number.isFinite(durationMs) || durationMs < 0 || duration?.trim() === "")) {
-    throw usageError(`--duration-ms must be a non-negative number, got "${duration}"`);
+    throw usageError(`--duration-ms must be a non-negative number, got "${duration}"`, "log");
   }
   const ts = text(values, "ts") ?? null;
-  if (ts !== null && !parseTimestamp(ts).ok) throw usageError(`--ts must be an ISO 8601 date-time such as 2025-07-29T04:30:00Z, got "${ts}"`);
+  if (ts !== null && !parseTimestamp(ts).ok) throw usageError(`--ts must be an ISO 8601 date-time such as 2025-07-29T04:30:00Z, got "${ts}"`, "log");
   return { kind: "log", options, exit, msg: text(values, "msg") ?? "", job: text(values, "job") || null, durationMs, ts };
 }
 
+/** Also checked before the positionals are counted, so that `run ./job.sh` gets this message. */
+export function runNeedsCommand(): CollectorError {
+  return usageError('run needs the command after "--", e.g. bun collector.ts run --job backup -- ./backup.sh', "run");
+}
+
 function parseRun(tokens: Tokens, options: CommonOptions): Command {
-  if (tokens.rest === null || tokens.rest.length === 0) {
-    // also checked before the positionals are counted, so that `run ./job.sh` gets this message
-    throw usageError('run needs the command after "--", e.g. bun collector.ts run --job backup -- ./backup.sh');
-  }
+  if (tokens.rest === null || tokens.rest.length === 0) throw runNeedsCommand();
   return {
     kind: "run",
     options,
     job: text(tokens.values, "job") || null,
-    timeoutMs: positiveDuration("--timeout", text(tokens.values, "timeout"), "90s, 10m or 2h"),
+    timeoutMs: positiveDuration("run", "--timeout", text(tokens.values, "timeout"), "90s, 10m or 2h"),
     startMarker: flag(tokens.values, "start-marker"),
     argv: tokens.rest,
   };
@@ -106,7 +109,7 @@ export function buildCommand(tokens: Tokens): Command {
     case "log":
       return parseLog(values, options);
     case "pause":
-      return { kind: "pause", options, job, forMs: positiveDuration("--for", text(values, "for"), "30m, 2h or 3d") };
+      return { kind: "pause", options, job, forMs: positiveDuration("pause", "--for", text(values, "for"), "30m, 2h or 3d") };
     case "resume":
       return { kind: "resume", options, job };
     case "forget":

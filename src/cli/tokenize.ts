@@ -129,13 +129,13 @@ export function tokenize(argv: readonly string[]): Tokens {
   for (const spelled of unknown) {
     const candidates = Object.keys(allowed).map((name) => `--${name}`);
     const suggestion = spelled.startsWith("--") ? closestKey(spelled, candidates) : undefined;
-    throw usageError(`Unknown option "${spelled}"${where}${suggestion ? `; did you mean "${suggestion}"?` : ""}`);
+    throw usageError(`Unknown option "${spelled}"${where}${suggestion ? `; did you mean "${suggestion}"?` : ""}`, named ? command : undefined);
   }
   const values: Record<string, string | boolean> = {};
   for (const option of options) {
     if (!(option.name in allowed)) {
       const owners = commandsTaking(option.name);
-      throw usageError(owners ? `${option.spelled} goes with ${owners}, not ${command}` : `${option.spelled} cannot be combined with ${command}`);
+      throw usageError(owners ? `${option.spelled} goes with ${owners}, not ${command}` : `${option.spelled} cannot be combined with ${command}`, named ? command : undefined);
     }
     values[option.name] = option.value;
   }
