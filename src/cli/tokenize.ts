@@ -126,7 +126,8 @@ export function tokenize(argv: readonly string[]): Tokens {
   const { command, named } = chooseCommand(positionals, options);
   const allowed = optionsOf(command, named);
   const where = named ? ` for ${command}` : "";
-  for (const spelled of unknown) {
+  const [spelled] = unknown;
+  if (spelled !== undefined) {
     const candidates = Object.keys(allowed).map((name) => `--${name}`);
     const suggestion = spelled.startsWith("--") ? closestKey(spelled, candidates) : undefined;
     throw usageError(`Unknown option "${spelled}"${where}${suggestion ? `; did you mean "${suggestion}"?` : ""}`, named ? command : undefined);
