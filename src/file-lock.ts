@@ -12,7 +12,9 @@ const LOCK_UN = 8;
 type Flock = (fd: number, operation: number) => number;
 
 function loadFlock(): Flock | null {
-  const library = process.platform === "darwin" ? "libc.dylib" : process.platform === "linux" ? "libc.so.6" : null;
+  // libSystem holds macOS's libc; on Linux glibc's libc.so.6 (a musl system without it falls back
+  // to the unlocked write described in withExclusiveLock).
+  const library = process.platform === "darwin" ? "/usr/lib/libSystem.B.dylib" : process.platform === "linux" ? "libc.so.6" : null;
   if (library === null) return null;
   try {
     const libc = dlopen(library, { flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 } });
