@@ -5,8 +5,20 @@
  * complete line decodes on its own; invalid bytes become U+FFFD rather than an error. Only complete
  * lines are consumed: a trailing fragment is left for the next read, which starts at its first byte.
  */
-import { parseLine, type Run, type RunStart } from "./line.ts";
+import { describeError } from "./errors.ts";
+import { parseLine, type FutureLimit, type Run, type RunStart } from "./line.ts";
 import type { Reject } from "./store/runs.ts";
+
+/** What a line is checked against besides its own content. */
+export interface LineLimits {
+  /** Longer lines (in bytes, without the LF) are quarantined, whatever the chunk size. */
+  readonly maxLineBytes: number;
+  readonly future: FutureLimit | null;
+}
+
+const NO_LIMITS: LineLimits = { maxLineBytes: Infinity, future: null };
+/** How much of an oversized line its reject keeps. */
+export const OVERSIZED_PREFIX_BYTES = 1024;
 
 export interface ParsedChunk {
   readonly runs: Run[];
@@ -29,8 +41,25 @@ function rawText(text: string): string {
   return text.includes("\0") ? text.replaceAll("\0", "\\u0000") : text;
 }
 
-function addLine(out: ParsedChunk, text: string, bytes: () => Uint8Array, offset: number): void {
-  const result = parseLine(text);
+/**
+ * Whatever throws while handling one line (JSON.stringify of very deep nesting hits "Maximum call
+ * stack size exceeded") quarantines that line: no single line may stop ingestion.
+ */
+function parseOneLine(text: string, limits: LineLimits): ReturnType<typeof parseLine> {
+  try {
+    return parseLine(text, limits.future);
+  } catch (error) {
+    return { kind: "reject", reason: `the line could not be handled: ${describeError(error)}` };
+  }
+}
+
+/** `bytes` is only called for rejects: most lines need no byte view. */
+function addLine(out: ParsedChunk, text: string, byteLength: number, bytes: () => Uint8Array, offset: number, limits: LineLimits): void {
+  if (byteLength > limits.maxLineBytes) {
+    out.rejects.push(oversizedLine(bytes().subarray(0, OVERSIZED_PREFIX_BYTES), byteLength, limits.maxLineBytes, offset));
+    return;
+  }
+  const result = parseOneLine(text, limits);
   switch (result.kind) {
     case "run":
       out.runs.push(result.run);
@@ -52,7 +81,7 @@ function addLine(out: ParsedChunk, text: string, bytes: () => Uint8Array, offset
  * Parses the complete lines in `chunk`, whose first byte sits at `baseOffset` in the file.
  * Rejects carry their absolute byte offset.
  */
-export function parseChunk(chunk: Uint8Array, baseOffset: number): ParsedChunk {
+export function parseChunk(chunk: Uint8Array, baseOffset: number, limits: LineLimits = NO_LIMITS): ParsedChunk {
   const lastLf = chunk.lastIndexOf(LF);
   const out: ParsedChunk = { runs: [], starts: [], rejects: [], consumed: lastLf + 1 };
   if (lastLf < 0) return out;
@@ -65,7 +94,7 @@ export function parseChunk(chunk: Uint8Array, baseOffset: number): ParsedChunk {
       let end = text.indexOf("\n", start);
       if (end < 0) end = lastLf;
       const from = start;
-      addLine(out, text.slice(start, end), () => chunk.subarray(from, end), baseOffset + start);
+      addLine(out, text.slice(start, end), end - start, () => chunk.subarray(from, end), baseOffset + start, limits);
       start = end + 1;
     }
     return out;
@@ -74,7 +103,7 @@ export function parseChunk(chunk: Uint8Array, baseOffset: number): ParsedChunk {
   while (start <= lastLf) {
     const end = chunk.indexOf(LF, start);
     const bytes = chunk.subarray(start, end);
-    addLine(out, decoder.decode(bytes), () => bytes, baseOffset + start);
+    addLine(out, decoder.decode(bytes), bytes.length, () => bytes, baseOffset + start, limits);
     start = end + 1;
   }
   return out;

@@ -6,8 +6,14 @@
  *   what matters, and rejecting the line would lose the alert for a failed run.
  * - `exit` is a JSON integer or a string of digits (`"1"`). JSON cannot tell `1.0` from `1`, so
  *   `1.0` counts as the integer 1; `1.5`, booleans and other strings are rejected.
- * - Fields other than the known ones are kept, as a JSON object in the `extra` column.
+ * - Fields other than the known ones are kept, as a JSON object in the `extra` column (all of
+ *   them, `__proto__` too).
+ * - A `ts` more than `max_future` ahead of the collector's clock is rejected: taken as the job's
+ *   last run it would silence missed-run checks until that date. Runs dated in the future within
+ *   `max_future` (clock skew between hosts) are stored; the status function and the windows only
+ *   count runs at or before "now", so such a run counts once its time has come.
  */
+import { formatDuration } from "./duration.ts";
 import { parseTimestamp } from "./timestamp.ts";
 
 export interface Run {
@@ -41,6 +47,37 @@ export type LineResult =
   | { readonly kind: "start"; readonly start: RunStart }
   | { readonly kind: "reject"; readonly reason: string }
   | { readonly kind: "blank" };
+
+/** The collector's clock and how far ahead of it a `ts` may be; null: no limit (tests, tools). */
+export interface FutureLimit {
+  readonly nowMs: number;
+  readonly maxFutureMs: number;
+}
+
+/**
+ * Deeper JSON makes JSON.stringify overflow the stack (from about 30,000 levels), which also
+ * takes half a second to unwind; no cron line nests like that. Only lines longer than
+ * NESTING_CHECK_BYTES are scanned: a shorter one cannot nest deep enough to matter.
+ */
+const MAX_NESTING = 1000;
+const NESTING_CHECK_BYTES = 16 * 1024;
+
+/** True when arrays/objects in `line` nest deeper than MAX_NESTING (brackets in strings ignored). */
+function nestedTooDeep(line: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTING) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
 
 const KNOWN_FIELDS = new Set(["ts", "exit", "msg", "job", "duration_ms", "host"]);
 const INT32_MIN = -2147483648;
@@ -77,7 +114,8 @@ function extraFields(record: Record<string, unknown>): string | null {
   let extra: Record<string, unknown> | null = null;
   for (const key of Object.keys(record)) {
     if (KNOWN_FIELDS.has(key)) continue;
-    extra ??= {};
+    // No prototype, so a "__proto__" key is stored as a field instead of setting the prototype.
+    extra ??= Object.create(null) as Record<string, unknown>;
     extra[key] = record[key];
   }
   return extra === null ? null : JSON.stringify(extra);
@@ -114,10 +152,19 @@ export function cleanLine(text: string): string {
   return line;
 }
 
-/** Parses one line (without its newline). Never throws. */
-export function parseLine(text: string): LineResult {
+function tooFarAhead(ts: string, epochMs: number, limit: FutureLimit | null): string | null {
+  if (limit === null || epochMs - limit.nowMs <= limit.maxFutureMs) return null;
+  return `"ts" ${JSON.stringify(ts)} is more than max_future (${formatDuration(limit.maxFutureMs)}) ahead of the collector's clock`;
+}
+
+/**
+ * Parses one line (without its newline). Expected bad input is a reject; a pathological value can
+ * still make a built-in throw (JSON.stringify of very deep nesting): parseChunk catches that.
+ */
+export function parseLine(text: string, limit: FutureLimit | null = null): LineResult {
   const line = cleanLine(text);
   if (line.trim() === "") return { kind: "blank" };
+  if (line.length > NESTING_CHECK_BYTES && nestedTooDeep(line)) return reject(`nested deeper than ${MAX_NESTING} levels`);
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -133,6 +180,8 @@ export function parseLine(text: string): LineResult {
   if (typeof record.ts !== "string") return reject(`"ts" must be a string, got ${JSON.stringify(record.ts)}`);
   const time = parseTimestamp(record.ts);
   if (!time.ok) return reject(time.reason);
+  const future = tooFarAhead(record.ts, time.epochMs, limit);
+  if (future !== null) return reject(future);
 
   if (record.event === "start") return parseStart(record, record.ts, time.epochMs);
   if (record.event !== undefined && record.event !== "finish") {

@@ -9,11 +9,13 @@ import { AlertDispatcher } from "./alerts/dispatcher.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./logger.ts";
 import { autoInstaller } from "./notify/auto-install.ts";
-import { resolveNotifier, type Notifier } from "./notify/notifier.ts";
+import { DeliveryThread } from "./notify/delivery-thread.ts";
+import { resolveNotifiers, type NamedNotifier } from "./notify/notifier.ts";
 import { AlertStore } from "./store/alerts.ts";
+import { Outbox } from "./store/outbox.ts";
 import { JobStateStore } from "./store/job-state.ts";
 import { ScheduleMonitor } from "./monitor.ts";
-import { openDatabase } from "./store/database.ts";
+import { assertDatabaseFile, openDatabase } from "./store/database.ts";
 import { RunWriter } from "./store/runs.ts";
 import { StatsQueries } from "./store/stats-queries.ts";
 import { Tailer } from "./tailer.ts";
@@ -36,7 +38,7 @@ export interface Session {
   readonly jobStates: JobStateStore;
   readonly dispatcher: AlertDispatcher;
   readonly monitor: ScheduleMonitor;
-  notifier(): Notifier;
+  notifiers(): readonly NamedNotifier[];
   close(): void;
 }
 
@@ -45,11 +47,20 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
   const alerts = new AlertStore(db);
   const jobStates = new JobStateStore(db);
   const writer = new RunWriter(db, alerts.outboxHook(config, jobStates, clock));
-  const tailer = new Tailer(writer, { source: config.input, maxLineBytes: config.maxLineBytes, log, clock });
+  const tailer = new Tailer(writer, {
+    source: config.input,
+    maxLineBytes: config.maxLineBytes,
+    maxFutureMs: config.maxFutureMs,
+    log,
+    clock,
+    checkDatabase: () => assertDatabaseFile(db),
+  });
   const requestInstall = autoInstaller(config.notify, { ...system, log, store: alerts, clock });
   // Resolved at every delivery, so a notifier installed meanwhile (or removed) is noticed.
-  const notifier = (): Notifier => resolveNotifier(config.notify, { ...system, requestInstall });
-  const dispatcher = new AlertDispatcher(alerts, notifier, config.notify, log, clock);
+  const notifiers = (): readonly NamedNotifier[] => resolveNotifiers(config.notify, { ...system, requestInstall });
+  const outbox = new Outbox(db);
+  const deliveryThread = new DeliveryThread(config.database);
+  const dispatcher = new AlertDispatcher(outbox, notifiers, config.notify, log, clock, deliveryThread);
   let closed = false;
   return {
     db,
@@ -60,13 +71,15 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
     jobStates,
     dispatcher,
     monitor: new ScheduleMonitor(db, alerts, jobStates, config, log, clock),
-    notifier,
+    notifiers,
     close() {
       if (closed) return;
       closed = true;
       tailer.close();
+      deliveryThread.close();
       writer.finalize();
       alerts.finalize();
+      outbox.finalize();
       jobStates.finalize();
       db.close(false);
     },

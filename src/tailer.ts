@@ -4,21 +4,30 @@
  * Every batch of complete lines is committed together with the checkpoint that covers it, so a
  * crash at any moment loses nothing and repeats nothing. How each case is handled:
  * - file absent: wait for it (logged once);
- * - rename rotation / delete: the old descriptor is drained to its end, then the new file is read
- *   from 0; if that happened while the collector was down, the old file is looked up beside the
- *   input by its content up to the checkpoint (src/rotated-file.ts) and drained from there;
+ * - rename rotation / delete: the old descriptor is drained to its end; then every rotated file
+ *   from the checkpoint's to the newest is read in order (src/rotation-chain.ts: any number of
+ *   rotations, compressed ones too), then the new file from 0;
  * - copytruncate and truncate-and-regrow: the size fell below the offset or the content before it
- *   changed; the copy (if any, found by content) is drained, then the file is read from 0;
- * - a partial last line is never consumed until its newline arrives.
+ *   changed; the copy (found by content) and any newer rotated files are read, then the file from 0;
+ * - a partial last line of the input is never consumed until its newline arrives; a rotated file
+ *   gets no more bytes, so its unterminated last line is read as a line;
+ * - a file that cannot be followed (deleted before it was read to its end, unreadable) is a gap:
+ *   a WARN and a quarantine row saying how much may be missing.
+ *
+ * While the input is read from byte 0 and nothing of it has been committed yet, the checkpoint
+ * still names the previous file (a checkpoint at byte 0 has no content to recognise a file by
+ * once it is compressed or copied); rotations seen meanwhile make the chain be walked again.
  */
-import { closeSync, openSync, readSync } from "node:fs";
-import { oversizedLine, parseChunk } from "./chunk.ts";
-import { describeError } from "./errors.ts";
+import { closeSync, fstatSync, openSync } from "node:fs";
+import type { LineLimits } from "./chunk.ts";
+import { CollectorError, describeError } from "./errors.ts";
 import { checkpointAt, contentMatches, sameFile, statDescriptor, statPath, type FileStat } from "./file-identity.ts";
 import type { Logger } from "./logger.ts";
-import { openRotatedFile } from "./rotated-file.ts";
-import type { Checkpoint } from "./store/checkpoints.ts";
-import { CheckpointConflict, type Batch, type CommitResult, type Reject } from "./store/runs.ts";
+import { readLineBatch } from "./line-batch.ts";
+import { rotationsSignature, type OpenedFile } from "./rotated-file.ts";
+import { planChain } from "./rotation-chain.ts";
+import { sameCheckpoint, type Checkpoint } from "./store/checkpoints.ts";
+import { CheckpointConflict, type Batch, type CommitResult } from "./store/runs.ts";
 
 export interface TailSink {
   checkpoint(source: string): Checkpoint | null;
@@ -28,9 +37,16 @@ export interface TailSink {
 export interface TailerOptions {
   readonly source: string;
   readonly maxLineBytes: number;
+  /** config `max_future`; default 1 h. */
+  readonly maxFutureMs?: number;
   readonly chunkBytes?: number;
   readonly log: Logger;
   readonly clock: () => Date;
+  /**
+   * Called at every poll and before every commit; throws when the database file can no longer be
+   * written safely (deleted or replaced while running: assertDatabaseFile in src/store/database.ts).
+   */
+  readonly checkDatabase?: () => void;
 }
 
 export interface PollTotals {
@@ -43,13 +59,15 @@ export interface PollTotals {
 
 interface OpenFile {
   readonly fd: number;
+  /** Identity (dev/ino) of the file; for a compressed one, of the compressed file. */
   readonly stat: FileStat;
   /** Display name for log lines. */
   readonly name: string;
+  /** Where the next read starts: everything before it is committed. */
+  offset: number;
 }
 
-const LF = 0x0a;
-const OVERSIZED_PREFIX_BYTES = 1024;
+const DEFAULT_MAX_FUTURE_MS = 3600_000;
 
 export function emptyTotals(): PollTotals {
   return { inserted: 0, starts: 0, duplicates: 0, rejected: 0 };
@@ -59,6 +77,10 @@ export class Tailer {
   private current: OpenFile | null = null;
   /** What the database holds for this source; every commit is checked against it. */
   private committed: Checkpoint | null = null;
+  /** The committed checkpoint's file was read to its end after it left the path. */
+  private committedComplete = false;
+  /** The rotated files beside the input when the chain was last walked (see pollInto). */
+  private rotations = "";
   private readonly buffer: Uint8Array;
   private lastProblem = "";
 
@@ -70,9 +92,13 @@ export class Tailer {
     this.buffer = new Uint8Array(Math.max(options.chunkBytes ?? 1 << 20, options.maxLineBytes + 1));
   }
 
-  /** Reads everything that is new now. File problems are logged, database errors thrown. */
+  /**
+   * Reads everything that is new now. File problems are logged, database errors thrown (also a
+   * database deleted or replaced: checked at every poll, not only when there is something to commit).
+   */
   poll(): PollTotals {
     const totals = emptyTotals();
+    this.options.checkDatabase?.();
     try {
       this.pollInto(totals);
     } catch (error) {
@@ -94,6 +120,12 @@ export class Tailer {
     for (let attempt = 0; attempt < 3; attempt++) {
       const file = this.current ?? this.openSource(totals);
       if (!file) return;
+      if (file.offset === 0 && this.committed !== null && rotationsSignature(this.options.source) !== this.rotations) {
+        // Nothing of this file is committed yet and the rotated files changed (a copytruncate of
+        // bytes not read yet, say): walk the chain again from the checkpoint.
+        this.close();
+        continue;
+      }
       let atPath: FileStat | null;
       try {
         atPath = statPath(source);
@@ -103,6 +135,7 @@ export class Tailer {
       this.follow(file, totals);
       const stat = statDescriptor(file.fd);
       if (atPath && sameFile(atPath, file.stat) && stat.links > 0) return;
+      this.committedComplete = true; // read to its end after it left the path
       log.info(
         atPath ? `"${source}" was replaced (rotated); reading the new file from its start` : `"${source}" was removed or renamed; waiting for it to appear again`,
       );
@@ -129,19 +162,22 @@ export class Tailer {
       } else this.reportProblem(`Cannot open "${source}": ${describeError(error)}; retrying at every check`);
       return null;
     }
-    if (this.lastProblem) log.info(`Reading "${source}"`);
-    this.lastProblem = "";
-    const file: OpenFile = { fd, stat: statDescriptor(fd), name: source };
+    const file: OpenFile = { fd, stat: statDescriptor(fd), name: source, offset: 0 };
     try {
-      this.committed = this.sink.checkpoint(source);
-      const saved = this.committed;
+      if (fstatSync(fd).isDirectory()) {
+        throw new CollectorError(`The input "${source}" is a directory (EISDIR): set "input" to the JSONL file the jobs append to`, "config");
+      }
+      if (this.lastProblem) log.info(`Reading "${source}"`);
+      this.lastProblem = "";
+      const saved = this.sink.checkpoint(source);
+      if (!sameCheckpoint(saved, this.committed)) this.committedComplete = false;
+      this.committed = saved;
+      this.rotations = rotationsSignature(this.options.source);
       if (saved && saved.offset > 0 && contentMatches(fd, file.stat.size, saved)) {
         log.debug(`Resuming "${source}" at byte ${saved.offset}`);
-      } else if (saved && saved.offset > 0) {
-        this.drainPredecessor(saved, file.stat, totals);
-        this.restartAtZero(file);
-      } else if (!saved || !sameFile(saved, file.stat)) {
-        this.restartAtZero(file);
+        file.offset = saved.offset;
+      } else if (saved && !(saved.offset === 0 && sameFile(saved, file.stat))) {
+        this.drainChain(saved, file.stat, totals);
       }
     } catch (error) {
       closeSync(fd); // the next poll opens the file again
@@ -151,95 +187,80 @@ export class Tailer {
     return file;
   }
 
-  /** Records "this file, from byte 0" so a restart does not look for the old file again. */
-  private restartAtZero(file: OpenFile): void {
-    this.commit({ runs: [], starts: [], rejects: [], from: this.committed, to: checkpointAt(this.options.source, file.fd, file.stat, 0) });
-  }
-
   private follow(file: OpenFile, totals: PollTotals): void {
     const committed = this.committed;
-    if (committed && committed.offset > 0) {
+    // Past byte 0 the committed checkpoint describes this file at file.offset (openSource, drain).
+    if (committed && file.offset > 0) {
       const size = statDescriptor(file.fd).size;
       if (!contentMatches(file.fd, size, committed)) {
         const how = size < committed.offset ? "truncated" : "rewritten";
         this.options.log.warn(`"${file.name}" was ${how}; reading it again from its start`);
-        this.drainPredecessor(committed, file.stat, totals);
-        this.restartAtZero(file);
+        this.drainChain(committed, file.stat, totals);
+        file.offset = 0;
       }
     }
-    this.drain(file, totals);
+    this.drain(file, totals, false);
   }
 
-  /** Reads what was appended to the rotated-away file after the checkpoint, if it is still there. */
-  private drainPredecessor(saved: Checkpoint, current: FileStat, totals: PollTotals): void {
-    const rotated = openRotatedFile(this.options.source, saved, current);
-    if (!rotated) return;
+  /**
+   * Reads every rotated file from the checkpoint's to the newest, in order, each from where
+   * reading stopped; records what cannot be followed as gaps.
+   */
+  private drainChain(saved: Checkpoint, current: FileStat, totals: PollTotals): void {
+    this.rotations = rotationsSignature(this.options.source); // before planning: a rotation from now on is seen at the next poll
+    const plan = planChain(this.options.source, saved, current, this.committedComplete);
     try {
-      if (rotated.stat.size <= saved.offset) return;
-      const before = totals.inserted + totals.rejected + totals.duplicates;
-      this.drain({ fd: rotated.fd, stat: rotated.stat, name: rotated.path }, totals);
-      const lines = totals.inserted + totals.rejected + totals.duplicates - before;
-      this.options.log.info(`Read ${lines} line(s) appended to "${rotated.path}" before it was rotated`);
+      if (plan.gaps.length > 0) {
+        for (const gap of plan.gaps) this.options.log.warn(`${gap.reason[0]?.toUpperCase()}${gap.reason.slice(1)}; quarantined as a gap`);
+        this.commitBatch({ runs: [], starts: [], rejects: [...plan.gaps], from: this.committed, to: saved }, totals);
+      }
+      plan.files.forEach((rotated, index) => this.drainRotated(rotated, index === 0 ? plan.firstOffset : 0, totals));
     } finally {
-      closeSync(rotated.fd);
+      for (const rotated of plan.files) rotated.close();
     }
   }
 
-  private commit(batch: Batch): CommitResult {
+  private drainRotated(rotated: OpenedFile, offset: number, totals: PollTotals): void {
+    const before = totals.inserted + totals.rejected + totals.duplicates;
+    this.drain({ fd: rotated.fd, stat: rotated.stat, name: rotated.path, offset }, totals, true);
+    this.committedComplete = true;
+    const lines = totals.inserted + totals.rejected + totals.duplicates - before;
+    if (lines > 0) this.options.log.info(`Read ${lines} line(s) from the rotated file "${rotated.path}"`);
+  }
+
+  private commitBatch(batch: Batch, totals: PollTotals): CommitResult {
+    this.options.checkDatabase?.();
     const result = this.sink.commit(batch, this.options.clock().toISOString());
     this.committed = batch.to;
+    totals.inserted += result.inserted;
+    totals.starts += result.starts;
+    totals.duplicates += result.duplicates;
+    totals.rejected += result.rejected;
     return result;
   }
 
-  /** Reads complete lines from the checkpoint's offset to the end of the file, one commit per chunk. */
-  private drain(file: OpenFile, totals: PollTotals): void {
-    const { source, maxLineBytes, log } = this.options;
-    const buffer = this.buffer;
-    // By construction the committed checkpoint describes the file being drained (see openSource,
-    // restartAtZero and drainPredecessor), so reading resumes exactly where the last commit ended.
-    let offset = this.committed?.offset ?? 0;
-    for (;;) {
-      const n = readSync(file.fd, buffer, 0, buffer.length, offset);
-      if (n === 0) return;
-      const parsed = parseChunk(buffer.subarray(0, n), offset);
-      let consumed = parsed.consumed;
-      let rejects: Reject[] = parsed.rejects;
-      let { runs, starts } = parsed;
-      if (consumed === 0) {
-        if (n < buffer.length) return; // a partial last line: wait for its newline
-        const skipped = this.skipOversized(file.fd, offset, buffer.slice(0, OVERSIZED_PREFIX_BYTES));
-        if (!skipped) return;
-        consumed = skipped.consumed;
-        rejects = [skipped.reject];
-        runs = [];
-        starts = [];
-        log.warn(`Line at byte ${offset} of "${file.name}" is over max_line_bytes (${maxLineBytes}); quarantined`);
-      }
-      const to = checkpointAt(source, file.fd, file.stat, offset + consumed);
-      const result = this.commit({ runs, starts, rejects, from: this.committed, to });
-      totals.inserted += result.inserted;
-      totals.starts += result.starts;
-      totals.duplicates += result.duplicates;
-      totals.rejected += result.rejected;
-      log.debug(
-        `"${file.name}" bytes ${offset}-${offset + consumed}: ${result.inserted} new, ${result.duplicates} duplicate, ${result.rejected} rejected`,
-      );
-      offset += consumed;
-    }
+  private limits(): LineLimits {
+    return { maxLineBytes: this.options.maxLineBytes, future: { nowMs: this.options.clock().getTime(), maxFutureMs: this.options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS } };
   }
 
-  /** Scans past a line longer than the buffer; null while its newline has not been written yet. */
-  private skipOversized(fd: number, start: number, prefix: Uint8Array): { consumed: number; reject: Reject } | null {
-    let position = start + this.buffer.length;
+  /**
+   * Reads complete lines from file.offset to the end of the file, one commit per chunk. `final`:
+   * the file gets no more bytes (rotated away), so an unterminated last line is read as a line.
+   */
+  private drain(file: OpenFile, totals: PollTotals, final: boolean): void {
+    const { maxLineBytes, log } = this.options;
     for (;;) {
-      const n = readSync(fd, this.buffer, 0, this.buffer.length, position);
-      if (n === 0) return null;
-      const lf = this.buffer.subarray(0, n).indexOf(LF);
-      if (lf >= 0) {
-        const length = position + lf - start;
-        return { consumed: length + 1, reject: oversizedLine(prefix, length, this.options.maxLineBytes, start) };
-      }
-      position += n;
+      const offset = file.offset;
+      const batch = readLineBatch(file.fd, offset, this.buffer, this.limits(), final);
+      if (!batch) return;
+      if (batch.oversized) log.warn(`Line at byte ${offset} of "${file.name}" is over max_line_bytes (${maxLineBytes}); quarantined`);
+      const to = checkpointAt(this.options.source, file.fd, file.stat, offset + batch.consumed);
+      const result = this.commitBatch({ runs: batch.runs, starts: batch.starts, rejects: batch.rejects, from: this.committed, to }, totals);
+      file.offset = offset + batch.consumed;
+      this.committedComplete = final;
+      log.debug(
+        `"${file.name}" bytes ${offset}-${file.offset}: ${result.inserted} new, ${result.duplicates} duplicate, ${result.rejected} rejected`,
+      );
     }
   }
 }

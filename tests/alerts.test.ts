@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { failureAlert, oneLine, soundFor, summaryAlert } from "../src/alerts/format.ts";
+import { failureAlert, oneLine, soundFor } from "../src/alerts/format.ts";
 import { decideAlerts, freshJobState, planDelivery, type JobState } from "../src/alerts/policy.ts";
 import { jobSettings, type JobConfig } from "../src/config/jobs.ts";
 import { defaultSounds } from "../src/config/config.ts";
@@ -145,28 +145,5 @@ describe("alert texts", () => {
     expect(alert.title).toBe("🚨 Cron Job Failed");
     expect(alert.message).toBe("Exit code 2: Authentication failed - invalid credentials");
     expect(failureAlert({ ts: "t", epochMs: 0, exit: 2, msg: "", job: null }, "ladder", notify).message).toBe("Exit code 2: (no message)");
-  });
-
-  test("a summary counts failures and names the last one", () => {
-    const text = summaryAlert(
-      [
-        { kind: "failure", job: "a", exitCode: 1, eventMs: Date.UTC(2025, 0, 1), message: "Exit code 1: x", covers: 1 },
-        { kind: "failure", job: "b", exitCode: 2, eventMs: Date.UTC(2025, 0, 2), message: "Exit code 2: y", covers: 1 },
-      ],
-      "while the collector was not running",
-      "Basso",
-    );
-    expect(text.message).toBe("2 failures while the collector was not running; last: b at 2025-01-02T00:00:00.000Z, Exit code 2: y");
-    // A row standing for many failures, and an earlier summary folded in, count with their covers.
-    const folded = summaryAlert(
-      [
-        { kind: "failure", job: "a", exitCode: 1, eventMs: 1, message: "m", covers: 36 },
-        { kind: "summary", job: "a", exitCode: 1, eventMs: 2, message: "m", covers: 10 },
-        { kind: "recovery", job: "a", exitCode: 0, eventMs: 3, message: "a succeeded again", covers: 1 },
-      ],
-      "in a burst",
-      "Basso",
-    );
-    expect(folded.message).toStartWith("46 failures in a burst; last: a at 1970-01-01T00:00:00.003Z, a succeeded again");
   });
 });

@@ -55,4 +55,19 @@ describe("parseChunk", () => {
     expect(a?.hash).toBe(b?.hash ?? "");
     expect(a?.hash).not.toBe(c?.hash ?? "");
   });
+
+  test("enforces max_line_bytes below the chunk size", () => {
+    const long = line("x".repeat(100_000));
+    const text = `${line("a")}\n${long}\n${line("b")}\n`;
+    const parsed = parseChunk(encoder.encode(text), 0, { maxLineBytes: 2000, future: null });
+    expect(parsed.runs.map((run) => run.msg)).toEqual(["a", "b"]);
+    expect(parsed.rejects.map((reject) => reject.reason)).toEqual([`line is ${long.length} bytes, longer than max_line_bytes (2000)`]);
+    expect(parsed.rejects[0]?.raw.length).toBeLessThan(1100);
+  });
+
+  test("rejects runs dated beyond max_future", () => {
+    const future = { nowMs: Date.UTC(2025, 6, 29), maxFutureMs: 60_000 };
+    const parsed = parseChunk(encoder.encode(`${line("a")}\n`), 0, { maxLineBytes: 1 << 20, future });
+    expect(parsed.rejects[0]?.reason).toContain("max_future");
+  });
 });

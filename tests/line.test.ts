@@ -100,4 +100,41 @@ describe("parseLine", () => {
   test("an empty job counts as no job", () => {
     expect(run(JSON.stringify({ ...base, job: "" })).job).toBeNull();
   });
+
+  test("keeps a __proto__ key in extra as a field", () => {
+    const parsed = run('{"ts":"2025-07-29T04:31:00Z","exit":0,"__proto__":{"x":1},"other":2}');
+    expect(parsed.extra).toBe('{"__proto__":{"x":1},"other":2}');
+  });
+
+  test("rejects nesting deeper than 1000 levels, without counting brackets inside strings", () => {
+    const deep = (levels: number): string => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+    expect(rejectReason(`{"ts":"2025-07-29T04:31:00Z","exit":0,"x":${deep(20_000)}}`)).toBe("nested deeper than 1000 levels");
+    expect(run(`{"ts":"2025-07-29T04:31:00Z","exit":0,"x":${deep(900)},"pad":"${"x".repeat(20_000)}"}`).exit).toBe(0);
+    expect(run(JSON.stringify({ ...base, msg: `"[\\${"[{".repeat(20_000)}` })).msg).toStartWith('"[\\');
+  });
+
+  test("accepts a leap second", () => {
+    expect(run('{"ts":"2016-12-31T23:59:60Z","exit":0}').epochMs).toBe(Date.UTC(2016, 11, 31, 23, 59, 59, 999));
+  });
+
+  describe("max_future", () => {
+    const nowMs = Date.UTC(2025, 6, 29, 4, 0);
+    const limit = { nowMs, maxFutureMs: 3600_000 };
+    const at = (ms: number, extra = ""): string => `{"ts":"${new Date(ms).toISOString()}","exit":0${extra}}`;
+
+    test("rejects a run or start marker dated more than max_future ahead of the clock, with that reason", () => {
+      const reason = (line: string): unknown => parseLine(line, limit);
+      expect(reason('{"ts":"2199-01-01T00:00:00Z","exit":0}')).toEqual({
+        kind: "reject",
+        reason: '"ts" "2199-01-01T00:00:00Z" is more than max_future (1h) ahead of the collector\'s clock',
+      });
+      expect(parseLine(at(nowMs + 3600_001, ',"event":"start","run_id":"r"'), limit).kind).toBe("reject");
+    });
+
+    test("accepts runs up to max_future ahead, and anything without a limit", () => {
+      expect(parseLine(at(nowMs + 3600_000), limit).kind).toBe("run");
+      expect(parseLine(at(nowMs - 86_400_000), limit).kind).toBe("run");
+      expect(parseLine('{"ts":"2199-01-01T00:00:00Z","exit":0}').kind).toBe("run");
+    });
+  });
 });

@@ -1,13 +1,18 @@
 /**
  * Alerts end to end: the real CLI, with fake terminal-notifier / osascript / notify-send / brew
- * programs on PATH that record their arguments.
+ * programs on PATH that record their arguments; then notifier choice and webhook formats
+ * in-process, with an injected `which` and a local HTTP server.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { calls, FAKE_NOTIFIER as FAKE, notifierSetup as setup } from "./fake-notifier.ts";
+import { alertStatuses, calls, FAKE_NOTIFIER as FAKE, notifierSetup as setup } from "./fake-notifier.ts";
 import { countRows, REPO, runCli, waitFor } from "./helpers.ts";
+import type { AlertText } from "../src/alerts/format.ts";
+import type { NotifyConfig } from "../src/config/config.ts";
+import { parseConfig } from "../src/config/load.ts";
+import { notifierStartupWarning, resolveNotifier, resolveNotifiers } from "../src/notify/notifier.ts";
 const NOW = "2025-07-29T04:40:00Z";
 const running: Subprocess[] = [];
 
@@ -65,7 +70,7 @@ describe("no storms", () => {
     expect(countRows(s.db, "cron_entries")).toBe(37);
     const sent = calls(s);
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.[sent[0].indexOf("-message") + 1]).toStartWith("\\37 failures while the collector was not running; last: ladder at 2025-07-29T04:36:00.000Z");
+    expect(sent[0]?.[sent[0].indexOf("-message") + 1]).toBe("\\37 failures older than notify.max_age when read; last failure: ladder at 2025-07-29T04:36:00.000Z, Exit code 2: old failure 36");
   });
 
   test("a burst of 100 failures gives max_per_minute notifications, the last a summary", () => {
@@ -77,12 +82,24 @@ describe("no storms", () => {
     const messages = calls(s).map((argv) => argv[argv.indexOf("-message") + 1]);
     expect(messages).toHaveLength(5);
     expect(messages.slice(0, 4)).toEqual(["\\Exit code 1: crash 0", "\\Exit code 1: crash 1", "\\Exit code 1: crash 2", "\\Exit code 1: crash 3"]);
-    expect(messages[4]).toStartWith("\\96 failures in a burst; last:");
+    expect(messages[4]).toBe("\\96 failures in a burst; last failure: ladder at 2025-07-29T04:39:59.059Z, Exit code 1: crash 59");
     // Within the same minute nothing more goes out, even for a new failure; it waits its turn.
     appendFileSync(s.input, failure(39, "one more"));
     const again = runCli(["--parse-existing", "--now", NOW], s.env);
     expect(again.stdout).toContain("1 held back by notify.max_per_minute");
     expect(calls(s)).toHaveLength(5);
+  });
+
+  test("a burst summary names the recovery it folds and never calls the success the last failure", () => {
+    const s = setup(["terminal-notifier"], { CRON_COLLECTOR_PLATFORM: "darwin" });
+    let text = "";
+    for (let i = 0; i < 8; i++) text += failure(30, `crash ${i}`, { job: "backup", ts: `2025-07-29T04:30:0${i}Z` });
+    text += `${JSON.stringify({ ts: "2025-07-29T04:31:00Z", exit: 0, msg: "ok", job: "backup" })}\n`;
+    writeFileSync(s.input, text);
+    runCli(["--parse-existing", "--now", NOW], s.env);
+    const messages = calls(s).map((argv) => argv[argv.indexOf("-message") + 1]);
+    // On main: "4 failures in a burst; last: backup at …04:31:00…, backup succeeded again after 8 failed runs".
+    expect(messages.at(-1)).toBe("\\4 failures, 1 recovery in a burst; last failure: backup at 2025-07-29T04:30:07.000Z, Exit code 2: crash 7; up again: backup");
   });
 });
 
@@ -118,16 +135,17 @@ describe("robust delivery", () => {
     expect(calls(s).map((argv) => argv[argv.indexOf("-message") + 1])).toEqual(["\\Exit code 2: lost?", "\\Exit code 2: lost?"]);
   }, 20_000);
 
-  test("a failing notifier is logged with its reason and retried, then given up", () => {
+  test("a failing notifier is logged with its reason and retried, never given up", () => {
     const s = setup(["terminal-notifier"], { CRON_COLLECTOR_PLATFORM: "darwin", FAKE_NOTIFIER_MODE: "fail" });
     writeFileSync(s.input, failure(31, "x"));
     const first = runCli(["--parse-existing", "--now", NOW], s.env);
     expect(first.stderr).toContain('/bin/terminal-notifier" exited with code 3: fake notifier failure; will retry');
     runCli(["--parse-existing", "--now", NOW], s.env);
-    const third = runCli(["--parse-existing", "--now", NOW], s.env);
-    expect(third.stderr).toContain("giving up on it");
     runCli(["--parse-existing", "--now", NOW], s.env);
-    expect(calls(s)).toHaveLength(3);
+    // On main the alert was given up after 3 attempts and never sent.
+    const working = runCli(["--parse-existing", "--now", NOW], { ...s.env, FAKE_NOTIFIER_MODE: "ok" });
+    expect(working.stdout).toContain("Alerts: 1 sent");
+    expect(calls(s)).toHaveLength(4);
   });
 });
 
@@ -163,7 +181,10 @@ describe("backend choice", () => {
     const s = setup([], { CRON_COLLECTOR_PLATFORM: "linux" });
     writeFileSync(s.input, failure(31, "x"));
     const result = runCli(["--parse-existing", "--now", NOW], s.env);
-    expect(result.stderr).toContain("Alert sent via the log only (no notifier found; install notify-send or set notify.backend): 🚨 Cron Job Failed: Exit code 2: x");
+    expect(result.stderr).toContain("Alert not delivered, it reached the log only (no notifier found; install notify-send or set notify.backend): 🚨 Cron Job Failed: Exit code 2: x");
+    // Counted as not delivered, and stored so: on main it was "sent".
+    expect(result.stdout).toContain("Alerts: 0 sent, 1 not delivered");
+    expect(alertStatuses(s.db)).toEqual(["logged"]);
   });
 
   test("backend: command runs the user's program with the alert in argv and environment", () => {
@@ -231,11 +252,174 @@ describe("--test-notification", () => {
     expect(calls(s)).toHaveLength(1);
   });
 
+  test("no notifier: exits 1, says nothing was delivered and what to install, without a database", () => {
+    const s = setup([], { CRON_COLLECTOR_PLATFORM: "linux" });
+    // A database that cannot be created: --test-notification must not need it.
+    s.config(`database: ${join(s.input, "not-a-dir", "ladder.db")}\n`);
+    const result = runCli(["--test-notification"], s.env);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("Not delivered via auto: no notifier took it");
+    expect(result.stderr).toContain("apt install libnotify-bin");
+    expect(result.stdout).not.toContain("Delivered");
+    expect(existsSync(s.db)).toBe(false);
+  });
+
   test("exits 1 with the reason when delivery fails", () => {
     const s = setup([], { CRON_COLLECTOR_PLATFORM: "darwin" });
     s.config("notify:\n  backend: terminal-notifier\n  auto_install: false\n");
     const result = runCli(["--test-notification"], s.env);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('"terminal-notifier" was not found on PATH');
+  });
+});
+
+const notifyConfig = (text: string): NotifyConfig => {
+  const parsed = parseConfig(text, "config.yaml", { home: "/home/ada", baseDir: "/etc/cron-collector" });
+  if (parsed.problems.length > 0) throw new Error(JSON.stringify(parsed.problems));
+  return parsed.config.notify;
+};
+const configProblems = (text: string): string[] => parseConfig(text, "config.yaml", { home: "/home/ada", baseDir: "/x" }).problems.map((p) => p.message);
+/** A `which` that finds only `present`, at /opt/bin/NAME: never the machine's own PATH. */
+const whichOf = (...present: string[]) => (program: string): string | null => (present.includes(program) ? `/opt/bin/${program}` : null);
+const context = (platform: string, ...present: string[]) => ({ platform, env: {}, which: whichOf(...present) });
+
+describe("backend choice in-process (injected which)", () => {
+  test.each([
+    ["darwin", ["terminal-notifier", "osascript"], "terminal-notifier (/opt/bin/terminal-notifier)", false],
+    ["darwin", ["osascript"], "osascript (/opt/bin/osascript)", false],
+    ["darwin", [], "the log only (neither terminal-notifier nor osascript was found)", true],
+    ["linux", ["notify-send", "terminal-notifier"], "notify-send (/opt/bin/notify-send)", false],
+    ["linux", [], "the log only (no notifier found; install notify-send or set notify.backend)", true],
+  ] as const)("auto on %s with %j: %s", (platform, present, description, logOnly) => {
+    const notifier = resolveNotifier(notifyConfig(""), context(platform, ...present));
+    expect(notifier.description).toBe(description);
+    expect(notifier.logOnly).toBe(logOnly);
+  });
+
+  test("no notifier is said out loud at startup, with what to install", () => {
+    expect(notifierStartupWarning(notifyConfig(""), context("linux"))).toContain("apt install libnotify-bin");
+    expect(notifierStartupWarning(notifyConfig(""), context("darwin"))).toContain("brew install terminal-notifier");
+    expect(notifierStartupWarning(notifyConfig("notify:\n  backend: terminal-notifier\n"), context("darwin", "osascript"))).toContain("terminal-notifier: terminal-notifier (not found)");
+    expect(notifierStartupWarning(notifyConfig(""), context("linux", "notify-send"))).toBeNull();
+    expect(notifierStartupWarning(notifyConfig("notify:\n  backend: none\n"), context("linux"))).toBeNull();
+  });
+
+  test("notify.backends lists several; webhook_url must be an http(s) URL with a host", () => {
+    const notify = notifyConfig("notify:\n  backends: [terminal-notifier, webhook]\n  webhook_url: https://ntfy.sh/x\n  webhook_format: ntfy\n");
+    expect(notify.backends).toEqual(["terminal-notifier", "webhook"]);
+    expect(resolveNotifiers(notify, context("darwin", "terminal-notifier")).map((target) => target.notifier.description)).toEqual([
+      "terminal-notifier (/opt/bin/terminal-notifier)",
+      "webhook https://ntfy.sh (ntfy)",
+    ]);
+    for (const url of ['"http://"', '"https://"', "ftp://example.com/x", "example.com/hook"]) {
+      expect(configProblems(`notify:\n  backend: webhook\n  webhook_url: ${url}\n`)).toEqual([
+        '"notify.backend" is webhook, so "notify.webhook_url" must be an http(s) URL with a host, e.g. https://ntfy.sh/my-topic',
+      ]);
+    }
+    expect(configProblems("notify:\n  backends: [webhook, webhook]\n  webhook_url: http://h/\n")[0]).toContain('"notify.backends" must be a list of distinct backends');
+    expect(configProblems("notify:\n  webhook_format: teams\n")[0]).toContain('"notify.webhook_format" must be one of json, ntfy, slack, discord');
+  });
+});
+
+describe("webhook formats (a server on 127.0.0.1)", () => {
+  interface Received {
+    readonly headers: Record<string, string>;
+    readonly body: string;
+  }
+  async function deliver(format: string, alert: AlertText): Promise<Received> {
+    const received: Received[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        received.push({ headers: Object.fromEntries(request.headers), body: await request.text() });
+        return new Response("ok");
+      },
+    });
+    try {
+      const notify = notifyConfig(`notify:\n  backend: webhook\n  webhook_url: http://127.0.0.1:${server.port}/cron-alerts\n  webhook_format: ${format}\n`);
+      const result = await resolveNotifier(notify, context("linux")).send(alert);
+      expect(result).toEqual({ ok: true });
+      expect(received).toHaveLength(1);
+      return received[0] as Received;
+    } finally {
+      server.stop(true);
+    }
+  }
+  const alert: AlertText = {
+    kind: "failure",
+    title: "🚨 Cron Job Failed",
+    subtitle: "backup",
+    message: "Exit code 2: disk <full> & @everyone",
+    sound: "Basso",
+    groupId: "cron-collector.backup",
+    job: "backup",
+    exitCode: 2,
+    eventMs: Date.UTC(2025, 6, 29, 4, 31),
+  };
+
+  test("json: our own shape", async () => {
+    const { headers, body } = await deliver("json", alert);
+    expect(headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(body)).toMatchObject({ kind: "failure", subtitle: "backup", message: "Exit code 2: disk <full> & @everyone", exit_code: 2 });
+  });
+
+  test("ntfy: the message as the body, Title, Priority and Tags headers", async () => {
+    const { headers, body } = await deliver("ntfy", alert);
+    expect(body).toBe("Exit code 2: disk <full> & @everyone");
+    expect(headers).toMatchObject({ title: "Cron Job Failed: backup", priority: "4", tags: "rotating_light" });
+    const recovered = await deliver("ntfy", { ...alert, kind: "recovery", title: "✅ Cron Job Recovered", subtitle: "bäckup" });
+    // Not Latin-1-safe text goes as an RFC 2047 word, which ntfy decodes.
+    expect(recovered.headers).toMatchObject({ title: `=?UTF-8?B?${Buffer.from("Cron Job Recovered: bäckup").toString("base64")}?=`, priority: "3", tags: "white_check_mark" });
+  });
+
+  test("slack: {text} with &, <, > escaped", async () => {
+    const { body } = await deliver("slack", alert);
+    expect(JSON.parse(body)).toEqual({ text: "*🚨 Cron Job Failed: backup*\nExit code 2: disk &lt;full&gt; &amp; @everyone" });
+  });
+
+  test("discord: {content} within 2000 characters, pinging no one", async () => {
+    const { body } = await deliver("discord", { ...alert, message: "x".repeat(3000) });
+    const payload = JSON.parse(body) as { content: string; allowed_mentions: unknown };
+    expect(Array.from(payload.content)).toHaveLength(2000);
+    expect(payload.content).toStartWith("**🚨 Cron Job Failed: backup**\nxxx");
+    expect(payload.allowed_mentions).toEqual({ parse: [] });
+  });
+});
+
+describe("two backends, one down (the real CLI)", () => {
+  test("the command backend gets the alert while the webhook is down; the retry reaches only the webhook", async () => {
+    let up = false;
+    const bodies: string[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        if (!up) return new Response("down", { status: 503 });
+        bodies.push(await request.text());
+        return new Response("ok");
+      },
+    });
+    try {
+      const s = setup([], { CRON_COLLECTOR_PLATFORM: "linux" });
+      s.config(`notify:\n  backends: [command, webhook]\n  command: ["${FAKE}"]\n  webhook_url: http://127.0.0.1:${server.port}/hook\n  webhook_format: slack\n`);
+      writeFileSync(s.input, failure(31, "disk full", { job: "backup" }));
+      const run = async (): Promise<string> => {
+        const child = Bun.spawn(["bun", join(REPO, "collector.ts"), "--parse-existing", "--now", NOW], { env: s.env, stdout: "pipe", stderr: "pipe" });
+        const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+        return stdout + stderr;
+      };
+      const first = await run();
+      expect(first).toContain("webhook answered HTTP 503");
+      expect(first).toContain("Alerts: 1 sent, 1 not delivered");
+      expect(calls(s)).toHaveLength(1);
+      up = true;
+      expect(await run()).toContain("Alerts: 1 sent, 0 not delivered");
+      expect(calls(s)).toHaveLength(1); // the command backend is not sent it again
+      expect(bodies.map((body) => JSON.parse(body))).toEqual([{ text: "*🚨 Cron Job Failed: backup*\nExit code 2: disk full" }]);
+      expect(alertStatuses(s.db)).toEqual(["sent"]);
+    } finally {
+      server.stop(true);
+    }
   });
 });

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { statSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, existsSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { CollectorError } from "../src/errors.ts";
 import { parseLine, type Run } from "../src/line.ts";
-import { openDatabase } from "../src/store/database.ts";
+import { assertDatabaseFile, openDatabase, openDatabaseReadOnly } from "../src/store/database.ts";
 import { latestVersion } from "../src/store/migrations.ts";
 import { CheckpointConflict, RunWriter, type StoredRun } from "../src/store/runs.ts";
 import type { Checkpoint } from "../src/store/checkpoints.ts";
@@ -54,12 +55,15 @@ describe("store", () => {
     again.close();
   });
 
-  test("refuses a database from a newer collector", () => {
+  test.each([
+    ["openDatabase", openDatabase],
+    ["openDatabaseReadOnly", openDatabaseReadOnly],
+  ] as const)("%s refuses a database from a newer collector", (_name, open) => {
     const path = join(tempDir(), "ladder.db");
     const db = new Database(path, { create: true });
     db.run(`PRAGMA user_version = ${latestVersion + 1}`);
     db.close();
-    expect(() => openDatabase(path)).toThrow("newer than this collector knows");
+    expect(() => open(path)).toThrow("newer than this collector knows");
   });
 
   test("says clearly when the database directory cannot be created", () => {
@@ -107,5 +111,76 @@ describe("store", () => {
     expect(writer.checkpoint("/in.jsonl")?.offset).toBe(100);
     writer.finalize();
     db.close();
+  });
+
+  test("assertDatabaseFile: passes while the file is in place, throws once it is deleted or replaced", () => {
+    const path = join(tempDir(), "ladder.db");
+    const db = openDatabase(path);
+    expect(() => assertDatabaseFile(db)).not.toThrow();
+    rmSync(path);
+    let error: unknown = null;
+    try {
+      assertDatabaseFile(db);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(CollectorError);
+    expect(String(error)).toContain(`The database "${path}" was deleted while the collector was running`);
+    openDatabase(path).close(); // a new file at the same path
+    expect(() => assertDatabaseFile(db)).toThrow("was replaced by another file");
+    db.close();
+  });
+
+  describe("openDatabaseReadOnly", () => {
+    test("reads what a running collector committed, and cannot write", () => {
+      const path = join(tempDir(), "ladder.db");
+      const writable = openDatabase(path); // stays open, as the daemon's connection
+      const writer = new RunWriter(writable);
+      writer.commit({ runs: [run(runLine(1))], starts: [], rejects: [], from: null, to: checkpoint(1) }, "now");
+      const db = openDatabaseReadOnly(path);
+      expect(db.query("SELECT COUNT(*) AS n FROM cron_entries").get()).toEqual({ n: 1 });
+      expect(() => db.run("DELETE FROM cron_entries")).toThrow("readonly");
+      db.close();
+      writer.finalize();
+      writable.close();
+    });
+
+    test("reads a database in a directory it may not write, when no collector is connected", () => {
+      const dir = tempDir();
+      const path = join(dir, "ladder.db");
+      const writable = openDatabase(path);
+      const writer = new RunWriter(writable);
+      writer.commit({ runs: [run(runLine(1))], starts: [], rejects: [], from: null, to: checkpoint(1) }, "now");
+      writer.finalize();
+      writable.close(); // the last connection: SQLite deletes -wal and -shm
+      expect(existsSync(`${path}-wal`)).toBe(false);
+      // A reader then needs a -shm file it cannot create. Permissions do not stop root, so a -shm
+      // that cannot be created (a link into nowhere) stands in for the unwritable directory.
+      symlinkSync(join(dir, "missing", "shm"), `${path}-shm`);
+      chmodSync(path, 0o444);
+      chmodSync(dir, 0o555);
+      try {
+        const db = openDatabaseReadOnly(path);
+        expect(db.query("SELECT COUNT(*) AS n FROM cron_entries").get()).toEqual({ n: 1 });
+        db.close();
+      } finally {
+        chmodSync(dir, 0o700);
+      }
+    });
+
+    test("a missing database is a clear error and no file is created", () => {
+      const path = join(tempDir(), "nested", "ladder.db");
+      expect(() => openDatabaseReadOnly(path)).toThrow(`There is no database at "${path}" yet: run the collector once`);
+      expect(existsSync(dirname(path))).toBe(false);
+    });
+
+    test("an older schema (the Python collector's) is upgraded first when writable", () => {
+      const path = join(tempDir(), "ladder.db");
+      createPythonDatabase(path);
+      const db = openDatabaseReadOnly(path);
+      expect(db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version).toBe(latestVersion);
+      expect(() => db.run("DELETE FROM cron_entries")).toThrow("readonly");
+      db.close();
+    });
   });
 });

@@ -1,67 +1,16 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Database } from "bun:sqlite";
+import { appendFileSync, copyFileSync, mkdirSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { CollectorError } from "../src/errors.ts";
 import { createLogger } from "../src/logger.ts";
-import { openDatabase } from "../src/store/database.ts";
+import { assertDatabaseFile } from "../src/store/database.ts";
 import { RunWriter } from "../src/store/runs.ts";
 import { Tailer } from "../src/tailer.ts";
-import { runLine, runLines, tempDir } from "./helpers.ts";
+import { countRows, jsonl, messages, runCli, runLine, runLines } from "./helpers.ts";
+import { cliHome, closeTailFixtures, names, tailFixture, type TailFixture } from "./tail-fixture.ts";
 
-interface Fixture {
-  dir: string;
-  input: string;
-  db: Database;
-  logs: string[];
-  tailer: Tailer;
-  writer: RunWriter;
-  restart(): void;
-  msgs(): string[];
-  rejects(): Array<{ raw: string; reason: string; byte_offset: number }>;
-}
+const fixture = (maxLineBytes = 1 << 20, chunkBytes?: number): TailFixture => tailFixture({ maxLineBytes, ...(chunkBytes && { chunkBytes }) });
 
-const open: Fixture[] = [];
-
-function fixture(maxLineBytes = 1 << 20, chunkBytes?: number): Fixture {
-  const dir = tempDir("cc-tail-");
-  const input = join(dir, "ladder.jsonl");
-  const dbPath = join(dir, "ladder.db");
-  const logs: string[] = [];
-  const make = (db: Database): { writer: RunWriter; tailer: Tailer } => {
-    const writer = new RunWriter(db);
-    const log = createLogger("debug", [(line) => logs.push(line)]);
-    const tailer = new Tailer(writer, { source: input, maxLineBytes, log, clock: () => new Date(), ...(chunkBytes && { chunkBytes }) });
-    return { writer, tailer };
-  };
-  const db = openDatabase(dbPath);
-  const f: Fixture = {
-    dir,
-    input,
-    db,
-    logs,
-    ...make(db),
-    restart() {
-      f.tailer.close();
-      f.writer.finalize();
-      f.db.close();
-      f.db = openDatabase(dbPath);
-      Object.assign(f, make(f.db));
-    },
-    msgs: () => f.db.query<{ message: string }, []>("SELECT message FROM cron_entries ORDER BY id").all().map((r) => r.message),
-    rejects: () => f.db.query<{ raw: string; reason: string; byte_offset: number }, []>("SELECT raw, reason, byte_offset FROM quarantine ORDER BY id").all(),
-  };
-  open.push(f);
-  return f;
-}
-
-const names = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => `run ${from + i}`);
-
-afterEach(() => {
-  for (const f of open.splice(0)) {
-    f.tailer.close();
-    f.db.close();
-  }
-});
+afterEach(closeTailFixtures);
 
 describe("Tailer", () => {
   test("waits for a missing file, then reads it from the start", () => {
@@ -130,6 +79,16 @@ describe("Tailer", () => {
     expect(f.msgs()).toEqual(names(0, 7));
     f.restart();
     expect(f.tailer.poll()).toMatchObject({ inserted: 0, duplicates: 0 });
+  });
+
+  test("a rotated file's last line without its newline is read as a line: that file gets no more bytes", () => {
+    const f = fixture();
+    writeFileSync(f.input, runLines(0, 2) + runLine(2).trimEnd());
+    expect(f.tailer.poll().inserted).toBe(2);
+    renameSync(f.input, `${f.input}.1`);
+    writeFileSync(f.input, runLine(3));
+    expect(f.tailer.poll().inserted).toBe(2);
+    expect(f.msgs()).toEqual(names(0, 4));
   });
 
   test("copytruncate: the lines only in the copy are read, then the truncated file from 0", () => {
@@ -229,5 +188,70 @@ describe("Tailer", () => {
     other.poll();
     expect(f.msgs()).toEqual(names(0, 4));
     other.close();
+  });
+
+  test("a 200 KB line of nested arrays (JSON.stringify would throw) is quarantined; the lines around it are stored", () => {
+    const f = fixture();
+    writeFileSync(f.input, runLine(0) + poisonLine() + runLine(1));
+    expect(f.tailer.poll()).toMatchObject({ inserted: 2, rejected: 1 });
+    expect(f.msgs()).toEqual(names(0, 2));
+    expect(f.rejects().map((row) => row.reason)).toEqual(["nested deeper than 1000 levels"]);
+  });
+
+  test("max_line_bytes below the chunk size is enforced: with 2000, a 100 KB line is quarantined", () => {
+    const f = fixture(2000);
+    const long = runLine(1, 0, { output_tail: "x".repeat(100_000) });
+    writeFileSync(f.input, runLine(0) + long + runLine(2));
+    expect(f.tailer.poll()).toMatchObject({ inserted: 2, rejected: 1 });
+    expect(f.rejects()[0]?.reason).toBe(`line is ${long.length - 1} bytes, longer than max_line_bytes (2000)`);
+  });
+
+  test("a run dated beyond max_future is quarantined with that reason", () => {
+    const f = tailFixture({ clock: () => new Date(Date.UTC(2025, 6, 29, 4)), maxFutureMs: 3600_000 });
+    writeFileSync(f.input, runLine(0) + jsonl({ ts: "2199-01-01T00:00:00Z", exit: 0, msg: "from the future" }) + runLine(1));
+    expect(f.tailer.poll()).toMatchObject({ inserted: 2, rejected: 1 });
+    expect(f.rejects()[0]?.reason).toContain("more than max_future (1h) ahead");
+  });
+
+  test("an input that is a directory is one clear error, not a retried failure", () => {
+    const f = fixture();
+    mkdirSync(f.input);
+    expect(() => f.tailer.poll()).toThrow(new CollectorError(`The input "${f.input}" is a directory (EISDIR): set "input" to the JSONL file the jobs append to`, "config"));
+  });
+
+  test("the database deleted or replaced while running stops ingestion before anything is written", () => {
+    for (const change of ["delete", "replace"] as const) {
+      const f = fixture();
+      const tailer = new Tailer(f.writer, { source: f.input, maxLineBytes: 1 << 20, log: createLogger("error", []), clock: () => new Date(), checkDatabase: () => assertDatabaseFile(f.db) });
+      writeFileSync(f.input, runLine(0));
+      expect(tailer.poll().inserted).toBe(1);
+      appendFileSync(f.input, runLine(1));
+      if (change === "delete") rmSync(f.dbPath);
+      else renameSync(f.dbPath, `${f.dbPath}.old`), writeFileSync(`${f.dbPath}.new`, ""), renameSync(`${f.dbPath}.new`, f.dbPath);
+      expect(() => tailer.poll()).toThrow(change === "delete" ? "was deleted while the collector was running" : "was replaced by another file");
+      expect(f.msgs()).toEqual(names(0, 1));
+      // Checked at every poll, before reading: an idle daemon notices it too.
+      expect(() => tailer.poll()).toThrow("while the collector was running");
+      tailer.close();
+    }
+  });
+});
+
+/** A line whose extra field is nested so deep that JSON.stringify throws (issue 14, item 2). */
+function poisonLine(): string {
+  const depth = 100_000;
+  return `{"ts":"2025-07-29T04:30:00Z","exit":0,"deep":${"[".repeat(depth)}${"]".repeat(depth)}}\n`;
+}
+
+describe("collector.ts --parse-existing", () => {
+  test("a poison line between good lines: good lines stored, the poison line quarantined, exit 0", () => {
+    const h = cliHome();
+    writeFileSync(h.input, runLine(0) + poisonLine() + runLine(1));
+    const result = runCli(["--parse-existing", ...h.config], h.env);
+    expect(result.stderr).not.toContain("    at ");
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("2 new run(s), 0 already stored, 1 rejected");
+    expect(messages(h.db)).toEqual(names(0, 2));
+    expect(countRows(h.db, "quarantine")).toBe(1);
   });
 });

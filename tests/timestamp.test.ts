@@ -18,6 +18,14 @@ describe("parseTimestamp", () => {
     expect(parseTimestamp(text)).toEqual({ ok: true, epochMs: expected });
   });
 
+  test.each([
+    ["2016-12-31T23:59:60Z", Date.UTC(2016, 11, 31, 23, 59, 59, 999)],
+    ["2016-12-31T23:59:60.5Z", Date.UTC(2016, 11, 31, 23, 59, 59, 999)],
+    ["2017-01-01T00:59:60+01:00", Date.UTC(2016, 11, 31, 23, 59, 59, 999)],
+  ])("accepts the leap second %s as the last millisecond of second 59", (text, expected) => {
+    expect(parseTimestamp(text)).toEqual({ ok: true, epochMs: expected });
+  });
+
   test("reads a naive timestamp in the machine's local zone", () => {
     // bun test runs in UTC, so the local reading equals UTC here; the point is that no offset is assumed wrong.
     const local = new Date(2025, 6, 29, 4, 30, 0).getTime();
@@ -33,7 +41,7 @@ describe("parseTimestamp", () => {
     ["2025-04-31T00:00:00Z", "day 31"],
     ["2025-07-29T24:00:00Z", "impossible time"],
     ["2025-07-29T23:60:00Z", "impossible time"],
-    ["2025-07-29T23:59:60Z", "impossible time"],
+    ["2025-07-29T23:58:60Z", "impossible time"],
     ["2025-07-29T04:30:00+25:00", "impossible UTC offset"],
     ["2025-07-29", "not an ISO 8601"],
     ["29/07/2025 04:30", "not an ISO 8601"],

@@ -128,44 +128,6 @@ export function longRunAlert(job: string, explicitJob: string | null, detail: st
   };
 }
 
-export interface SummarizedAlert {
-  readonly kind: AlertKind;
-  readonly job: string;
-  readonly exitCode: number | null;
-  readonly eventMs: number;
-  readonly message: string;
-  /** How many failures the alert stands for (see the alerts table). */
-  readonly covers: number;
-}
-
-/** The failures a set of alerts stands for, counting what earlier summaries folded in. */
-export function failuresCovered(alerts: readonly SummarizedAlert[]): number {
-  return alerts.reduce((sum, alert) => sum + (alert.kind === "failure" || alert.kind === "summary" ? alert.covers : 0), 0);
-}
-
-/**
- * One notification standing for many: failures seen late (`why` = "while the collector was not
- * running") or a burst over max_per_minute (`why` = "in a burst").
- */
-export function summaryAlert(alerts: readonly SummarizedAlert[], why: string, sound: string): AlertText {
-  const failures = failuresCovered(alerts);
-  const last = alerts.reduce<SummarizedAlert | undefined>((latest, alert) => (!latest || alert.eventMs >= latest.eventMs ? alert : latest), undefined);
-  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
-  const counted = failures > 0 ? plural(failures, "failure") : plural(alerts.length, "alert");
-  const lastText = last ? `; last: ${last.job} at ${new Date(last.eventMs).toISOString()}, ${last.message}` : "";
-  return {
-    kind: "summary",
-    title: "🚨 Cron Job Failures",
-    subtitle: null,
-    message: oneLine(`${counted} ${why}${lastText}`),
-    sound,
-    groupId: groupFor("summary"),
-    job: last?.job ?? "",
-    exitCode: last?.exitCode ?? null,
-    eventMs: last?.eventMs ?? 0,
-  };
-}
-
 export function testAlert(nowMs: number, sound: string): AlertText {
   return {
     kind: "test",

@@ -1,9 +1,15 @@
-/** `--test-notification`: one sample alert through the configured backend, and what happened. */
+/**
+ * `--test-notification`: one sample alert through each configured backend, and what happened.
+ * Exits 1 unless a real notifier took it on every backend: an alert that only reached the log is
+ * not delivered. Needs no database (it may not exist yet, or be unwritable), so it never starts
+ * the terminal-notifier auto-install either: it says what to install instead.
+ */
 import { testAlert } from "../alerts/format.ts";
 import type { Config } from "../config/config.ts";
 import type { Output } from "../cli/io.ts";
 import type { Logger } from "../logger.ts";
-import { openSession, type SystemContext } from "../session.ts";
+import { notifierStartupWarning, resolveNotifiers } from "../notify/notifier.ts";
+import type { SystemContext } from "../session.ts";
 
 const MAC_HINT = [
   "If no banner appeared: open System Settings → Notifications, find terminal-notifier (or Script",
@@ -11,21 +17,25 @@ const MAC_HINT = [
   "Focus mode is on. The first notification may ask for permission.",
 ].join("\n");
 
-export async function testNotificationCommand(config: Config, log: Logger, clock: () => Date, system: SystemContext, output: Output): Promise<number> {
-  // The same notifier (and terminal-notifier auto-install) the collector uses for real alerts.
-  const session = openSession(config, log, clock, system);
-  try {
-    const notifier = session.notifier();
+export async function testNotificationCommand(config: Config, _log: Logger, clock: () => Date, system: SystemContext, output: Output): Promise<number> {
+  const alert = testAlert(clock().getTime(), config.notify.sound);
+  let delivered = 0;
+  const targets = resolveNotifiers(config.notify, system);
+  for (const { backend, notifier } of targets) {
     output.out(`Sending a test notification via ${notifier.description} …`);
-    const result = await notifier.send(testAlert(clock().getTime(), config.notify.sound));
-    if (!result.ok) {
-      output.err(`The test notification was not delivered: ${result.error}`);
-      return 1;
+    const result = await notifier.send(alert);
+    if (!result.ok) output.err(`Not delivered via ${backend}: ${result.error}`);
+    else if (notifier.logOnly) output.err(`Not delivered via ${backend}: no notifier took it (${notifier.description}).`);
+    else {
+      output.out(`Delivered to ${notifier.description} without error.`);
+      delivered++;
     }
-    output.out("Delivered to the notifier without error.");
-    if (system.platform === "darwin") output.out(MAC_HINT);
-    return 0;
-  } finally {
-    session.close();
   }
+  if (delivered < targets.length) {
+    const warning = notifierStartupWarning(config.notify, system);
+    if (warning) output.err(warning);
+    return 1;
+  }
+  if (system.platform === "darwin" && targets.some(({ backend }) => ["auto", "terminal-notifier", "osascript"].includes(backend))) output.out(MAC_HINT);
+  return 0;
 }

@@ -7,9 +7,8 @@ import { logLevels, type LogLevel } from "../logger.ts";
 import { duration, flag, integer, oneOf, optionalText, soundName, text, textList } from "./fields.ts";
 import { readJobs, type JobConfig } from "./jobs.ts";
 import type { Section } from "./section.ts";
-
-export const notifyBackends = ["auto", "terminal-notifier", "osascript", "notify-send", "command", "webhook", "none"] as const;
-export type NotifyBackendName = (typeof notifyBackends)[number];
+import { backendList, isWebhookUrl, notifyBackends, webhookFormats, type NotifyBackendName, type WebhookFormat } from "./notify.ts";
+export { notifyBackends, type NotifyBackendName } from "./notify.ts";
 
 /** Exit codes from `first` to `last` (inclusive) play `sound`. */
 export interface SoundRule {
@@ -19,7 +18,11 @@ export interface SoundRule {
 }
 
 export interface NotifyConfig {
+  /** The first of `backends` (the only one unless notify.backends lists several). */
   readonly backend: NotifyBackendName;
+  /** Every alert goes to each of these, with a delivery status per backend. */
+  readonly backends: readonly NotifyBackendName[];
+  readonly webhookFormat: WebhookFormat;
   readonly terminalNotifier: string;
   readonly autoInstall: boolean;
   readonly maxAgeMs: number;
@@ -46,6 +49,8 @@ export interface Config {
   readonly logMaxBytes: number;
   readonly logKeep: number;
   readonly maxLineBytes: number;
+  /** A run dated further than this ahead of the clock is quarantined (max_future). */
+  readonly maxFutureMs: number;
   /** The job that runs without a `job` field belong to. */
   readonly defaultJob: string;
   readonly notify: NotifyConfig;
@@ -98,8 +103,12 @@ function readSounds(section: Section): SoundRule[] {
 }
 
 function readNotify(section: Section): NotifyConfig {
+  const backend = section.get("backend", oneOf(notifyBackends), "auto");
+  const backends = section.get<readonly NotifyBackendName[]>("backends", backendList, [backend]);
   const notify: NotifyConfig = {
-    backend: section.get("backend", oneOf(notifyBackends), "auto"),
+    backend: backends[0] ?? backend,
+    backends,
+    webhookFormat: section.get("webhook_format", oneOf(webhookFormats), "json"),
     terminalNotifier: section.get("terminal_notifier", text, "terminal-notifier"),
     autoInstall: section.get("auto_install", flag, true),
     maxAgeMs: section.get("max_age", duration(0, 365 * DAY), 3600 * SECOND),
@@ -113,11 +122,11 @@ function readNotify(section: Section): NotifyConfig {
     alertAfter: section.get("alert_after", integer(1, 1000), 1),
   };
   section.rejectUnknownKeys();
-  if (notify.backend === "command" && notify.command === null) {
+  if (notify.backends.includes("command") && notify.command === null) {
     section.problemAt(null, `"notify.backend" is command, so "notify.command" must name the program to run`);
   }
-  if (notify.backend === "webhook" && !/^https?:\/\//.test(notify.webhookUrl ?? "")) {
-    section.problemAt(null, `"notify.backend" is webhook, so "notify.webhook_url" must be an http(s) URL`);
+  if (notify.backends.includes("webhook") && !isWebhookUrl(notify.webhookUrl)) {
+    section.problemAt(null, `"notify.backend" is webhook, so "notify.webhook_url" must be an http(s) URL with a host, e.g. https://ntfy.sh/my-topic`);
   }
   return notify;
 }
@@ -137,6 +146,7 @@ export function readConfig(root: Section, file: string | null, context: PathCont
     logMaxBytes: root.get("log_max_bytes", integer(10_000, 1 << 30), 10 << 20),
     logKeep: root.get("log_keep", integer(0, 100), 5),
     maxLineBytes: root.get("max_line_bytes", integer(1024, 64 << 20), 1 << 20),
+    maxFutureMs: root.get("max_future", duration(0, 365 * DAY), 3600 * SECOND),
     defaultJob: root.get("default_job", text, basename(input, extname(input))),
     notify: readNotify(root.section("notify")),
     jobs: [],

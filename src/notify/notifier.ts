@@ -1,16 +1,35 @@
 /**
- * Choosing and calling the notification backend. `auto` picks, in order: on macOS
+ * Choosing and calling the notification backends. `auto` picks, in order: on macOS
  * terminal-notifier if found, else osascript; elsewhere notify-send if found; else the log only.
  */
 import type { AlertText } from "../alerts/format.ts";
-import type { NotifyConfig } from "../config/config.ts";
-import { alertPayload, commandArgv, commandEnvironment, notifySendArgv, osascriptArgv, terminalNotifierArgv } from "./argv.ts";
-import { runWithTimeout, type DeliveryResult } from "./spawn.ts";
+import type { NotifyBackendName, NotifyConfig } from "../config/config.ts";
+import type { WebhookFormat } from "../config/notify.ts";
+import { commandArgv, commandEnvironment, notifySendArgv, osascriptArgv, terminalNotifierArgv } from "./argv.ts";
+import { perform, type DeliveryAction } from "./action.ts";
+import type { DeliveryResult } from "./spawn.ts";
+import { webhookRequest } from "./webhook.ts";
 
 export interface Notifier {
   /** For logs and --test-notification: which backend, and which program. */
   readonly description: string;
+  /** True when no real notifier is behind it: an alert it "sends" only reaches the log. */
+  readonly logOnly: boolean;
+  /** False when the configured program was not found: every delivery fails until it is. */
+  readonly available: boolean;
   send(alert: AlertText): Promise<DeliveryResult>;
+  /** What send() does, as data the delivery thread can perform; absent for log-only and missing ones. */
+  readonly actionFor?: (alert: AlertText) => DeliveryAction;
+}
+
+function actionNotifier(description: string, actionFor: (alert: AlertText) => DeliveryAction): Notifier {
+  return { description, logOnly: false, available: true, actionFor, send: (alert) => perform(actionFor(alert)) };
+}
+
+/** One entry of notify.backends with the notifier it resolved to. */
+export interface NamedNotifier {
+  readonly backend: NotifyBackendName;
+  readonly notifier: Notifier;
 }
 
 export interface NotifierContext {
@@ -23,16 +42,15 @@ export interface NotifierContext {
 }
 
 function programNotifier(description: string, argvFor: (alert: AlertText) => string[], context: NotifierContext, timeoutMs: number, extraEnv?: (alert: AlertText) => Record<string, string>): Notifier {
-  return {
-    description,
-    send: (alert) => runWithTimeout(argvFor(alert), timeoutMs, { ...context.env, ...extraEnv?.(alert) }),
-  };
+  return actionNotifier(description, (alert) => ({ kind: "spawn", argv: argvFor(alert), env: { ...context.env, ...extraEnv?.(alert) }, timeoutMs }));
 }
 
-/** No notifier: the dispatcher's "Alert sent via the log only (…)" line is the alert. */
+/** No notifier: the alert only reaches the dispatcher's WARN line, and counts as not delivered. */
 function logOnly(reason: string): Notifier {
   return {
     description: `the log only (${reason})`,
+    logOnly: true,
+    available: true,
     send: async () => ({ ok: true }),
   };
 }
@@ -40,37 +58,26 @@ function logOnly(reason: string): Notifier {
 function missing(program: string, hint: string): Notifier {
   return {
     description: `${program} (not found)`,
+    logOnly: false,
+    available: false,
     send: async () => ({ ok: false, error: `"${program}" was not found on PATH; ${hint}` }),
   };
 }
 
-function webhook(url: string, timeoutMs: number): Notifier {
-  return {
-    description: `webhook ${new URL(url).origin}`,
-    send: async (alert) => {
-      try {
-        const response = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(alertPayload(alert)),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        return response.ok ? { ok: true } : { ok: false, error: `webhook answered HTTP ${response.status}` };
-      } catch (error) {
-        return { ok: false, error: `webhook failed: ${(error as Error).message}` };
-      }
-    },
-  };
+function webhook(url: string, format: WebhookFormat, timeoutMs: number): Notifier {
+  const description = `webhook ${URL.canParse(url) ? new URL(url).origin : url} (${format})`;
+  return actionNotifier(description, (alert) => ({ kind: "post", url, ...webhookRequest(format, alert), timeoutMs }));
 }
 
-export function resolveNotifier(notify: NotifyConfig, context: NotifierContext): Notifier {
+/** The notifier of one backend (`notify.backends` entry). */
+export function resolveNotifier(notify: NotifyConfig, context: NotifierContext, backend: NotifyBackendName = notify.backend): Notifier {
   const { timeoutMs } = notify;
   const terminalNotifier = (path: string): Notifier =>
     programNotifier(`terminal-notifier (${path})`, (alert) => terminalNotifierArgv(path, alert), context, timeoutMs);
   const osascript = (path: string): Notifier => programNotifier(`osascript (${path})`, osascriptArgv, context, timeoutMs);
   const notifySend = (path: string): Notifier => programNotifier(`notify-send (${path})`, notifySendArgv, context, timeoutMs);
 
-  switch (notify.backend) {
+  switch (backend) {
     case "none":
       return logOnly("notify.backend is none");
     case "terminal-notifier": {
@@ -92,7 +99,7 @@ export function resolveNotifier(notify: NotifyConfig, context: NotifierContext):
       return programNotifier(`command ${command[0] ?? ""}`, (alert) => commandArgv(command, alert), context, timeoutMs, commandEnvironment);
     }
     case "webhook":
-      return webhook(notify.webhookUrl ?? "", timeoutMs);
+      return webhook(notify.webhookUrl ?? "", notify.webhookFormat, timeoutMs);
     case "auto": {
       if (context.platform === "darwin") {
         const path = context.which(notify.terminalNotifier);
@@ -107,6 +114,33 @@ export function resolveNotifier(notify: NotifyConfig, context: NotifierContext):
       return logOnly("no notifier found; install notify-send or set notify.backend");
     }
     default:
-      return notify.backend satisfies never;
+      return backend satisfies never;
   }
+}
+
+/** Every configured backend's notifier, in the order of notify.backends. */
+export function resolveNotifiers(notify: NotifyConfig, context: NotifierContext): NamedNotifier[] {
+  return notify.backends.map((backend) => ({ backend, notifier: resolveNotifier(notify, context, backend) }));
+}
+
+/**
+ * The WARN a collector logs at start when an alert would reach no one: no notifier found, or a
+ * named program missing. Null when every backend has a real notifier (or notify.backend is none:
+ * the user chose that). Resolving here never starts an install.
+ */
+export function notifierStartupWarning(notify: NotifyConfig, context: Omit<NotifierContext, "requestInstall">): string | null {
+  const problems = resolveNotifiers(notify, context).flatMap(({ backend, notifier }) => {
+    if (backend === "none" || (!notifier.logOnly && notifier.available)) return [];
+    return [`${backend}: ${notifier.description}`];
+  });
+  if (problems.length === 0) return null;
+  const install =
+    context.platform === "darwin"
+      ? "install terminal-notifier (brew install terminal-notifier)"
+      : "install notify-send (Debian/Ubuntu: apt install libnotify-bin; needs a desktop session)";
+  return [
+    `No notifier will show alerts (${problems.join("; ")}): they are only written to this log and counted as not delivered.`,
+    `To be alerted, ${install}, or set notify.backend to command or webhook (ntfy, Slack, Discord: see README "Alerts");`,
+    "then check with: bun collector.ts --test-notification",
+  ].join(" ");
 }

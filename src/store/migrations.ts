@@ -189,6 +189,29 @@ UPDATE jobs SET
   last_success_ms = (SELECT MAX(ts_ms) FROM cron_entries WHERE ifnull(job, '') = jobs.name AND exit_code = 0),
   last_failure_ms = (SELECT MAX(ts_ms) FROM cron_entries WHERE ifnull(job, '') = jobs.name AND exit_code != 0);`;
 
+const deliveryTables = `
+-- One row per alert and notification backend once delivery to it began (notify.backends): a
+-- retry never re-sends to a backend that took the alert. 'delivering' is written before the
+-- notifier starts; a row still 'delivering' after a crash was maybe delivered (at least once).
+CREATE TABLE alert_deliveries (
+  alert_id INTEGER NOT NULL,
+  backend TEXT NOT NULL,
+  status TEXT NOT NULL,            -- delivering | sent | logged | failed | summarized
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  started_ms INTEGER,
+  done_ms INTEGER,
+  PRIMARY KEY (alert_id, backend)
+) WITHOUT ROWID;
+CREATE INDEX alert_deliveries_done ON alert_deliveries (backend, done_ms) WHERE status IN ('sent', 'logged');
+CREATE TRIGGER alert_deliveries_pruned AFTER DELETE ON alerts BEGIN
+  DELETE FROM alert_deliveries WHERE alert_id = old.id;
+END;
+-- A summary folds what one backend still owed; the other backends do not receive it.
+ALTER TABLE alerts ADD COLUMN backend TEXT;
+-- Alerts are no longer given up after 3 attempts: the ones that were are folded into a summary.
+UPDATE alerts SET status = 'pending' WHERE status = 'failed';`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: "schema of the Python collector", up: (db) => db.run(seedSchema) },
   {
@@ -202,6 +225,7 @@ export const migrations: readonly Migration[] = [
   { version: 3, description: "alert outbox, per-job failure streaks, meta", up: (db) => db.run(alertTables) },
   { version: 4, description: "start markers of runs still going", up: (db) => db.run(runStartTable) },
   { version: 5, description: "job state: counters, streak alerts, missed runs, pause", up: (db) => db.run(jobStateColumns) },
+  { version: 8, description: "per-backend alert deliveries; failed alerts retried again", up: (db) => db.run(deliveryTables) },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

@@ -23,7 +23,7 @@ export function pruneRuns(db: Database, cutoffMs: number, maxBatches = 20): numb
   );
   const pruneAlerts = db.query(
     `DELETE FROM alerts WHERE id IN (
-       SELECT id FROM alerts WHERE event_ms < ? AND status IN ('sent', 'summarized', 'failed') LIMIT ${PRUNE_BATCH_ROWS})`,
+       SELECT id FROM alerts WHERE event_ms < ? AND status IN ('sent', 'summarized', 'failed', 'logged', 'dropped') LIMIT ${PRUNE_BATCH_ROWS})`,
   );
   let deleted = 0;
   for (let batch = 0; batch < maxBatches; batch++) {

@@ -1,0 +1,241 @@
+/**
+ * Rotation with the real logrotate (Debian's package; .ci/run installs it): any number of
+ * rotations between two reads, in create and copytruncate modes, dated and compressed names,
+ * a crash in the middle of the chain, and gaps that cannot be followed.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createLogger } from "../src/logger.ts";
+import { listRotations, openRotated, rotationOrder } from "../src/rotated-file.ts";
+import { Tailer } from "../src/tailer.ts";
+import { messages, runCli, runLines, tempDir } from "./helpers.ts";
+import { cliHome, closeTailFixtures, crashingSink, names, tailFixture, type TailFixture } from "./tail-fixture.ts";
+
+/** logrotate lives in /usr/sbin, which is often not on a user's PATH. */
+function findLogrotate(): string {
+  const found = Bun.which("logrotate") ?? Bun.which("logrotate", { PATH: "/usr/sbin:/sbin:/usr/local/sbin:/opt/homebrew/sbin" });
+  if (found === null) throw new Error("logrotate is not installed: apt-get install logrotate (.ci/run does)");
+  return found;
+}
+
+const LOGROTATE = findLogrotate();
+
+/** Runs `logrotate -f` once on `input` with these directives. */
+function logrotate(dir: string, input: string, directives: readonly string[], keep = 9): void {
+  const conf = join(dir, "logrotate.conf");
+  writeFileSync(conf, `"${input}" {\n  rotate ${keep}\n  missingok\n  ${directives.join("\n  ")}\n}\n`, { mode: 0o600 });
+  const result = Bun.spawnSync([LOGROTATE, "-f", "-s", join(dir, "logrotate.state"), conf], { stdout: "pipe", stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`logrotate failed: ${result.stderr.toString()}`);
+}
+
+const PER_FILE = 150;
+
+/**
+ * Reads a first file, stops the collector, then `rotations` times appends and rotates (the
+ * directives of rotation i are `directives(i)`), appends once more and reads again after a restart.
+ * Returns how many lines were written.
+ */
+function rotateWhileDown(f: TailFixture, rotations: number, directives: (i: number) => readonly string[]): number {
+  writeFileSync(f.input, runLines(0, PER_FILE));
+  expect(f.tailer.poll().inserted).toBe(PER_FILE);
+  f.tailer.close();
+  let written = PER_FILE;
+  for (let i = 0; i < rotations; i++) {
+    appendFileSync(f.input, runLines(written, PER_FILE)); // the first batch lands in the checkpoint's file
+    written += PER_FILE;
+    logrotate(f.dir, f.input, directives(i));
+  }
+  appendFileSync(f.input, runLines(written, PER_FILE));
+  return written + PER_FILE;
+}
+
+function expectExactlyOnce(f: TailFixture, written: number): void {
+  expect(f.msgs()).toEqual(names(0, written)); // every line, once, in the order written
+  expect(f.rejects()).toEqual([]);
+  f.restart();
+  expect(f.tailer.poll()).toMatchObject({ inserted: 0, duplicates: 0, rejected: 0 });
+}
+
+afterEach(closeTailFixtures);
+
+describe("rotation with the real logrotate, while the collector is down", () => {
+  test.each([
+    ["create", 2, ["create"]],
+    ["create", 3, ["create"]],
+    ["copytruncate", 2, ["copytruncate"]],
+    ["copytruncate", 3, ["copytruncate"]],
+    ["compress + delaycompress", 3, ["create", "compress", "delaycompress"]],
+    ["compress without delaycompress", 2, ["create", "compress"]],
+    ["copytruncate + compress", 2, ["copytruncate", "compress"]],
+  ] as const)("%s, %d rotations between reads: every file is read once, in order", (_mode, rotations, directives) => {
+    const f = tailFixture();
+    const written = rotateWhileDown(f, rotations, () => directives);
+    f.restart();
+    f.tailer.poll();
+    expectExactlyOnce(f, written);
+  });
+
+  test("dateext names (ladder.jsonl-YYYYMMDD), two rotations between reads", () => {
+    const f = tailFixture();
+    // Two rotations on one day would want the same name; the first one is dated yesterday.
+    const written = rotateWhileDown(f, 2, (i) => ["create", "dateext", "dateformat -%Y%m%d", ...(i === 0 ? ["dateyesterday"] : [])]);
+    expect(listRotations(f.input).map((path) => /-\d{8}$/.test(path))).toEqual([true, true]);
+    f.restart();
+    f.tailer.poll();
+    expectExactlyOnce(f, written);
+  });
+
+  test("the real CLI's --parse-existing reads the middle file of two rotations", () => {
+    const h = cliHome();
+    writeFileSync(h.input, runLines(0, PER_FILE));
+    expect(runCli(["--parse-existing", ...h.config], h.env).exitCode).toBe(0);
+    appendFileSync(h.input, runLines(PER_FILE, PER_FILE));
+    logrotate(h.home, h.input, ["create"]);
+    appendFileSync(h.input, runLines(2 * PER_FILE, PER_FILE));
+    logrotate(h.home, h.input, ["create"]);
+    appendFileSync(h.input, runLines(3 * PER_FILE, PER_FILE));
+    const result = runCli(["--parse-existing", ...h.config], h.env);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(`${3 * PER_FILE} new run(s)`);
+    expect(messages(h.db)).toEqual(names(0, 4 * PER_FILE));
+  });
+});
+
+describe("rotation while running", () => {
+  test.each([["create"], ["copytruncate"]] as const)("%s: a tick stalled behind a busy database meets two rotations", (mode) => {
+    const f = tailFixture();
+    writeFileSync(f.input, runLines(0, PER_FILE));
+    f.tailer.poll(); // the tailer holds the file open, as the daemon does
+    appendFileSync(f.input, runLines(PER_FILE, PER_FILE));
+    logrotate(f.dir, f.input, [mode]);
+    appendFileSync(f.input, runLines(2 * PER_FILE, PER_FILE));
+    logrotate(f.dir, f.input, [mode]);
+    appendFileSync(f.input, runLines(3 * PER_FILE, PER_FILE));
+    f.tailer.poll(); // the next tick
+    expectExactlyOnce(f, 4 * PER_FILE);
+  });
+
+  test("copytruncate of lines not read yet while the input is read from byte 0", () => {
+    const f = tailFixture();
+    writeFileSync(f.input, runLines(0, PER_FILE));
+    f.tailer.poll();
+    logrotate(f.dir, f.input, ["copytruncate"]); // everything was read: the input starts over at 0
+    f.tailer.poll();
+    appendFileSync(f.input, runLines(PER_FILE, PER_FILE));
+    logrotate(f.dir, f.input, ["copytruncate"]); // copied before any of it was read
+    appendFileSync(f.input, runLines(2 * PER_FILE, 1));
+    f.tailer.poll();
+    expectExactlyOnce(f, 2 * PER_FILE + 1);
+  });
+});
+
+describe("a crash in the middle of the chain", () => {
+  // Small chunks: one commit per 18 lines, 9 per file, 25 for the three files still to read.
+  const crashAt = [1, 2, 9, 10, 17, 25];
+  test.each(crashAt)("killed before commit %d, then rotated again and compressed: resumes exactly once", (failAt) => {
+    const directives = ["create", "compress", "delaycompress"];
+    const f = tailFixture({ chunkBytes: 1024, maxLineBytes: 1000 });
+    let written = rotateWhileDown(f, 2, () => directives);
+    const options = { source: f.input, maxLineBytes: 1000, chunkBytes: 1024, log: createLogger("error", []), clock: () => new Date() };
+    const killed = new Tailer(crashingSink(f.writer, failAt), options);
+    expect(() => killed.poll()).toThrow("killed");
+    killed.close();
+    // While it was down, the file it was in the middle of may be renamed and compressed.
+    logrotate(f.dir, f.input, directives);
+    appendFileSync(f.input, runLines(written, PER_FILE));
+    written += PER_FILE;
+    f.restart();
+    f.tailer.poll();
+    expectExactlyOnce(f, written);
+  });
+});
+
+describe("gaps: a chain that cannot be followed", () => {
+  test("the checkpoint's file deleted by rotate 1: WARN, a quarantine row, and the newer files read", () => {
+    const f = tailFixture();
+    writeFileSync(f.input, runLines(0, PER_FILE));
+    f.tailer.poll();
+    f.tailer.close();
+    const offset = runLines(0, PER_FILE).length;
+    appendFileSync(f.input, runLines(PER_FILE, PER_FILE)); // lost with the file
+    const rotate1 = (): void => logrotate(f.dir, f.input, ["create"], 1);
+    rotate1();
+    appendFileSync(f.input, runLines(2 * PER_FILE, PER_FILE));
+    rotate1();
+    appendFileSync(f.input, runLines(3 * PER_FILE, PER_FILE));
+    f.restart();
+    f.tailer.poll();
+    expect(f.msgs()).toEqual([...names(0, PER_FILE), ...names(2 * PER_FILE, 2 * PER_FILE)]);
+    const [gap, ...others] = f.rejects();
+    expect(others).toEqual([]);
+    expect(gap?.reason).toStartWith(`rotation gap: the file read up to byte ${offset} `);
+    expect(gap?.reason).toContain("may be missing");
+    expect(f.logs.some((line) => line.includes("WARN") && line.includes("Rotation gap"))).toBe(true);
+    f.restart();
+    expect(f.tailer.poll()).toMatchObject({ inserted: 0, rejected: 0 });
+  });
+
+  test("an unreadable compressed file in the chain: a gap row with its size, the rest is read", () => {
+    const f = tailFixture();
+    const written = rotateWhileDown(f, 2, () => ["create", "compress"]);
+    const broken = join(f.dir, "ladder.jsonl.1.gz");
+    writeFileSync(broken, "this is not gzip data");
+    f.restart();
+    f.tailer.poll();
+    expect(f.msgs()).toEqual([...names(0, 2 * PER_FILE), ...names(3 * PER_FILE, written - 3 * PER_FILE)]);
+    expect(f.rejects().map((row) => row.reason)).toEqual([
+      `rotation gap: "${broken}" cannot be read (gzip failed: gzip: stdin: not in gzip format): up to 21 compressed bytes may be missing`,
+    ]);
+  });
+
+  test("a directory with a rotated name is a gap, not an error that stops ingestion", () => {
+    const f = tailFixture();
+    writeFileSync(f.input, runLines(0, 2));
+    f.tailer.poll();
+    f.tailer.close();
+    mkdirSync(`${f.input}.1`);
+    writeFileSync(f.input, runLines(2, 1)); // replaced while down: the chain is walked
+    f.restart();
+    f.tailer.poll();
+    expect(f.msgs()).toEqual(names(0, 3));
+    expect(f.rejects().map((row) => row.reason)).toContain(`rotation gap: "${f.input}.1" cannot be read (not a regular file): up to 0 bytes may be missing`);
+  });
+});
+
+describe("openRotated", () => {
+  test("reads a .gz through a private temporary copy that close() removes, also when gzip fails", () => {
+    const dir = tempDir("cc-gz-");
+    const temp = join(dir, "tmp");
+    mkdirSync(temp);
+    const text = runLines(0, 100);
+    writeFileSync(join(dir, "ladder.jsonl.1.gz"), Bun.gzipSync(new TextEncoder().encode(text)));
+    const opened = openRotated(join(dir, "ladder.jsonl.1.gz"), temp);
+    if (!opened.ok) throw new Error(opened.reason);
+    const [copy] = readdirSync(temp);
+    expect(statSync(join(temp, copy ?? "")).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(temp, copy ?? "", "plain"), "utf8")).toBe(text);
+    opened.file.close();
+    expect(readdirSync(temp)).toEqual([]);
+    writeFileSync(join(dir, "ladder.jsonl.2.gz"), "not gzip");
+    expect(openRotated(join(dir, "ladder.jsonl.2.gz"), temp)).toMatchObject({ ok: false, size: 8 });
+    expect(readdirSync(temp)).toEqual([]);
+  });
+});
+
+describe("rotationOrder", () => {
+  test("numbered oldest first, dated by name, compressed ones included, other siblings left out", () => {
+    const listing = ["ladder.jsonl", "ladder.jsonl.1", "ladder.jsonl.10.gz", "ladder.jsonl.2.gz", "ladder.jsonl.lock", "ladder.db", "ladder.jsonl-20261127.gz", "ladder.jsonl-20261128"];
+    expect(rotationOrder("ladder.jsonl", listing)).toEqual([
+      "ladder.jsonl-20261127.gz",
+      "ladder.jsonl-20261128",
+      "ladder.jsonl.10.gz",
+      "ladder.jsonl.2.gz",
+      "ladder.jsonl.1",
+    ]);
+  });
+
+  test("a file being compressed (ladder.jsonl.2 beside a partial ladder.jsonl.2.gz) is read plain", () => {
+    expect(rotationOrder("ladder.jsonl", ["ladder.jsonl.2", "ladder.jsonl.2.gz", "ladder.jsonl.1"])).toEqual(["ladder.jsonl.2", "ladder.jsonl.1"]);
+  });
+});
