@@ -6,8 +6,8 @@
  * lines are consumed: a trailing fragment is left for the next read, which starts at its first byte.
  */
 import { describeError } from "./errors.ts";
-import { parseLine, type FutureLimit, type Run, type RunStart } from "./line.ts";
-import type { Reject } from "./store/runs.ts";
+import { parseLine, type FutureLimit } from "./line.ts";
+import type { Reject, Run, RunStart } from "./records.ts";
 
 /** What a line is checked against besides its own content. */
 export interface LineLimits {

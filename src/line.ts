@@ -14,33 +14,10 @@
  *   count runs at or before "now", so such a run counts once its time has come.
  */
 import { formatDuration } from "./duration.ts";
+import type { Run, RunStart } from "./records.ts";
 import { parseTimestamp } from "./timestamp.ts";
 
-export interface Run {
-  /** `ts` exactly as written; the dedup key uses this text, as the Python collector did. */
-  readonly ts: string;
-  /** The normalised instant; every window and ordering uses this, never the text. */
-  readonly epochMs: number;
-  readonly exit: number;
-  readonly msg: string;
-  readonly job: string | null;
-  readonly durationMs: number | null;
-  readonly host: string | null;
-  /** Unknown fields as a JSON object text, or null when there are none. */
-  readonly extra: string | null;
-}
-
-/**
- * A start marker (`"event": "start"`, written by `run --start-marker`): a run that has begun. Its
- * finish line carries the same `run_id`.
- */
-export interface RunStart {
-  readonly ts: string;
-  readonly epochMs: number;
-  readonly runId: string;
-  readonly job: string | null;
-  readonly host: string | null;
-}
+export type { Run, RunStart } from "./records.ts";
 
 export type LineResult =
   | { readonly kind: "run"; readonly run: Run }

@@ -1,24 +1,25 @@
 /**
- * The time-driven checks: missed runs of scheduled jobs, runs still going past max_duration, and
- * the heartbeat that tells a gap in watching (collector down, machine asleep) from a missed run.
- * Each check runs in one transaction and says when the next one is due, so the caller can set a
- * timer for the earliest deadline instead of polling.
+ * The time-driven check: each configured job's state as of now (src/job-status.ts), and an alert
+ * when it enters or leaves `late` or `too_long` (src/alerts/state-alerts.ts). Also the heartbeat
+ * that tells a gap in watching (collector down, machine asleep) from a quiet period. A check costs
+ * a few indexed lookups per job whatever the gap, runs in one transaction, and says when the next
+ * one is due, so the caller sets a timer for the earliest deadline instead of polling.
  */
-import type { Database } from "bun:sqlite";
-import { lateAlert, longRunAlert } from "./alerts/format.ts";
-import { evaluateLateness } from "./alerts/lateness.ts";
-import { isPaused } from "./alerts/policy.ts";
+import { decideStateAlert, heldAfterGap, holdEndMs } from "./alerts/state-alerts.ts";
 import type { Config } from "./config/config.ts";
-import { jobKey, jobSettings } from "./config/jobs.ts";
-import { formatDuration } from "./duration.ts";
+import type { JobConfig } from "./config/jobs.ts";
+import { jobKey, jobName } from "./job-key.ts";
+import { deadline, jobStatus, OPEN_ENDED_PAUSE_MS, type JobStatusResult } from "./job-status.ts";
 import type { Logger } from "./logger.ts";
+import { noAlertMemory, type AlertMemory } from "./records.ts";
 import type { AlertStore } from "./store/alerts.ts";
+import type { JobHistoryQueries } from "./store/job-history.ts";
 import type { JobStateStore } from "./store/job-state.ts";
 
 export interface CheckResult {
-  /** Alerts written (late or still running). */
+  /** Alerts written (late, too long, reminders, recoveries). */
   readonly alerted: number;
-  /** When the next deadline falls, or null when nothing is scheduled. */
+  /** When the next check is due, or null when nothing is scheduled. */
   readonly nextCheckAtMs: number | null;
 }
 
@@ -29,100 +30,138 @@ export interface WatchGap {
 
 const HEARTBEAT = "monitor.heartbeat_ms";
 const LAST_GAP = "monitor.last_gap";
+const WATCH_RESUMED = "monitor.watch_resumed_ms";
 
 /** A silence longer than this between checks is a gap in watching, not a quiet period. */
 export function gapThresholdMs(checkIntervalMs: number): number {
   return Math.max(3 * checkIntervalMs, 120_000);
 }
 
-export function lastGap(alerts: AlertStore): WatchGap | null {
+export function lastGap(alerts: Pick<AlertStore, "meta">): WatchGap | null {
   const text = alerts.meta(LAST_GAP);
   return text ? (JSON.parse(text) as WatchGap) : null;
 }
 
-interface OpenStart {
-  run_id: string;
-  ts_ms: number;
-  job: string | null;
+export interface MonitorStores {
+  readonly alerts: AlertStore;
+  readonly jobStates: JobStateStore;
+  readonly history: JobHistoryQueries;
+  /** Runs its body in one write transaction. */
+  readonly transaction: <T>(body: () => T) => T;
+}
+
+/** The earliest of the instants given, or null. */
+function earliest(...instants: Array<number | null>): number | null {
+  const known = instants.filter((ms): ms is number => ms !== null);
+  return known.length === 0 ? null : Math.min(...known);
+}
+
+/** The next instant at which a job's state or alerts may change by time alone. */
+function nextChangeMs(job: JobConfig, status: JobStatusResult, due: number | null, memory: AlertMemory, remindMs: number, pausedUntilMs: number | null): number | null {
+  return earliest(
+    status.state === "running" && status.sinceMs !== null && job.maxDurationMs !== null ? status.sinceMs + job.maxDurationMs + 1 : null,
+    status.state !== "late" && due !== null ? due + 1 : null,
+    memory.state !== null && remindMs > 0 && memory.alertedAtMs !== null ? memory.alertedAtMs + remindMs : null,
+    status.state === "paused" && pausedUntilMs !== null && pausedUntilMs !== OPEN_ENDED_PAUSE_MS ? pausedUntilMs + 1 : null,
+  );
+}
+
+interface JobCheck {
+  readonly alerted: boolean;
+  /** When this job needs the next check, or null. */
+  readonly wakeAtMs: number | null;
 }
 
 export class ScheduleMonitor {
   constructor(
-    private readonly db: Database,
-    private readonly alerts: AlertStore,
-    private readonly jobStates: JobStateStore,
-    private readonly config: Config,
+    private readonly stores: MonitorStores,
+    private readonly config: Pick<Config, "jobs" | "defaultJob" | "notify" | "checkIntervalMs">,
     private readonly log: Logger,
     private readonly clock: () => Date,
   ) {}
 
   check(): CheckResult {
-    return this.db.transaction(() => this.checkNow()).immediate();
+    return this.stores.transaction(() => this.checkNow());
   }
 
-  /** Records the heartbeat; returns the end of a gap in watching that ends now, or null. */
+  /** Records the heartbeat; returns when the current stretch of watching began, if recently. */
   private heartbeat(nowMs: number): number | null {
-    const previous = this.alerts.meta(HEARTBEAT);
-    this.alerts.setMeta(HEARTBEAT, String(Math.max(nowMs, Number(previous ?? 0))));
-    if (previous === null) return nowMs; // first start: what was missed before is unknown
-    const silence = nowMs - Number(previous);
-    if (silence <= gapThresholdMs(this.config.checkIntervalMs)) return null;
-    const gap: WatchGap = { from: new Date(Number(previous)).toISOString(), to: new Date(nowMs).toISOString() };
-    this.alerts.setMeta(LAST_GAP, JSON.stringify(gap));
-    this.log.warn(`Nothing was watched from ${gap.from} to ${gap.to} (collector stopped or machine asleep): runs expected in that time are unknown, not late`);
-    return nowMs;
+    const { alerts } = this.stores;
+    const previous = alerts.meta(HEARTBEAT);
+    alerts.setMeta(HEARTBEAT, String(Math.max(nowMs, Number(previous ?? 0))));
+    if (previous === null) {
+      alerts.setMeta(WATCH_RESUMED, String(nowMs)); // first start: what came before was not watched
+    } else if (nowMs - Number(previous) > gapThresholdMs(this.config.checkIntervalMs)) {
+      const gap: WatchGap = { from: new Date(Number(previous)).toISOString(), to: new Date(nowMs).toISOString() };
+      alerts.setMeta(LAST_GAP, JSON.stringify(gap));
+      alerts.setMeta(WATCH_RESUMED, String(nowMs));
+      this.log.warn(`Nothing was watched from ${gap.from} to ${gap.to} (collector stopped or machine asleep): a job late meanwhile is alerted only if it misses its next run too`);
+    }
+    const resumed = alerts.meta(WATCH_RESUMED);
+    return resumed === null ? null : Number(resumed);
   }
 
   private checkNow(): CheckResult {
+    const { jobStates } = this.stores;
     const now = this.clock();
-    const nowMs = now.getTime();
-    const unknownUntilMs = this.heartbeat(nowMs);
-    const createdAt = now.toISOString();
+    const watchResumedMs = this.heartbeat(now.getTime());
     let alerted = 0;
     let next: number | null = null;
-    const soonest = (deadline: number | null): void => {
-      if (deadline !== null && (next === null || deadline < next)) next = deadline;
-    };
-
+    const configured = new Set<string>();
     for (const job of this.config.jobs) {
-      if (!job.schedule) continue;
-      const key = jobKey(job.name, this.config.defaultJob);
-      this.jobStates.ensureJob(key, now);
-      const state = this.jobStates.scheduleState(key);
-      if (!state) continue;
-      const result = evaluateLateness({ job, state, nowMs, unknownUntilMs });
-      for (const expected of result.missed) {
-        this.alerts.add(lateAlert(job.name, expected, job.graceMs, state.lastRunMs, this.config.notify.sound), "pending", null, createdAt);
-        this.log.info(`Job "${job.name}" is late: expected at ${new Date(expected).toISOString()}`);
-        alerted++;
-      }
-      if (result.unknown > 0) this.log.info(`Job "${job.name}": ${result.unknown} expected run(s) fell in a gap in watching; not alerted`);
-      if (result.lateCheckedThroughMs !== state.lateCheckedThroughMs || result.lateSinceMs !== state.lateSinceMs) {
-        this.jobStates.saveLateness(key, result.lateCheckedThroughMs, result.lateSinceMs);
-      }
-      soonest(result.nextDeadlineMs);
+      if (!job.schedule && job.maxDurationMs === null) continue;
+      configured.add(jobKey(job.name, this.config.defaultJob));
+      const result = this.checkJob(job, now, watchResumedMs);
+      if (result.alerted) alerted++;
+      next = earliest(next, result.wakeAtMs);
     }
-
-    const open = this.db
-      .query<OpenStart, []>("SELECT run_id, ts_ms, job FROM run_starts WHERE finished = 0 AND long_alerted = 0")
-      .all();
-    const markAlerted = this.db.query("UPDATE run_starts SET long_alerted = 1 WHERE run_id = ?");
-    for (const start of open) {
-      const name = start.job ?? this.config.defaultJob;
-      const settings = jobSettings(this.config.jobs, name, this.config.notify.alertAfter);
-      if (settings.maxDurationMs === null) continue;
-      const deadline = start.ts_ms + settings.maxDurationMs;
-      if (deadline > nowMs) {
-        soonest(deadline);
-        continue;
-      }
-      if (!isPaused(this.jobStates.load(jobKey(name, this.config.defaultJob)), nowMs)) {
-        const detail = `still running after ${formatDuration(nowMs - start.ts_ms)}, started ${new Date(start.ts_ms).toISOString()} (max_duration ${formatDuration(settings.maxDurationMs)})`;
-        this.alerts.add(longRunAlert(name, start.job, detail, deadline), "pending", null, createdAt);
-        alerted++;
-      }
-      markAlerted.run(start.run_id);
+    // A job taken out of `jobs:` (or of its schedule) has no late state to remember.
+    for (const key of jobStates.jobsWithAlertMemory()) {
+      if (configured.has(key)) continue;
+      jobStates.saveAlertMemory(key, noAlertMemory);
+      this.log.info(`Job "${jobName(key, this.config.defaultJob)}" has no schedule or max_duration any more; its late or too-long state is cleared`);
     }
     return { alerted, nextCheckAtMs: next };
+  }
+
+  /** One job: its state as of now, the alert its change calls for, when to look again. */
+  private checkJob(job: JobConfig, now: Date, watchResumedMs: number | null): JobCheck {
+    const { alerts, jobStates, history } = this.stores;
+    const { notify } = this.config;
+    const nowMs = now.getTime();
+    const key = jobKey(job.name, this.config.defaultJob);
+    jobStates.ensureJob(key, now);
+    const past = history.historyAt({ name: job.name, isDefault: key === "", key }, nowMs);
+    const pausedUntilMs = jobStates.pausedUntilMs(key, nowMs);
+    const status = jobStatus(past, job, pausedUntilMs, nowMs);
+    // The end of a pause counts like the end of a gap in watching (see state-alerts.ts).
+    const pauseEnded = pausedUntilMs !== null && pausedUntilMs <= nowMs ? pausedUntilMs : null;
+    const resumedMs = pauseEnded !== null && (watchResumedMs === null || pauseEnded > watchResumedMs) ? pauseEnded : watchResumedMs;
+    const memory = jobStates.alertMemory(key);
+    const remindEveryMs = job.remindEveryMs ?? notify.remindEveryMs;
+    const decision = decideStateAlert({
+      job: job.name,
+      status,
+      history: past,
+      settings: job,
+      memory,
+      nowMs,
+      watchResumedMs: resumedMs,
+      remindEveryMs,
+      onRecovery: notify.onRecovery,
+      sound: notify.sound,
+    });
+    if (decision.alert) {
+      alerts.add(decision.alert, "pending", null, now.toISOString());
+      this.log.info(`${decision.alert.title}: ${decision.alert.message}`);
+    }
+    if (decision.memory !== memory) jobStates.saveAlertMemory(key, decision.memory);
+    const held = status.state === "late" && decision.memory.state !== "late" && heldAfterGap(job, resumedMs, nowMs);
+    const holdEnd = held ? holdEndMs(job, resumedMs) : null;
+    const due = deadline(past, job)?.deadlineMs ?? null;
+    return {
+      alerted: decision.alert !== null,
+      wakeAtMs: earliest(nextChangeMs(job, status, due, decision.memory, remindEveryMs ?? 0, pausedUntilMs), holdEnd === null ? null : holdEnd + 1),
+    };
   }
 }

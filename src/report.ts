@@ -3,7 +3,7 @@
  * The layout is the one users know from the Python collector, one item per line.
  */
 import { formatDuration } from "./duration.ts";
-import type { FailureStats, JobStats, Stats, WindowStats } from "./stats.ts";
+import type { FailureStats, JobStats, RejectStats, Stats, WindowStats } from "./stats.ts";
 
 export interface ReportStyle {
   readonly color: boolean;
@@ -54,7 +54,7 @@ const STATE_MARKS: Record<JobStats["state"], string> = {
   too_long: "⏱️ too long",
   running: "▶️ running",
   paused: "⏸️ paused",
-  unknown: "· unknown",
+  new: "· new",
 };
 
 const durationCell = (ms: number | null): string => (ms === null ? "-" : formatDuration(ms));
@@ -74,6 +74,21 @@ function jobTable(jobs: readonly JobStats[]): string[] {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)));
   const line = (cells: string[]): string => `   ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd();
   return ["📋 Jobs:", line(header), ...rows.map(line)];
+}
+
+/** Why each job that needs attention is in its state, one line each. */
+function stateReasons(jobs: readonly JobStats[], onlyJob: string | undefined): string[] {
+  if (onlyJob !== undefined) return [];
+  const attention = jobs.filter((job) => job.state === "late" || job.state === "too_long" || job.state === "failing");
+  if (attention.length === 0) return [];
+  return ["⚠️  Needs attention:", ...attention.map((job) => `   ${job.name}: ${job.reason}`), ""];
+}
+
+function rejectLines(rejects: readonly RejectStats[]): string[] {
+  if (rejects.length === 0) return [];
+  const lines = ["🚫 Newest unreadable lines:"];
+  for (const reject of rejects) lines.push(`   byte ${reject.offset} of ${reject.source}: ${reject.reason}: ${truncate(reject.line, 60)}`);
+  return [...lines, ""];
 }
 
 export interface ReportScope {
@@ -109,7 +124,7 @@ export function formatStats(stats: Stats, style: ReportStyle, { onlyJob, default
   if (onlyJob === undefined && namedJobs) lines.push(...jobTable(stats.jobs), "");
   const only = onlyJob === undefined ? undefined : stats.jobs[0];
   if (only) {
-    lines.push(`📋 State: ${STATE_MARKS[only.state]}${only.paused_until ? ` until ${only.paused_until}` : ""}`);
+    lines.push(`📋 State: ${STATE_MARKS[only.state]} (${only.reason})`);
     if (only.schedule) lines.push(`   Schedule: ${only.schedule}; next expected: ${only.next_expected ?? "-"}`);
     lines.push(`   Last success: ${only.last_success ?? "never"}`);
     if (only.p50_duration_ms !== null) lines.push(`   Duration (7 days): p50 ${durationCell(only.p50_duration_ms)}, p95 ${durationCell(only.p95_duration_ms)}`);
@@ -133,6 +148,8 @@ export function formatStats(stats: Stats, style: ReportStyle, { onlyJob, default
     }
     lines.push("");
   }
+  lines.push(...stateReasons(stats.jobs, onlyJob));
+  lines.push(...rejectLines(stats.newest_rejects));
   lines.push(`💾 Database: ${stats.total_entries} total entries`);
   lines.push(`🚫 Quarantined lines: ${stats.rejected_lines}`);
   lines.push(RULE);

@@ -1,9 +1,10 @@
 /**
  * When a job is expected to run. `every` is a fixed period after the last run; `cron` is a
- * 5-field expression in a time zone (DST-correct, computed by croner, which handles time zones
+ * 5-field expression or a nickname (@daily, @hourly...) in a time zone (DST-correct, computed by croner, which handles time zones
  * and the edge cases of cron syntax better than a home-made parser would).
  */
 import { Cron } from "croner";
+import { formatDuration } from "./duration.ts";
 
 export type Schedule =
   | { readonly kind: "every"; readonly periodMs: number }
@@ -11,14 +12,21 @@ export type Schedule =
 
 export type ScheduleCheck = { ok: true; schedule: Schedule } | { ok: false; problem: string };
 
+/** The nicknames croner knows; @reboot has no next time, so it cannot be a schedule. */
+export const CRON_NICKNAMES: readonly string[] = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+
 function cronFor(expression: string, timezone: string | null): Cron {
   return new Cron(expression, { paused: true, ...(timezone ? { timezone } : {}) });
 }
 
 /** Validates a cron expression and time zone by building and using them once. */
 export function cronSchedule(expression: string, timezone: string | null): ScheduleCheck {
-  if (expression.trim().split(/\s+/).length !== 5) {
-    return { ok: false, problem: `a cron expression has 5 fields (minute hour day month weekday), got "${expression}"` };
+  const nickname = expression.trim().startsWith("@");
+  if (nickname && !CRON_NICKNAMES.includes(expression.trim().toLowerCase())) {
+    return { ok: false, problem: `unknown cron nickname "${expression}" (use one of ${CRON_NICKNAMES.join(", ")})` };
+  }
+  if (!nickname && expression.trim().split(/\s+/).length !== 5) {
+    return { ok: false, problem: `a cron expression has 5 fields (minute hour day month weekday) or is a nickname such as @daily, got "${expression}"` };
   }
   try {
     cronFor(expression, timezone).nextRun(new Date(0));
@@ -57,7 +65,7 @@ export function nextExpected(schedule: Schedule, afterMs: number): number | null
 export function describeSchedule(schedule: Schedule): string {
   switch (schedule.kind) {
     case "every":
-      return `every ${schedule.periodMs / 1000}s`;
+      return `every ${formatDuration(schedule.periodMs)}`;
     case "cron":
       return `cron "${schedule.expression}"${schedule.timezone ? ` (${schedule.timezone})` : ""}`;
     default:

@@ -1,6 +1,6 @@
 /**
- * The pieces a running collector holds: the database, the writer and tailer on it, the alert
- * outbox and its dispatcher, the stats queries. Opened once per command, closed once at shutdown
+ * The pieces a running collector holds: the database, the writer and tailer on it (joined by
+ * src/ingest.ts), the alert outbox and its dispatcher, the schedule monitor, the stats queries. Opened once per command, closed once at shutdown
  * (closing after transactions threw "database is locked" in some Bun versions, so statements are
  * finalized first).
  */
@@ -12,9 +12,13 @@ import { autoInstaller } from "./notify/auto-install.ts";
 import { DeliveryThread } from "./notify/delivery-thread.ts";
 import { resolveNotifiers, type NamedNotifier } from "./notify/notifier.ts";
 import { AlertStore } from "./store/alerts.ts";
-import { Outbox } from "./store/outbox.ts";
+import { Ingest } from "./ingest.ts";
+import { JobHistoryQueries } from "./store/job-history.ts";
 import { JobStateStore } from "./store/job-state.ts";
-import { ScheduleMonitor } from "./monitor.ts";
+import { lastGap, ScheduleMonitor } from "./monitor.ts";
+import { NEWEST_REJECTS, type StatsSources } from "./stats.ts";
+import { newestRejects } from "./store/rejects.ts";
+import { Outbox } from "./store/outbox.ts";
 import { assertDatabaseFile, openDatabase } from "./store/database.ts";
 import { RunWriter } from "./store/runs.ts";
 import { StatsQueries } from "./store/stats-queries.ts";
@@ -36,18 +40,34 @@ export interface Session {
   readonly queries: StatsQueries;
   readonly alerts: AlertStore;
   readonly jobStates: JobStateStore;
+  readonly history: JobHistoryQueries;
   readonly dispatcher: AlertDispatcher;
   readonly monitor: ScheduleMonitor;
   notifiers(): readonly NamedNotifier[];
+  /** What collectStats reads, as of now. */
+  statsSources(): StatsSources;
   close(): void;
+}
+
+/** What collectStats reads from an open database (the caller finalizes `history`). */
+export function statsSourcesOf(db: Database, stores: { readonly jobStates: JobStateStore; readonly alerts: AlertStore; readonly history: JobHistoryQueries }, queries = new StatsQueries(db)): StatsSources {
+  return {
+    queries,
+    jobStates: stores.jobStates,
+    history: stores.history,
+    watchGap: lastGap(stores.alerts),
+    newestRejects: () => newestRejects(db, NEWEST_REJECTS),
+  };
 }
 
 export function openSession(config: Config, log: Logger, clock: () => Date, system: SystemContext): Session {
   const db = openDatabase(config.database);
   const alerts = new AlertStore(db);
   const jobStates = new JobStateStore(db);
-  const writer = new RunWriter(db, alerts.outboxHook(config, jobStates, clock));
-  const tailer = new Tailer(writer, {
+  const history = new JobHistoryQueries(db);
+  const writer = new RunWriter(db, config.defaultJob);
+  const ingest = new Ingest({ writer, alerts, jobStates }, config, log, clock);
+  const tailer = new Tailer(ingest, {
     source: config.input,
     maxLineBytes: config.maxLineBytes,
     maxFutureMs: config.maxFutureMs,
@@ -62,16 +82,19 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
   const deliveryThread = new DeliveryThread(config.database);
   const dispatcher = new AlertDispatcher(outbox, notifiers, config.notify, log, clock, deliveryThread);
   let closed = false;
+  const queries = new StatsQueries(db);
   return {
     db,
     writer,
     tailer,
-    queries: new StatsQueries(db),
+    queries,
     alerts,
     jobStates,
+    history,
     dispatcher,
-    monitor: new ScheduleMonitor(db, alerts, jobStates, config, log, clock),
+    monitor: new ScheduleMonitor({ alerts, jobStates, history, transaction: (body) => writer.transaction(body) }, config, log, clock),
     notifiers,
+    statsSources: () => statsSourcesOf(db, { jobStates, alerts, history }, queries),
     close() {
       if (closed) return;
       closed = true;
@@ -81,6 +104,7 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
       alerts.finalize();
       outbox.finalize();
       jobStates.finalize();
+      history.finalize();
       db.close(false);
     },
   };

@@ -4,11 +4,29 @@
  */
 import { outputTail } from "./alerts/format.ts";
 import type { Config } from "./config/config.ts";
-import { jobKey, jobSettings } from "./config/jobs.ts";
-import { jobStatus, type JobStatus } from "./job-status.ts";
+import { jobSettings } from "./config/jobs.ts";
+import { jobKey } from "./job-key.ts";
+import { jobStatus, OPEN_ENDED_PAUSE_MS, type JobStateName } from "./job-status.ts";
 import type { WatchGap } from "./monitor.ts";
+import { describeSchedule } from "./schedule.ts";
+import type { JobHistoryQueries } from "./store/job-history.ts";
 import type { JobStateStore } from "./store/job-state.ts";
+import type { RejectRow } from "./store/rejects.ts";
 import type { JobFilter, RunRow, StatsQueries, WindowRow } from "./store/stats-queries.ts";
+
+/** A job's state as of the report's instant (see src/job-status.ts for the rules). */
+export interface JobStatus {
+  readonly state: JobStateName;
+  /** When the job entered the state, when known (late: its deadline; running: its start). */
+  readonly state_since: string | null;
+  /** Why, in words: "late since 14:05, expected every 5m + 1m grace". */
+  readonly reason: string;
+  /** Failed runs in a row as of the report's instant. */
+  readonly consecutive_failures: number;
+  readonly schedule: string | null;
+  readonly next_expected: string | null;
+  readonly paused_until: string | null;
+}
 
 export interface WindowStats {
   readonly total: number;
@@ -54,9 +72,23 @@ export interface Stats {
   readonly jobs: readonly JobStats[];
   /** The last stretch of time nothing was watched (collector down, machine asleep), or null. */
   readonly watch_gap: WatchGap | null;
+  /** The newest lines that could not be read, newest first. */
+  readonly newest_rejects: readonly RejectStats[];
   /** Only with --job: the newest runs of that job, newest first. */
   readonly recent_runs?: readonly RecentRun[];
 }
+
+export interface RejectStats {
+  readonly source: string;
+  readonly offset: number;
+  readonly reason: string;
+  /** The start of the line as written. */
+  readonly line: string;
+  readonly rejected_at: string;
+}
+
+/** How many rejects --stats shows. */
+export const NEWEST_REJECTS = 5;
 
 export interface RecentRun {
   readonly ts: string;
@@ -120,29 +152,35 @@ export function jobList(names: ReadonlyArray<string | null>, defaultJob: string)
 export interface StatsSources {
   readonly queries: StatsQueries;
   readonly jobStates: JobStateStore;
+  readonly history: JobHistoryQueries;
   readonly watchGap: WatchGap | null;
+  /** Read only when the document is built, and only by collectStats. */
+  readonly newestRejects: () => readonly RejectRow[];
 }
 
 type StatsConfig = Pick<Config, "defaultJob" | "jobs" | "notify">;
 
 function jobStats(sources: StatsSources, config: StatsConfig, name: string, nowMs: number): JobStats {
-  const { queries, jobStates } = sources;
+  const { queries, jobStates, history } = sources;
   const filter = jobFilter(name, config.defaultJob);
   const key = jobKey(name, config.defaultJob);
-  const state = jobStates.load(key);
+  const settings = jobSettings(config.jobs, name, config.notify.alertAfter);
+  const past = history.historyAt({ name, isDefault: key === "", key }, nowMs);
+  const pausedUntil = jobStates.pausedUntilMs(key, nowMs);
+  const status = jobStatus(past, settings, pausedUntil, nowMs);
   const summary = runSummary(queries, filter, nowMs, config.defaultJob);
-  const status = jobStatus({
-    settings: jobSettings(config.jobs, name, config.notify.alertAfter),
-    state,
-    schedule: jobStates.scheduleState(key),
-    openStartMs: queries.openStartMs(nowMs, filter),
-    nowMs,
-  });
   // Runs pruned by retention_days leave the job's own record of its last success.
-  const lastSuccess = queries.lastSuccessMs(nowMs, filter) ?? (state.lastSuccessMs !== null && state.lastSuccessMs <= nowMs ? state.lastSuccessMs : null);
+  const kept = jobStates.load(key).lastSuccessMs;
+  const lastSuccess = past.lastSuccessMs ?? (kept !== null && kept <= nowMs ? kept : null);
   return {
     name,
-    ...status,
+    state: status.state,
+    state_since: iso(status.sinceMs),
+    reason: status.reason,
+    consecutive_failures: past.failureStreak,
+    schedule: settings.schedule ? describeSchedule(settings.schedule) : null,
+    next_expected: iso(status.nextExpectedMs),
+    paused_until: status.state === "paused" && pausedUntil !== OPEN_ENDED_PAUSE_MS ? iso(pausedUntil) : null,
     ...summary,
     last_success: iso(lastSuccess),
     p50_duration_ms: queries.durationPercentile(nowMs - WEEK_MS, nowMs, filter, 0.5),
@@ -169,6 +207,13 @@ export function collectStats(sources: StatsSources, now: Date, config: StatsConf
     last_failure: overall.last_failure,
     jobs: names.map((name) => jobStats(sources, config, name, nowMs)),
     watch_gap: sources.watchGap,
+    newest_rejects: sources.newestRejects().map((reject) => ({
+      source: reject.source,
+      offset: reject.offset,
+      reason: reject.reason,
+      line: reject.raw.slice(0, 200),
+      rejected_at: reject.rejectedAt,
+    })),
   };
   if (onlyJob === undefined) return stats;
   const recent = queries.recentRuns(nowMs, filter).map((row) => ({

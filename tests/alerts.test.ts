@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { failureAlert, oneLine, soundFor } from "../src/alerts/format.ts";
 import { decideAlerts, freshJobState, planDelivery, type JobState } from "../src/alerts/policy.ts";
+import { decideStateAlert, type StateAlertInput } from "../src/alerts/state-alerts.ts";
+import { emptyHistory, type JobStateName, type JobStatusResult } from "../src/job-status.ts";
+import { noAlertMemory } from "../src/records.ts";
 import { jobSettings, type JobConfig } from "../src/config/jobs.ts";
 import { defaultSounds } from "../src/config/config.ts";
 import type { Run } from "../src/line.ts";
@@ -41,7 +44,7 @@ describe("decideAlerts", () => {
     expect(alerts.map((a) => [a.text.kind, a.text.job, a.text.message])).toEqual([
       ["failure", "backup", "Exit code 1: a"],
       ["failure", "backup", "Exit code 1: b"],
-      ["recovery", "backup", "backup succeeded again after 2 failed runs"],
+      ["recovery", "backup", "Succeeded again after 2 failed runs"],
     ]);
     expect(states.get("backup")).toMatchObject({ consecutiveFailures: 0, lastRunMs: NOW - 60_000, totalRuns: 4, totalFailures: 2 });
   });
@@ -84,16 +87,17 @@ describe("decideAlerts", () => {
     expect(decide([stored(2, 1, "backup")], resumed).alerts).toHaveLength(1);
   });
 
-  test("a run over max_duration alerts once; a late job that runs again recovers", () => {
+  test("a run over max_duration alerts once, unless it was alerted while still going", () => {
     const long = stored(2, 0, "backup");
     const withDuration: StoredRun = { ...long, run: { ...long.run, durationMs: 4_000_000 } };
-    const states = new Map([["backup", { ...freshJobState, lateSinceMs: NOW - 7_200_000, lastRunMs: NOW - 86_400_000 }]]);
-    const { alerts, states: next } = decide([withDuration], states, notify, [job("backup", { maxDurationMs: 3_600_000 })]);
-    expect(alerts.map((a) => [a.text.kind, a.text.message])).toEqual([
-      ["recovery", "backup ran again; it was late since 2025-07-29T10:00:00.000Z"],
-      ["long", "took 1h 6m (max_duration 1h)"],
+    const jobs = [job("backup", { maxDurationMs: 3_600_000 })];
+    const { alerts } = decide([withDuration], new Map(), notify, jobs);
+    expect(alerts.map((a) => [a.text.kind, a.text.title, a.text.message])).toEqual([
+      ["long", "⏱️ Cron job ran too long: backup", "Took 1h 6m (max_duration 1h), started 11:58"],
     ]);
-    expect(next.get("backup")?.lateSinceMs).toBeNull();
+    const memories = new Map([["backup", { state: "too_long" as const, sinceMs: NOW - 60_000, alertedAtMs: NOW - 60_000 }]]);
+    const seen = decideAlerts({ runs: [withDuration], states: new Map(), memories, nowMs: NOW, notify, defaultJob: "ladder", jobConfig: (name) => jobSettings(jobs, name, 1) });
+    expect(seen.alerts).toEqual([]);
   });
 
   test("a run naming the default job shares the streak of runs without a job", () => {
@@ -145,5 +149,53 @@ describe("alert texts", () => {
     expect(alert.title).toBe("🚨 Cron Job Failed");
     expect(alert.message).toBe("Exit code 2: Authentication failed - invalid credentials");
     expect(failureAlert({ ts: "t", epochMs: 0, exit: 2, msg: "", job: null }, "ladder", notify).message).toBe("Exit code 2: (no message)");
+  });
+});
+
+describe("decideStateAlert", () => {
+  const every5m = { schedule: { kind: "every" as const, periodMs: 300_000 }, graceMs: 60_000, maxDurationMs: 600_000 };
+  const ranAt = NOW - 30 * 60_000; // 11:30, so late since 11:36
+  const history = { ...emptyHistory, lastRun: { ms: ranAt, exit: 0, durationMs: null }, lastSuccessMs: ranAt };
+  const status = (state: JobStateName, sinceMs: number | null = null): JobStatusResult => ({ state, sinceMs, nextExpectedMs: null, reason: "" });
+  const late = { state: "late" as const, sinceMs: NOW - 24 * 60_000, alertedAtMs: NOW - 20 * 60_000 };
+  const input = (over: Partial<StateAlertInput>): StateAlertInput => ({
+    job: "ladder",
+    status: status("late", NOW - 24 * 60_000),
+    history,
+    settings: every5m,
+    memory: noAlertMemory,
+    nowMs: NOW,
+    watchResumedMs: null,
+    remindEveryMs: null,
+    onRecovery: true,
+    sound: "Basso",
+    ...over,
+  });
+  const outcome = (over: Partial<StateAlertInput>): [string | null, string | null] => {
+    const decision = decideStateAlert(input(over));
+    return [decision.alert ? decision.alert.title : null, decision.memory.state];
+  };
+
+  test.each<[string, Partial<StateAlertInput>, [string | null, string | null]]>([
+    ["entering late alerts once", {}, ["⏰ Cron job late: ladder", "late"]],
+    ["staying late: nothing more", { memory: late }, [null, "late"]],
+    ["staying late with remind_every due: a reminder", { memory: late, remindEveryMs: 15 * 60_000 }, ["⏰ Cron job still late: ladder", "late"]],
+    ["staying late with remind_every not yet due", { memory: late, remindEveryMs: 30 * 60_000 }, [null, "late"]],
+    ["late meanwhile, watching resumed 2 min ago: held for its first chance", { watchResumedMs: NOW - 2 * 60_000 }, [null, null]],
+    ["late, watching resumed 7 min ago and that chance passed too", { watchResumedMs: NOW - 7 * 60_000 }, ["⏰ Cron job late: ladder", "late"]],
+    ["entering too_long alerts once", { status: status("too_long", NOW - 60_000), history: { ...history, openStartMs: NOW - 11 * 60_000 } }, ["⏱️ Cron job ran too long: ladder", "too_long"]],
+    ["late to up: one recovery", { status: status("up"), memory: late }, ["✅ Cron job recovered: ladder", null]],
+    ["late to running (a start marker came): one recovery", { status: status("running", NOW), memory: late }, ["✅ Cron job recovered: ladder", null]],
+    ["late to failing: no recovery (the failure alert said it ran)", { status: status("failing"), memory: late }, [null, null]],
+    ["late to paused: cleared without a word", { status: status("paused"), memory: late }, [null, null]],
+    ["late to up with on_recovery off", { status: status("up"), memory: late, onRecovery: false }, [null, null]],
+    ["up and nothing alerted: nothing", { status: status("up") }, [null, null]],
+  ])("%s", (_name, over, expected) => {
+    expect(outcome(over)).toEqual(expected);
+  });
+
+  test("the texts: no job name in the message, local times with how long ago", () => {
+    expect(decideStateAlert(input({})).alert?.message).toBe("Expected at 11:35 + 1m grace; last ran 11:30 (30 min ago)");
+    expect(decideStateAlert(input({ status: status("up"), memory: late })).alert?.message).toBe("Ran again; it was late since 11:36 (24 min ago)");
   });
 });

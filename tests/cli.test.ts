@@ -91,7 +91,7 @@ describe("collector.ts --stats", () => {
     expect(text.stdout).not.toContain("\x1b[");
 
     const json = JSON.parse(runCli(["--stats", "--json", "--now", "2025-07-29T05:00:00Z"], h.env).stdout);
-    expect(Object.keys(json)).toEqual(["now", "total_entries", "rejected_lines", "last_24h", "last_7d", "average_interval_seconds", "last_failure", "jobs", "watch_gap"]);
+    expect(Object.keys(json)).toEqual(["now", "total_entries", "rejected_lines", "last_24h", "last_7d", "average_interval_seconds", "last_failure", "jobs", "watch_gap", "newest_rejects"]);
     expect(json.last_24h).toEqual({ total: 7, succeeded: 5, failed: 2, success_rate: (5 / 7) * 100 });
     expect(json.last_failure).toEqual({ ts: "2025-07-29T04:33:00Z", exit: 2, msg: "Authentication failed - invalid credentials", job: "ladder" });
     expect(json.average_interval_seconds).toBe(60);

@@ -95,10 +95,10 @@ describe("config", () => {
   test("reads jobs with every or cron schedules and their settings", () => {
     const parsed = config(`notify:\n  alert_after: 2\njobs:\n  backup: { cron: "0 3 * * *", timezone: Europe/Berlin, grace: 15m, max_duration: 1h }\n  ladder: { every: 1m, grace: 30s }\n  order-check: { every: 5m, alert_after: 3 }\n  adhoc: {}\n`);
     expect(parsed.jobs).toEqual([
-      { name: "backup", schedule: { kind: "cron", expression: "0 3 * * *", timezone: "Europe/Berlin" }, graceMs: 900_000, maxDurationMs: 3_600_000, alertAfter: 2 },
-      { name: "ladder", schedule: { kind: "every", periodMs: 60_000 }, graceMs: 30_000, maxDurationMs: null, alertAfter: 2 },
-      { name: "order-check", schedule: { kind: "every", periodMs: 300_000 }, graceMs: 300_000, maxDurationMs: null, alertAfter: 3 },
-      { name: "adhoc", schedule: null, graceMs: 300_000, maxDurationMs: null, alertAfter: 2 },
+      { name: "backup", schedule: { kind: "cron", expression: "0 3 * * *", timezone: "Europe/Berlin" }, graceMs: 900_000, maxDurationMs: 3_600_000, alertAfter: 2, remindEveryMs: null },
+      { name: "ladder", schedule: { kind: "every", periodMs: 60_000 }, graceMs: 30_000, maxDurationMs: null, alertAfter: 2, remindEveryMs: null },
+      { name: "order-check", schedule: { kind: "every", periodMs: 300_000 }, graceMs: 300_000, maxDurationMs: null, alertAfter: 3, remindEveryMs: null },
+      { name: "adhoc", schedule: null, graceMs: 300_000, maxDurationMs: null, alertAfter: 2, remindEveryMs: null },
     ]);
     expect(config("retention_days: 90\n").retentionDays).toBe(90);
   });

@@ -239,12 +239,14 @@ describe("upgrading a database", () => {
     const path = join(tempDir("cc-dispatch-"), "ladder.db");
     const old = openDatabase(path);
     new AlertStore(old).add(failure("backup", T0 - 2 * 3_600_000), "pending", null, "then");
-    // Back to schema 5 with the alert given up, as an older collector left it.
+    // Back to the schema before 8 with the alert given up, as an older collector left it.
     old.run("UPDATE alerts SET status = 'failed', attempts = 3");
     old.run("DROP TRIGGER alert_deliveries_pruned");
     old.run("DROP TABLE alert_deliveries");
     old.run("ALTER TABLE alerts DROP COLUMN backend");
-    old.run("PRAGMA user_version = 5");
+    // Before the delivery tables (8) and the metrics tables (9) that follow them.
+    for (const drop of ["TRIGGER alert_outcome_counted", "TABLE alert_outcomes", "TABLE collector_counters", "TABLE job_run_durations"]) old.run(`DROP ${drop}`);
+    old.run("PRAGMA user_version = 7");
     old.close();
     const notifier = recordingNotifier();
     const h = harness({ auto: notifier }, undefined, path);

@@ -238,7 +238,7 @@ describe("backend choice", () => {
     writeFileSync(s.input, failure(31, "x", { job: "backup" }) + `${JSON.stringify({ ts: "2025-07-29T04:32:00Z", exit: 0, msg: "ok", job: "backup" })}\n`);
     runCli(["--parse-existing", "--now", NOW], s.env);
     const last = calls(s).at(-1) ?? [];
-    expect(last.slice(1, 7)).toEqual(["-title", "\\✅ Cron Job Recovered", "-subtitle", "\\backup", "-message", "\\backup succeeded again after 1 failed run"]);
+    expect(last.slice(1, 5)).toEqual(["-title", "\\✅ Cron job recovered: backup", "-message", "\\Succeeded again after 1 failed run"]);
   });
 });
 

@@ -12,6 +12,7 @@ const stats: Stats = {
   last_failure: { ts: "2025-07-29T04:33:00Z", exit: 2, msg: "Authentication failed - invalid credentials", job: "ladder" },
   jobs: [],
   watch_gap: null,
+  newest_rejects: [],
 };
 
 describe("formatStats", () => {
@@ -34,6 +35,26 @@ describe("formatStats", () => {
     }
     expect(text).not.toContain("\x1b[");
     expect(text).not.toContain("📋 Jobs:");
+  });
+
+  test("says why jobs need attention, and shows the newest unreadable lines", () => {
+    const job = (name: string, state: "late" | "up", reason: string) => ({
+      name, state, reason, state_since: null, consecutive_failures: 0, schedule: "every 5m", next_expected: null, paused_until: null,
+      last_run: null, last_success: null, last_24h: stats.last_24h, last_7d: stats.last_7d, average_interval_seconds: null, last_failure: null,
+      p50_duration_ms: null, p95_duration_ms: null,
+    });
+    const text = formatStats(
+      {
+        ...stats,
+        jobs: [job("backup", "late", "late since 04:11, expected every 5m + 1m grace"), job("ladder", "up", "last ran 04:55")],
+        newest_rejects: [{ source: "/logs/ladder.jsonl", offset: 190, reason: "not valid JSON", line: "garbage", rejected_at: "2025-07-29T04:56:00.000Z" }],
+      },
+      { color: false },
+      { defaultJob: "ladder" },
+    );
+    expect(text).toContain("⚠️  Needs attention:\n   backup: late since 04:11, expected every 5m + 1m grace\n\n");
+    expect(text).not.toContain("ladder: last ran");
+    expect(text).toContain("🚫 Newest unreadable lines:\n   byte 190 of /logs/ladder.jsonl: not valid JSON: garbage\n");
   });
 
   test("colours only when asked", () => {
@@ -64,6 +85,8 @@ describe("formatStats", () => {
       last_failure: null,
       p50_duration_ms: null,
       p95_duration_ms: null,
+      state_since: null,
+      reason: "last ran 04:34",
     };
     const text = formatStats({ ...stats, jobs: [job] }, { color: false }, { defaultJob: "ladder" });
     expect(text).toContain("📋 Jobs:");

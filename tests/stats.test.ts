@@ -7,7 +7,8 @@ import { AlertStore } from "../src/store/alerts.ts";
 import { JobStateStore } from "../src/store/job-state.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { RunWriter } from "../src/store/runs.ts";
-import { StatsQueries } from "../src/store/stats-queries.ts";
+import { statsSourcesOf } from "../src/session.ts";
+import { JobHistoryQueries } from "../src/store/job-history.ts";
 import { tempDir } from "./helpers.ts";
 
 function queriesWith(lines: Array<Record<string, unknown>>): StatsSources {
@@ -17,11 +18,9 @@ function queriesWith(lines: Array<Record<string, unknown>>): StatsSources {
     if (result.kind !== "run") throw new Error("bad fixture");
     return result.run as Run;
   });
-  const jobStates = new JobStateStore(db);
-  const config = { ...parseConfig("", null, { home: "/h", baseDir: "/h" }).config };
-  const writer = new RunWriter(db, new AlertStore(db).outboxHook(config, jobStates, () => new Date("2025-07-29T12:00:00Z")));
+  const writer = new RunWriter(db, "ladder");
   writer.commit({ runs, starts: [], rejects: [], from: null, to: { source: "s", dev: "0", ino: "0", offset: 1, headHash: "", tailHash: "" } }, "now");
-  return { queries: new StatsQueries(db), jobStates, watchGap: null };
+  return statsSourcesOf(db, { jobStates: new JobStateStore(db), alerts: new AlertStore(db), history: new JobHistoryQueries(db) });
 }
 
 describe("windowStats and averageIntervalSeconds", () => {
@@ -75,6 +74,7 @@ describe("collectStats", () => {
       last_failure: null,
       jobs: [],
       watch_gap: null,
+      newest_rejects: [],
     });
   });
 

@@ -6,7 +6,7 @@ import { CollectorError } from "../src/errors.ts";
 import { parseLine, type Run } from "../src/line.ts";
 import { assertDatabaseFile, openDatabase, openDatabaseReadOnly } from "../src/store/database.ts";
 import { latestVersion } from "../src/store/migrations.ts";
-import { CheckpointConflict, RunWriter, type StoredRun } from "../src/store/runs.ts";
+import { CheckpointConflict, RunWriter } from "../src/store/runs.ts";
 import type { Checkpoint } from "../src/store/checkpoints.ts";
 import { createPythonDatabase, runLine, tempDir } from "./helpers.ts";
 
@@ -82,21 +82,21 @@ describe("store", () => {
     db.close();
   });
 
-  test("hands the newly stored runs to the hook, inside the commit", () => {
+  test("write returns the newly stored runs; whatever follows it in the transaction commits or rolls back with it", () => {
     const db = openDatabase(join(tempDir(), "ladder.db"));
-    const seen: StoredRun[] = [];
-    const writer = new RunWriter(db, (runs) => seen.push(...runs));
-    writer.commit({ runs: [run(runLine(1, 0)), run(runLine(2, 3))], starts: [], rejects: [], from: null, to: checkpoint(1) }, "now");
-    writer.commit({ runs: [run(runLine(2, 3))], starts: [], rejects: [], from: checkpoint(1), to: checkpoint(2) }, "now");
-    expect(seen.map((stored) => stored.run.msg)).toEqual(["run 1", "run 2"]);
-    // A hook that throws rolls the whole batch back.
-    const failing = new RunWriter(db, () => {
-      throw new Error("outbox full");
-    });
-    expect(() => failing.commit({ runs: [run(runLine(9))], starts: [], rejects: [], from: checkpoint(2), to: checkpoint(3) }, "now")).toThrow("outbox full");
+    const writer = new RunWriter(db);
+    const first = writer.transaction(() => writer.write({ runs: [run(runLine(1, 0)), run(runLine(2, 3))], starts: [], rejects: [], from: null, to: checkpoint(1) }, "now"));
+    const second = writer.transaction(() => writer.write({ runs: [run(runLine(2, 3))], starts: [], rejects: [], from: checkpoint(1), to: checkpoint(2) }, "now"));
+    expect([...first.stored, ...second.stored].map((stored) => stored.run.msg)).toEqual(["run 1", "run 2"]);
+    // A step after the write that throws (e.g. writing the outbox) rolls the whole batch back.
+    const failing = (): void =>
+      writer.transaction(() => {
+        writer.write({ runs: [run(runLine(9))], starts: [], rejects: [], from: checkpoint(2), to: checkpoint(3) }, "now");
+        throw new Error("outbox full");
+      });
+    expect(failing).toThrow("outbox full");
     expect(db.query("SELECT COUNT(*) AS n FROM cron_entries").get()).toEqual({ n: 2 });
     expect(writer.checkpoint("/in.jsonl")?.offset).toBe(2);
-    failing.finalize();
     writer.finalize();
     db.close();
   });

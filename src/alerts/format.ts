@@ -1,26 +1,17 @@
 /**
  * What an alert says: titles, one-line messages, sounds and banner groups. Pure.
+ * The job's name is in the title (or the subtitle), never repeated in the message; instants are in
+ * the machine's local time with how long ago they were ("14:05 (3 min ago)").
  */
 import type { NotifyConfig } from "../config/config.ts";
+import { basename } from "node:path";
 import { formatDuration } from "../duration.ts";
+import { localTime, whenText } from "../local-time.ts";
 import { extraString } from "../line.ts";
+import type { AlertText } from "../records.ts";
 import { summarizeOutput } from "../runner/output-tail.ts";
 
-export type AlertKind = "failure" | "recovery" | "late" | "long" | "summary" | "test";
-
-/** The text of a notification, as every backend receives it. */
-export interface AlertText {
-  readonly kind: AlertKind;
-  readonly title: string;
-  readonly subtitle: string | null;
-  readonly message: string;
-  readonly sound: string | null;
-  /** Banners with the same group replace each other (terminal-notifier -group). */
-  readonly groupId: string;
-  readonly job: string;
-  readonly exitCode: number | null;
-  readonly eventMs: number;
-}
+export type { AlertKind, AlertText } from "../records.ts";
 
 /** Long enough for a sentence, short enough for a banner. */
 export const MESSAGE_MAX_CHARS = 200;
@@ -71,22 +62,13 @@ export function failureAlert(run: FailedRun, job: string, notify: Pick<NotifyCon
   };
 }
 
-export interface DownState {
-  readonly consecutiveFailures: number;
-  readonly lateSinceMs: number | null;
-}
-
-export function recoveryAlert(job: string, explicitJob: string | null, down: DownState, eventMs: number): AlertText {
-  const failures = down.consecutiveFailures;
-  const message =
-    failures > 0
-      ? `${job} succeeded again after ${failures} failed run${failures === 1 ? "" : "s"}`
-      : `${job} ran again; it was late since ${new Date(down.lateSinceMs ?? eventMs).toISOString()}`;
+/** A failure streak that alerted has ended with a success. */
+export function recoveryAlert(job: string, failures: number, eventMs: number): AlertText {
   return {
     kind: "recovery",
-    title: "✅ Cron Job Recovered",
-    subtitle: explicitJob,
-    message: oneLine(message),
+    title: `✅ Cron job recovered: ${job}`,
+    subtitle: null,
+    message: `Succeeded again after ${failures} failed run${failures === 1 ? "" : "s"}`,
     sound: null,
     groupId: groupFor(job),
     job,
@@ -95,36 +77,95 @@ export function recoveryAlert(job: string, explicitJob: string | null, down: Dow
   };
 }
 
-/** A scheduled run that did not happen by its deadline. */
-export function lateAlert(job: string, expectedMs: number, graceMs: number, lastRunMs: number | null, sound: string): AlertText {
-  const last = lastRunMs === null ? "it has not run yet" : `last ran ${new Date(lastRunMs).toISOString()}`;
-  const grace = graceMs > 0 ? ` (+${formatDuration(graceMs)} grace)` : "";
+/** What a state alert needs to know about the job's schedule and history. */
+export interface StateAlertFacts {
+  readonly job: string;
+  readonly nowMs: number;
+  /** When the job entered the state (late: its deadline; too_long: start + max_duration). */
+  readonly sinceMs: number;
+  readonly expectedMs: number | null;
+  readonly graceMs: number;
+  readonly lastActivityMs: number | null;
+  readonly openStartMs: number | null;
+  readonly maxDurationMs: number | null;
+  readonly sound: string;
+  /** A repeat under remind_every. */
+  readonly reminder: boolean;
+}
+
+/** A scheduled run that did not happen by its deadline (expected time + grace). */
+export function lateAlert(facts: StateAlertFacts): AlertText {
+  const { job, nowMs } = facts;
+  const last = facts.lastActivityMs === null ? "no run seen yet" : `last ran ${whenText(facts.lastActivityMs, nowMs)}`;
+  const grace = facts.graceMs > 0 ? ` + ${formatDuration(facts.graceMs)} grace` : "";
+  const expected = facts.expectedMs === null ? "" : `Expected at ${localTime(facts.expectedMs, nowMs)}${grace}; `;
   return {
     kind: "late",
-    title: `⏰ Cron job late: ${job}`,
+    title: `⏰ Cron job ${facts.reminder ? "still late" : "late"}: ${job}`,
     subtitle: null,
-    message: oneLine(`Expected at ${new Date(expectedMs).toISOString()}${grace}; ${last}`),
-    sound,
+    message: oneLine(`${expected}${last}`),
+    sound: facts.sound,
     groupId: groupFor(job),
     job,
     exitCode: null,
-    // The deadline: the alert is about now, not about when the run was due.
-    eventMs: expectedMs + graceMs,
+    // The news is that the job is late now (it may have become late while nobody watched).
+    eventMs: facts.nowMs,
+  };
+}
+
+/** A run still going past its job's max_duration. */
+export function stillRunningAlert(facts: StateAlertFacts): AlertText {
+  const { job, nowMs } = facts;
+  const started = facts.openStartMs ?? facts.sinceMs;
+  const max = facts.maxDurationMs === null ? "" : `; max_duration ${formatDuration(facts.maxDurationMs)}`;
+  return longRunAlert(job, `Still running after ${formatDuration(nowMs - started)}, started ${localTime(started, nowMs)}${max}`, nowMs, facts.reminder);
+}
+
+/** A job left a bad state: it ran again after being late, or its overlong run ended. */
+export function stateRecoveryAlert(job: string, left: "late" | "too_long", sinceMs: number, nowMs: number): AlertText {
+  const message =
+    left === "late" ? `Ran again; it was late since ${whenText(sinceMs, nowMs)}` : `The long run ended; it was over max_duration since ${whenText(sinceMs, nowMs)}`;
+  return {
+    kind: "recovery",
+    title: `✅ Cron job recovered: ${job}`,
+    subtitle: null,
+    message: oneLine(message),
+    sound: null,
+    groupId: groupFor(left === "late" ? job : `${job}.duration`),
+    job,
+    exitCode: 0,
+    eventMs: nowMs,
   };
 }
 
 /** A run over its job's max_duration: finished (`detail` says how long) or still going. */
-export function longRunAlert(job: string, explicitJob: string | null, detail: string, eventMs: number): AlertText {
+export function longRunAlert(job: string, detail: string, eventMs: number, reminder = false): AlertText {
   return {
     kind: "long",
-    title: `⏱️ Cron job ran too long: ${job}`,
-    subtitle: explicitJob,
+    title: `⏱️ Cron job ${reminder ? "still running too long" : "ran too long"}: ${job}`,
+    subtitle: null,
     message: oneLine(detail),
     sound: null,
     groupId: groupFor(`${job}.duration`),
     job,
     exitCode: null,
     eventMs,
+  };
+}
+
+/** Lines of the input that could not be read, one alert per burst. */
+export function unreadableAlert(source: string, count: number, firstReason: string, firstOffset: number, nowMs: number, sound: string): AlertText {
+  const lines = count === 1 ? "1 line" : `${count} lines`;
+  return {
+    kind: "unreadable",
+    title: "⚠️ Cron log line unreadable",
+    subtitle: null,
+    message: oneLine(`${lines} in ${basename(source)} could not be read: ${firstReason} (byte ${firstOffset}); see --stats`),
+    sound,
+    groupId: groupFor("unreadable"),
+    job: "",
+    exitCode: null,
+    eventMs: nowMs,
   };
 }
 

@@ -1,44 +1,26 @@
 /**
- * Which alerts newly stored runs cause, and how they move each job's state. Pure.
+ * Which alerts newly stored runs cause, and how they move each job's counters and streak. Pure.
  *
  * - A failure alerts once the job's streak of failures in a row reaches its `alert_after` (1: every
  *   failure). A failure older than notify.max_age when first seen (a backfill, a restart after
  *   downtime) is "stale": not sent on its own, but counted in one summary.
- * - A success that is the job's newest run, after a streak that alerted or after the job was late,
- *   gives a recovery notice (notify.on_recovery), unless it is itself stale.
- * - A run whose duration_ms is over the job's max_duration alerts once.
- * - A paused job raises nothing; its state still moves.
+ * - A success that is the job's newest run, after a streak that alerted, gives a recovery notice
+ *   (notify.on_recovery), unless it is itself stale. Leaving `late` or `too_long` is recovered by
+ *   the state check (src/alerts/state-alerts.ts), not here, so a run never recovers twice.
+ * - A finished run whose duration_ms is over the job's max_duration alerts once, unless the state
+ *   check already alerted it while it was going (the job's alert memory says too_long).
+ * - A paused job raises nothing; its counters still move.
  * Streaks follow the runs' instants, so a backfilled old run does not reset a current streak.
  */
 import type { NotifyConfig } from "../config/config.ts";
-import { jobKey, type JobConfig } from "../config/jobs.ts";
+import type { JobConfig } from "../config/jobs.ts";
 import { formatDuration } from "../duration.ts";
-import type { StoredRun } from "../store/runs.ts";
+import { jobKey } from "../job-key.ts";
+import { localTime } from "../local-time.ts";
+import { freshJobState, type AlertMemory, type JobState, type StoredRun } from "../records.ts";
 import { failureAlert, longRunAlert, recoveryAlert, type AlertText } from "./format.ts";
 
-export interface JobState {
-  readonly consecutiveFailures: number;
-  readonly lastRunMs: number | null;
-  readonly streakAlerted: boolean;
-  readonly lateSinceMs: number | null;
-  readonly pausedUntilMs: number | null;
-  readonly totalRuns: number;
-  readonly totalFailures: number;
-  readonly lastSuccessMs: number | null;
-  readonly lastFailureMs: number | null;
-}
-
-export const freshJobState: JobState = {
-  consecutiveFailures: 0,
-  lastRunMs: null,
-  streakAlerted: false,
-  lateSinceMs: null,
-  pausedUntilMs: null,
-  totalRuns: 0,
-  totalFailures: 0,
-  lastSuccessMs: null,
-  lastFailureMs: null,
-};
+export { freshJobState, type JobState } from "../records.ts";
 
 export interface NewAlert {
   readonly runId: number | null;
@@ -50,6 +32,8 @@ export interface PolicyInput {
   readonly runs: readonly StoredRun[];
   /** Keyed by jobKey: '' for the default job, whether its runs name it or not. */
   readonly states: ReadonlyMap<string, JobState>;
+  /** What was last alerted about each job's state, by jobKey (absent: nothing). */
+  readonly memories?: ReadonlyMap<string, AlertMemory>;
   readonly nowMs: number;
   readonly notify: Pick<NotifyConfig, "maxAgeMs" | "onRecovery" | "sound" | "sounds">;
   readonly defaultJob: string;
@@ -70,7 +54,7 @@ export function isPaused(state: Pick<JobState, "pausedUntilMs">, nowMs: number):
 
 type MutableJobState = { -readonly [K in keyof JobState]: JobState[K] };
 
-export function decideAlerts({ runs, states, nowMs, notify, defaultJob, jobConfig }: PolicyInput): PolicyResult {
+export function decideAlerts({ runs, states, memories, nowMs, notify, defaultJob, jobConfig }: PolicyInput): PolicyResult {
   // One mutable working copy per job and batch: this runs for every stored run, so it allocates
   // nothing per run but the alerts themselves.
   const working = new Map<string, MutableJobState>();
@@ -99,27 +83,26 @@ export function decideAlerts({ runs, states, nowMs, notify, defaultJob, jobConfi
       if (newest) {
         state.consecutiveFailures = streak;
         state.streakAlerted ||= alerting;
-        state.lateSinceMs = null;
       }
     } else {
       state.lastSuccessMs = max(state.lastSuccessMs, run.epochMs);
       if (newest) {
-        const wasDown = (state.consecutiveFailures > 0 && state.streakAlerted) || state.lateSinceMs !== null;
+        const wasDown = state.consecutiveFailures > 0 && state.streakAlerted;
         if (wasDown && notify.onRecovery && !stale && !muted) {
-          alerts.push({ runId: id, text: recoveryAlert(job, run.job, state, run.epochMs), status: "pending" });
+          alerts.push({ runId: id, text: recoveryAlert(job, state.consecutiveFailures, run.epochMs), status: "pending" });
         }
         state.consecutiveFailures = 0;
         state.streakAlerted = false;
-        state.lateSinceMs = null;
       }
     }
     if (newest) state.lastRunMs = run.epochMs;
-    if (settings.maxDurationMs !== null && run.durationMs !== null && run.durationMs > settings.maxDurationMs && !muted) {
-      const detail = `took ${formatDuration(run.durationMs)} (max_duration ${formatDuration(settings.maxDurationMs)})`;
+    const alertedWhileGoing = memories?.get(key)?.state === "too_long";
+    if (settings.maxDurationMs !== null && run.durationMs !== null && run.durationMs > settings.maxDurationMs && !muted && !alertedWhileGoing) {
+      const detail = `Took ${formatDuration(run.durationMs)} (max_duration ${formatDuration(settings.maxDurationMs)}), started ${localTime(run.epochMs, nowMs)}`;
       // The news is the end of the run, so its age counts from when it finished.
       const finishedMs = run.epochMs + run.durationMs;
       const finishedStale = nowMs - finishedMs > notify.maxAgeMs;
-      alerts.push({ runId: id, text: longRunAlert(job, run.job, detail, finishedMs), status: finishedStale ? "stale" : "pending" });
+      alerts.push({ runId: id, text: longRunAlert(job, detail, finishedMs), status: finishedStale ? "stale" : "pending" });
     }
   }
   const next = new Map<string, JobState>(states);

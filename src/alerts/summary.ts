@@ -47,6 +47,8 @@ function countWords(kind: AlertKind, n: number): string {
       return plural(n, "summary", "summaries");
     case "test":
       return plural(n, "test", "tests");
+    case "unreadable":
+      return plural(n, "unreadable-lines notice", "unreadable-lines notices");
     default:
       return kind satisfies never;
   }
@@ -63,13 +65,14 @@ function problemNoun(kind: AlertKind): string {
     case "recovery":
     case "summary":
     case "test":
+    case "unreadable":
       return "last";
     default:
       return kind satisfies never;
   }
 }
 
-const KIND_ORDER: readonly AlertKind[] = ["failure", "late", "long", "recovery", "summary", "test"];
+const KIND_ORDER: readonly AlertKind[] = ["failure", "late", "long", "unreadable", "recovery", "summary", "test"];
 
 export function foldWhy(reason: FoldReason, backend: string): string {
   switch (reason) {

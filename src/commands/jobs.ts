@@ -5,10 +5,8 @@
 import type { Config } from "../config/config.ts";
 import type { Output } from "../cli/io.ts";
 import { formatDuration } from "../duration.ts";
-import { collectStats, type JobStats } from "../stats.ts";
-import { openDatabase } from "../store/database.ts";
-import { JobStateStore } from "../store/job-state.ts";
-import { StatsQueries } from "../store/stats-queries.ts";
+import type { JobStats } from "../stats.ts";
+import { readStats } from "./stats.ts";
 
 function lastRun(job: JobStats, nowMs: number): string {
   if (job.last_run === null) return "never";
@@ -24,14 +22,7 @@ export function formatJobs(jobs: readonly JobStats[], now: Date): string {
 }
 
 export function jobsCommand(config: Config, now: Date, output: Output, json: boolean): number {
-  const db = openDatabase(config.database);
-  const jobStates = new JobStateStore(db);
-  try {
-    const { jobs } = collectStats({ queries: new StatsQueries(db), jobStates, watchGap: null }, now, config);
-    output.out(json ? JSON.stringify(jobs, null, 2) : formatJobs(jobs, now));
-    return 0;
-  } finally {
-    jobStates.finalize();
-    db.close(false);
-  }
+  const { jobs } = readStats(config, now);
+  output.out(json ? JSON.stringify(jobs, null, 2) : formatJobs(jobs, now));
+  return 0;
 }

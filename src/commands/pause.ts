@@ -3,8 +3,8 @@
  * pause survives restarts; a running collector sees it at its next check.
  */
 import type { Config } from "../config/config.ts";
-import { jobKey } from "../config/jobs.ts";
 import type { Output } from "../cli/io.ts";
+import { jobKey } from "../job-key.ts";
 import { OPEN_ENDED_PAUSE_MS } from "../job-status.ts";
 import { openDatabase } from "../store/database.ts";
 import { JobStateStore } from "../store/job-state.ts";
@@ -14,9 +14,10 @@ export function pauseCommand(config: Config, job: string, forMs: number | null |
   const jobStates = new JobStateStore(db);
   try {
     const key = jobKey(job, config.defaultJob);
-    const known = jobStates.scheduleState(key) !== null || config.jobs.some((entry) => entry.name === job);
+    const known = jobStates.known(key) || config.jobs.some((entry) => entry.name === job);
     if (forMs === undefined) {
-      jobStates.setPause(key, null, now);
+      // Stored as a pause that ended now: a job late meanwhile gets one chance to run before it is alerted.
+      jobStates.setPause(key, now.getTime(), now);
       output.out(`Alerts for job "${job}" are on again.`);
       return 0;
     }

@@ -1,29 +1,36 @@
-/** `--stats`: the dashboard, as text or JSON. */
+/** `--stats`: the dashboard as of now (or --now), as text or JSON. */
 import type { Config } from "../config/config.ts";
 import type { Output } from "../cli/io.ts";
-import { lastGap } from "../monitor.ts";
 import { formatStats } from "../report.ts";
-import { collectStats } from "../stats.ts";
+import { statsSourcesOf } from "../session.ts";
+import { collectStats, type Stats } from "../stats.ts";
 import { AlertStore } from "../store/alerts.ts";
 import { openDatabase } from "../store/database.ts";
+import { JobHistoryQueries } from "../store/job-history.ts";
 import { JobStateStore } from "../store/job-state.ts";
-import { StatsQueries } from "../store/stats-queries.ts";
 
-export function statsCommand(config: Config, now: Date, output: Output, json: boolean, job?: string): number {
+/** The stats document as of `now`, read from the database and closed again (also for `jobs`). */
+export function readStats(config: Config, now: Date, job?: string): Stats {
   const db = openDatabase(config.database);
   const jobStates = new JobStateStore(db);
   const alerts = new AlertStore(db);
+  const history = new JobHistoryQueries(db);
   try {
-    const stats = collectStats({ queries: new StatsQueries(db), jobStates, watchGap: lastGap(alerts) }, now, config, job);
-    output.out(
-      json
-        ? JSON.stringify(stats, null, 2)
-        : formatStats(stats, { color: output.color }, { onlyJob: job, defaultJob: config.defaultJob }),
-    );
-    return 0;
+    return collectStats(statsSourcesOf(db, { jobStates, alerts, history }), now, config, job);
   } finally {
     jobStates.finalize();
     alerts.finalize();
+    history.finalize();
     db.close(false);
   }
+}
+
+export function statsCommand(config: Config, now: Date, output: Output, json: boolean, job?: string): number {
+  const stats = readStats(config, now, job);
+  output.out(
+    json
+      ? JSON.stringify(stats, null, 2)
+      : formatStats(stats, { color: output.color }, { onlyJob: job, defaultJob: config.defaultJob }),
+  );
+  return 0;
 }

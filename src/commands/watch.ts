@@ -17,6 +17,7 @@ import { openSession, type Session, type SystemContext } from "../session.ts";
 import { cacheMetrics, collectStats } from "../stats.ts";
 import type { PollTotals } from "../tailer.ts";
 import { startWatchLoop } from "../watch-loop.ts";
+import { startExporters, type Exporters } from "../metrics/exporters.ts";
 import { pruneRuns, retentionCutoffMs } from "../store/retention.ts";
 
 export interface WatchOptions {
@@ -43,8 +44,7 @@ function describeTotals(totals: PollTotals): string {
 function refreshStatsCache(session: Session, config: Config, clock: () => Date, log: Logger): void {
   try {
     const now = clock();
-    const sources = { queries: session.queries, jobStates: session.jobStates, watchGap: null };
-    session.queries.writeCache(cacheMetrics(collectStats(sources, now, config)), now.toISOString());
+    session.queries.writeCache(cacheMetrics(collectStats(session.statsSources(), now, config)), now.toISOString());
   } catch (error) {
     log.warn(`Could not refresh stats_cache: ${describeError(error)}`);
   }
@@ -118,13 +118,20 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
 
   let failures = 0;
   let backoff: ReturnType<typeof setTimeout> | null = null;
+  let exporters: Exporters; // metrics and heartbeat (issue 13)
+  try {
+    exporters = startExporters(session, config, log, clock, () => (failures > 0 ? `${failures} poll(s) of the input failed in a row` : null));
+  } catch (error) {
+    session.close();
+    throw error;
+  }
   const tick = (): void => {
     if (backoff) clearTimeout(backoff);
     backoff = null;
     try {
       const totals = session.tailer.poll();
       if (totals.inserted + totals.rejected + totals.duplicates > 0) log.info(`Ingested ${describeTotals(totals)}`);
-      if (totals.inserted > 0) alerts.kick();
+      if (totals.inserted + totals.rejected > 0) alerts.kick(); // rejects raise an alert too
       if (failures > 0) log.info("Ingestion works again");
       failures = 0;
       checkSchedules();
@@ -154,6 +161,7 @@ function startRunning(config: Config, log: Logger, clock: () => Date, system: Sy
       if (backoff) clearTimeout(backoff);
       if (deadlineTimer) clearTimeout(deadlineTimer);
       await alerts.stop();
+      await exporters.stop();
       session.close();
     },
   };

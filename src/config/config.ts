@@ -6,6 +6,7 @@ import { basename, extname, isAbsolute, join, resolve } from "node:path";
 import { logLevels, type LogLevel } from "../logger.ts";
 import { duration, flag, integer, oneOf, optionalText, soundName, text, textList } from "./fields.ts";
 import { readJobs, type JobConfig } from "./jobs.ts";
+import { readHeartbeat, readMetrics, type HeartbeatConfig, type MetricsConfig } from "./metrics.ts";
 import type { Section } from "./section.ts";
 import { backendList, isWebhookUrl, notifyBackends, webhookFormats, type NotifyBackendName, type WebhookFormat } from "./notify.ts";
 export { notifyBackends, type NotifyBackendName } from "./notify.ts";
@@ -35,6 +36,8 @@ export interface NotifyConfig {
   readonly webhookUrl: string | null;
   /** Alert from the Nth failure in a row on; jobs can override it. */
   readonly alertAfter: number;
+  /** Repeat a late / too-long alert this often while it lasts; null: once (jobs can override it). */
+  readonly remindEveryMs: number | null;
 }
 
 export interface Config {
@@ -58,6 +61,10 @@ export interface Config {
   readonly jobs: readonly JobConfig[];
   /** Runs older than this many days are pruned; null keeps everything. */
   readonly retentionDays: number | null;
+  /** Prometheus exposition: listener and textfile (issue 13). */
+  readonly metrics: MetricsConfig;
+  /** The dead man's switch pinged while the collector is healthy. */
+  readonly heartbeat: HeartbeatConfig;
 }
 
 /** What paths are resolved against: `~` is home, relative paths are relative to the config file. */
@@ -120,6 +127,7 @@ function readNotify(section: Section): NotifyConfig {
     command: section.get<readonly string[] | null>("command", textList, null),
     webhookUrl: section.get("webhook_url", optionalText, null),
     alertAfter: section.get("alert_after", integer(1, 1000), 1),
+    remindEveryMs: section.get<number | null>("remind_every", duration(0, 365 * DAY), null),
   };
   section.rejectUnknownKeys();
   if (notify.backends.includes("command") && notify.command === null) {
@@ -151,6 +159,8 @@ export function readConfig(root: Section, file: string | null, context: PathCont
     notify: readNotify(root.section("notify")),
     jobs: [],
     retentionDays: root.get<number | null>("retention_days", integer(1, 100_000), null),
+    metrics: readMetrics(root.section("metrics"), (value) => expandPath(value, context)),
+    heartbeat: readHeartbeat(root.section("heartbeat")),
   };
   const withJobs = { ...config, jobs: readJobs(root.section("jobs"), config.notify.alertAfter) };
   root.rejectUnknownKeys();

@@ -4,10 +4,11 @@
  *   jobs:
  *     backup:      { cron: "0 3 * * *", timezone: Europe/Berlin, grace: 15m, max_duration: 1h }
  *     ladder:      { every: 1m, grace: 30s }
- *     order-check: { every: 5m, alert_after: 3 }
+ *     order-check: { every: 5m, alert_after: 3, remind_every: 1h }
+ *     nightly:     { cron: "@daily" }
  */
 import { cronSchedule, type Schedule } from "../schedule.ts";
-import { duration, integer, optionalText, text } from "./fields.ts";
+import { duration, editDistance, integer, optionalText, text } from "./fields.ts";
 import type { Section } from "./section.ts";
 
 export interface JobConfig {
@@ -18,6 +19,8 @@ export interface JobConfig {
   readonly maxDurationMs: number | null;
   /** Alert from the Nth failure in a row on (1 = every failure). */
   readonly alertAfter: number;
+  /** Repeat a late / too-long alert this often; 0: never; null: notify.remind_every decides. */
+  readonly remindEveryMs: number | null;
 }
 
 const SECOND = 1000;
@@ -45,6 +48,7 @@ function readJob(name: string, section: Section, defaultAlertAfter: number): Job
     graceMs: section.get("grace", duration(0, YEAR), DEFAULT_GRACE_MS),
     maxDurationMs: section.get<number | null>("max_duration", duration(SECOND, YEAR), null),
     alertAfter: section.get("alert_after", integer(1, 1000), defaultAlertAfter),
+    remindEveryMs: section.get<number | null>("remind_every", duration(0, YEAR), null),
   };
   section.rejectUnknownKeys();
   return config;
@@ -52,14 +56,20 @@ function readJob(name: string, section: Section, defaultAlertAfter: number): Job
 
 /** A job's settings: its `jobs:` entry, or the defaults for a job that has none. */
 export function jobSettings(jobs: readonly JobConfig[], name: string, defaultAlertAfter: number): JobConfig {
-  return jobs.find((job) => job.name === name) ?? { name, schedule: null, graceMs: DEFAULT_GRACE_MS, maxDurationMs: null, alertAfter: defaultAlertAfter };
+  return jobs.find((job) => job.name === name) ?? { name, schedule: null, graceMs: DEFAULT_GRACE_MS, maxDurationMs: null, alertAfter: defaultAlertAfter, remindEveryMs: null };
 }
 
-/** The key a job is stored under: '' for the default job, whose runs may carry no `job` field. */
-export function jobKey(name: string, defaultJob: string): string {
-  return name === defaultJob ? "" : name;
-}
+export { jobKey } from "../job-key.ts";
 
 export function readJobs(section: Section, defaultAlertAfter: number): JobConfig[] {
   return section.entries().map(({ key }) => readJob(key, section.section(key), defaultAlertAfter));
+}
+
+/**
+ * The configured job a name is probably a typo of (one edit away), or null: a line naming
+ * "backpu" when "backup" is configured.
+ */
+export function likelyTypo(jobs: readonly JobConfig[], name: string): string | null {
+  if (jobs.some((job) => job.name === name)) return null;
+  return jobs.find((job) => editDistance(job.name, name) === 1)?.name ?? null;
 }

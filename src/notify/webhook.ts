@@ -28,6 +28,8 @@ function ntfyTag(kind: AlertKind): string {
       return "stopwatch";
     case "test":
       return "test_tube";
+    case "unreadable":
+      return "warning";
     default:
       return kind satisfies never;
   }

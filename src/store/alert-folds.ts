@@ -4,7 +4,7 @@
  * so a backlog of any size never reaches JavaScript.
  */
 import type { Database, Statement } from "bun:sqlite";
-import type { AlertKind, AlertText } from "../alerts/format.ts";
+import type { AlertKind, AlertText } from "../records.ts";
 import { UP_AGAIN_SHOWN, type FoldDigest, type FoldedProblem } from "../alerts/summary.ts";
 import { OWED, SELECTIONS, SETTLE, type FoldSelection, type Params } from "./outbox-sql.ts";
 

@@ -5,17 +5,9 @@
  * the bytes just before the offset (`tail`). Inodes are reused after delete and a file can be
  * truncated and regrown past the old offset; only the content hashes notice those.
  */
-export interface Checkpoint {
-  /** The configured input path this checkpoint belongs to. */
-  readonly source: string;
-  /** Device and inode as decimal strings: inode numbers can exceed 2^53. */
-  readonly dev: string;
-  readonly ino: string;
-  /** Byte offset just after the last complete line that was committed. */
-  readonly offset: number;
-  readonly headHash: string;
-  readonly tailHash: string;
-}
+import type { Checkpoint } from "../records.ts";
+
+export type { Checkpoint } from "../records.ts";
 
 export function sameCheckpoint(a: Checkpoint | null, b: Checkpoint | null): boolean {
   if (a === null || b === null) return a === b;

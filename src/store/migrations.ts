@@ -8,6 +8,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { parseTimestamp } from "../timestamp.ts";
+import { createMetricsTables } from "./metrics-schema.ts";
 import { runKey } from "./run-key.ts";
 
 export interface Migration {
@@ -189,6 +190,24 @@ UPDATE jobs SET
   last_success_ms = (SELECT MAX(ts_ms) FROM cron_entries WHERE ifnull(job, '') = jobs.name AND exit_code = 0),
   last_failure_ms = (SELECT MAX(ts_ms) FROM cron_entries WHERE ifnull(job, '') = jobs.name AND exit_code != 0);`;
 
+const jobStatusColumns = `
+-- What was last alerted about a job's state (late, too_long), so a check alerts on changes only.
+ALTER TABLE jobs ADD COLUMN alerted_state TEXT;
+ALTER TABLE jobs ADD COLUMN alerted_since_ms INTEGER;
+ALTER TABLE jobs ADD COLUMN alerted_at_ms INTEGER;
+-- When the current pause was set, so --now before it does not show the job paused.
+ALTER TABLE jobs ADD COLUMN paused_at_ms INTEGER;
+-- When a start marker's run ended (its finish line's ts + duration_ms): a run is going at T when
+-- it started at or before T and had not ended by T, so --now T sees it as it was.
+ALTER TABLE run_starts ADD COLUMN finished_ms INTEGER;
+UPDATE run_starts SET finished_ms = ts_ms WHERE finished = 1;
+CREATE INDEX run_starts_time ON run_starts (ts_ms);
+-- A finish line read before its start marker waits here until the start arrives.
+CREATE TABLE run_finishes (
+  run_id TEXT PRIMARY KEY,
+  end_ms INTEGER NOT NULL
+);`;
+
 const deliveryTables = `
 -- One row per alert and notification backend once delivery to it began (notify.backends): a
 -- retry never re-sends to a backend that took the alert. 'delivering' is written before the
@@ -225,7 +244,9 @@ export const migrations: readonly Migration[] = [
   { version: 3, description: "alert outbox, per-job failure streaks, meta", up: (db) => db.run(alertTables) },
   { version: 4, description: "start markers of runs still going", up: (db) => db.run(runStartTable) },
   { version: 5, description: "job state: counters, streak alerts, missed runs, pause", up: (db) => db.run(jobStateColumns) },
+  { version: 7, description: "alerted job states; when a started run ended", up: (db) => db.run(jobStatusColumns) },
   { version: 8, description: "per-backend alert deliveries; failed alerts retried again", up: (db) => db.run(deliveryTables) },
+  { version: 9, description: "Prometheus: run duration histogram, line and alert counters", up: createMetricsTables },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

@@ -10,7 +10,7 @@
  * reached the log, or 'dropped' when it was meant for a backend no longer configured.
  */
 import { Database, type Statement } from "bun:sqlite";
-import type { AlertKind, AlertText } from "../alerts/format.ts";
+import type { AlertKind, AlertText } from "../records.ts";
 import { AlertFolds } from "./alert-folds.ts";
 import { OWED, SETTLE, type Params } from "./outbox-sql.ts";
 

@@ -1,42 +1,31 @@
 /**
- * Writing what the tailer read: runs, rejects and the checkpoint, in one transaction.
+ * Writing what the tailer read: runs, start markers, rejects and the checkpoint.
  *
- * Exactly-once rests on that transaction: either the rows and the new offset are both stored, or
- * neither is, whenever the process dies. The checkpoint is compared with the one the batch was read
- * from (optimistic concurrency), so a second process tailing into the same database cannot commit
- * the same bytes twice.
+ * Exactly-once rests on one transaction per batch (src/ingest.ts opens it with `transaction`):
+ * either the rows and the new offset are all stored, or none are, whenever the process dies. The
+ * checkpoint is compared with the one the batch was read from (optimistic concurrency), so a
+ * second process tailing into the same database cannot commit the same bytes twice.
  */
 import type { Database, Statement } from "bun:sqlite";
-import type { Run, RunStart } from "../line.ts";
-import { sameCheckpoint, type Checkpoint } from "./checkpoints.ts";
+import { jobKey } from "../job-key.ts";
+import type { Batch, Checkpoint, CommitResult, Reject, StoredRun } from "../records.ts";
+import { sameCheckpoint } from "./checkpoints.ts";
+import { IngestCounters } from "./metrics.ts";
 import { runKey } from "./run-key.ts";
 
-export interface Reject {
-  readonly offset: number;
-  readonly raw: string;
-  readonly reason: string;
-  readonly hash: string;
+export type { Batch, CommitResult, Reject, StoredRun } from "../records.ts";
+
+export interface WriteResult extends CommitResult {
+  /** The runs new to the database, in file order. */
+  readonly stored: readonly StoredRun[];
+  /** The rejected lines new to the quarantine. */
+  readonly newRejects: readonly Reject[];
 }
 
-export interface Batch {
-  readonly runs: readonly Run[];
-  readonly starts: readonly RunStart[];
-  readonly rejects: readonly Reject[];
-  /** The checkpoint the bytes were read from (null: none stored yet). */
-  readonly from: Checkpoint | null;
-  readonly to: Checkpoint;
-}
-
-export interface StoredRun {
-  readonly id: number;
-  readonly run: Run;
-}
-
-export interface CommitResult {
-  readonly inserted: number;
-  readonly starts: number;
-  readonly duplicates: number;
-  readonly rejected: number;
+/** A finish line that names its start marker: it closes that start when it ended. */
+export interface RunFinish {
+  readonly runId: string;
+  readonly endMs: number;
 }
 
 /** Thrown inside the transaction when another process moved the checkpoint; nothing is written. */
@@ -64,12 +53,6 @@ function toCheckpoint(row: CheckpointRow): Checkpoint {
   };
 }
 
-/**
- * Runs inside the commit transaction with the newly stored runs of the batch, in file order, so
- * that what it writes (the alert outbox, job state) commits or rolls back with them.
- */
-export type StoredRunsHook = (runs: readonly StoredRun[]) => void;
-
 export class RunWriter {
   private readonly insertRun: Statement;
   private readonly insertReject: Statement;
@@ -77,11 +60,16 @@ export class RunWriter {
   private readonly upsertCheckpoint: Statement;
   private readonly insertJob: Statement;
   private readonly insertStart: Statement;
-  private readonly commitTransaction: (batch: Batch, parsedAt: string) => CommitResult;
+  private readonly takeEarlyFinish: Statement;
+  private readonly finishStart: Statement;
+  private readonly keepEarlyFinish: Statement;
+  private readonly immediate: <T>(body: () => T) => T;
+  private readonly counters: IngestCounters;
 
+  /** `defaultJob`: runs naming it share the key of runs naming no job (see job-key.ts). */
   constructor(
     db: Database,
-    private readonly onStored: StoredRunsHook = () => {},
+    private readonly defaultJob = "",
   ) {
     this.insertRun = db.prepare(
       `INSERT OR IGNORE INTO cron_entries (timestamp, exit_code, message, parsed_at, ts_ms, job, duration_ms, host, extra, run_key)
@@ -93,9 +81,15 @@ export class RunWriter {
     );
     this.selectCheckpoint = db.prepare("SELECT * FROM tail_checkpoints WHERE source = ?");
     this.insertJob = db.prepare("INSERT OR IGNORE INTO jobs (name, first_seen_at) VALUES (?, ?)");
+    // A start whose finish was read first is born finished (lines may come in any order).
     this.insertStart = db.prepare(
-      "INSERT OR IGNORE INTO run_starts (run_id, timestamp, ts_ms, job, host, parsed_at) VALUES (?, ?, ?, ?, ?, ?)",
+      `INSERT OR IGNORE INTO run_starts (run_id, timestamp, ts_ms, job, host, parsed_at, finished, finished_ms)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, COUNT(end_ms), MAX(end_ms) FROM run_finishes WHERE run_id = ?1`,
     );
+    this.takeEarlyFinish = db.prepare("DELETE FROM run_finishes WHERE run_id = ?");
+    this.finishStart = db.prepare("UPDATE run_starts SET finished = 1, finished_ms = ? WHERE run_id = ?");
+    this.keepEarlyFinish = db.prepare("INSERT OR REPLACE INTO run_finishes (run_id, end_ms) VALUES (?, ?)");
+    this.counters = new IngestCounters(db);
     this.upsertCheckpoint = db.prepare(
       `INSERT INTO tail_checkpoints (source, dev, ino, byte_offset, head_hash, tail_hash, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -103,8 +97,19 @@ export class RunWriter {
          head_hash = excluded.head_hash, tail_hash = excluded.tail_hash, updated_at = excluded.updated_at`,
     );
     // db.transaction needs a synchronous body (an async one commits at its first await, bun #24662).
-    const transaction = db.transaction((batch: Batch, parsedAt: string) => this.write(batch, parsedAt));
-    this.commitTransaction = (batch, parsedAt) => transaction.immediate(batch, parsedAt);
+    const transaction = db.transaction((body: () => unknown) => body());
+    this.immediate = <T>(body: () => T): T => transaction.immediate(body) as T;
+  }
+
+  /** Runs `body` in one write transaction (BEGIN IMMEDIATE): all of it is stored, or nothing. */
+  transaction<T>(body: () => T): T {
+    return this.immediate(body);
+  }
+
+  /** Stores a batch in its own transaction, with no alerts: a plain sink for the tailer. */
+  commit(batch: Batch, parsedAt: string): CommitResult {
+    const { inserted, starts, duplicates, rejected } = this.transaction(() => this.write(batch, parsedAt));
+    return { inserted, starts, duplicates, rejected };
   }
 
   checkpoint(source: string): Checkpoint | null {
@@ -112,14 +117,20 @@ export class RunWriter {
     return row ? toCheckpoint(row) : null;
   }
 
-  /** Stores a batch and moves the checkpoint; throws CheckpointConflict if it moved meanwhile. */
-  commit(batch: Batch, parsedAt: string): CommitResult {
-    return this.commitTransaction(batch, parsedAt);
-  }
-
-  private write(batch: Batch, parsedAt: string): CommitResult {
+  /**
+   * Stores a batch and moves the checkpoint; throws CheckpointConflict if it moved meanwhile.
+   * Call it inside `transaction`. Start markers go first, so a finish read in the same batch
+   * finds its start (see closeStarts).
+   */
+  write(batch: Batch, parsedAt: string): WriteResult {
     if (!sameCheckpoint(this.checkpoint(batch.to.source), batch.from)) {
       throw new CheckpointConflict(`the checkpoint of "${batch.to.source}" was moved by another process`);
+    }
+    let starts = 0;
+    for (const start of batch.starts) {
+      const added = this.insertStart.run(start.runId, start.ts, start.epochMs, start.job, start.host, parsedAt).changes;
+      if (added > 0) this.takeEarlyFinish.run(start.runId);
+      starts += added;
     }
     const stored: StoredRun[] = [];
     const jobs = new Set<string>();
@@ -138,30 +149,45 @@ export class RunWriter {
       );
       if (result.changes === 0) continue;
       stored.push({ id: Number(result.lastInsertRowid), run });
-      jobs.add(run.job ?? "");
+      jobs.add(jobKey(run.job, this.defaultJob));
     }
     const inserted = stored.length;
-    let rejected = 0;
     for (const job of jobs) this.insertJob.run(job, parsedAt);
-    if (inserted > 0) this.onStored(stored);
-    let starts = 0;
-    for (const start of batch.starts) {
-      starts += this.insertStart.run(start.runId, start.ts, start.epochMs, start.job, start.host, parsedAt).changes;
-    }
+    const newRejects: Reject[] = [];
     const source = batch.to.source;
     for (const reject of batch.rejects) {
-      rejected += this.insertReject.run(source, reject.offset, reject.raw, reject.reason, reject.hash, parsedAt).changes;
+      if (this.insertReject.run(source, reject.offset, reject.raw, reject.reason, reject.hash, parsedAt).changes > 0) newRejects.push(reject);
     }
+    const rejected = newRejects.length;
     const to = batch.to;
     this.upsertCheckpoint.run(to.source, to.dev, to.ino, to.offset, to.headHash, to.tailHash, parsedAt);
     // An identical line (run or reject) seen again is a duplicate: the seed's "one line, one run".
     const duplicates = batch.runs.length - inserted + (batch.rejects.length - rejected) + (batch.starts.length - starts);
-    return { inserted, starts, duplicates, rejected };
+    this.counters.record(stored, { inserted, starts, duplicates, rejected }, parsedAt); // Prometheus counters, in this transaction
+    return { stored, newRejects, inserted, starts, duplicates, rejected };
+  }
+
+  /** Marks started runs as ended; a finish whose start is not stored yet waits for it. */
+  closeStarts(finishes: readonly RunFinish[]): void {
+    for (const finish of finishes) {
+      if (this.finishStart.run(finish.endMs, finish.runId).changes === 0) this.keepEarlyFinish.run(finish.runId, finish.endMs);
+    }
   }
 
   finalize(): void {
-    for (const statement of [this.insertRun, this.insertReject, this.selectCheckpoint, this.upsertCheckpoint, this.insertJob, this.insertStart]) {
+    for (const statement of [
+      this.insertRun,
+      this.insertReject,
+      this.selectCheckpoint,
+      this.upsertCheckpoint,
+      this.insertJob,
+      this.insertStart,
+      this.takeEarlyFinish,
+      this.finishStart,
+      this.keepEarlyFinish,
+    ]) {
       statement.finalize();
     }
+    this.counters.finalize();
   }
 }
