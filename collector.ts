@@ -4,6 +4,7 @@
  * This file only reads the process's arguments and environment and hands them to src/cli/main.ts.
  */
 import { homedir } from "node:os";
+import { flushOutput } from "./src/cli/io.ts";
 import { runMain } from "./src/cli/main.ts";
 
 const exitCode = await runMain(process.argv.slice(2), {
@@ -11,4 +12,6 @@ const exitCode = await runMain(process.argv.slice(2), {
   appDir: import.meta.dir,
   home: process.env.HOME ?? homedir(),
 });
+// Everything written must reach a slow reader of a pipe before the process ends.
+await flushOutput();
 process.exit(exitCode);

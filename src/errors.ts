@@ -36,3 +36,24 @@ export function describeError(error: unknown): string {
   }
   return String(error);
 }
+
+/** The reason a file-system call failed, in words (for messages that already name the path). */
+export function describeFileError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EROFS":
+      return "read-only file system";
+    case "ENOTDIR":
+    case "EEXIST":
+      return "a file is in the way";
+    case "ENOSPC":
+      return "no space left on the device";
+    default:
+      return describeError(error);
+  }
+}

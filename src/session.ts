@@ -61,7 +61,7 @@ export function statsSourcesOf(db: Database, stores: { readonly jobStates: JobSt
 }
 
 export function openSession(config: Config, log: Logger, clock: () => Date, system: SystemContext): Session {
-  const db = openDatabase(config.database);
+  const db = openDatabase(config.database, config.busyTimeoutMs);
   const alerts = new AlertStore(db);
   const jobStates = new JobStateStore(db);
   const history = new JobHistoryQueries(db);

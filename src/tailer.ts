@@ -95,12 +95,15 @@ export class Tailer {
   /**
    * Reads everything that is new now. File problems are logged, database errors thrown (also a
    * database deleted or replaced: checked at every poll, not only when there is something to commit).
+   * `shouldYield` is asked after each committed batch of the current file: when it says yes, the
+   * poll returns early (the next poll resumes at the checkpoint), so a long catch-up does not keep
+   * a daemon from handling signals.
    */
-  poll(): PollTotals {
+  poll(shouldYield: () => boolean = () => false): PollTotals {
     const totals = emptyTotals();
     this.options.checkDatabase?.();
     try {
-      this.pollInto(totals);
+      this.pollInto(totals, shouldYield);
     } catch (error) {
       if (!(error instanceof CheckpointConflict)) throw error;
       this.options.log.warn(`${error.message}; re-reading its checkpoint (is a second collector running?)`);
@@ -114,7 +117,7 @@ export class Tailer {
     this.current = null;
   }
 
-  private pollInto(totals: PollTotals): void {
+  private pollInto(totals: PollTotals, shouldYield: () => boolean): void {
     const { source, log } = this.options;
     // A rotation needs at most: drain the old file, open the new one. Bounded in case the path flaps.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -132,7 +135,7 @@ export class Tailer {
       } catch {
         atPath = file.stat; // unreadable path but readable descriptor: keep reading what we hold
       }
-      this.follow(file, totals);
+      if (this.follow(file, totals, shouldYield) === "yielded") return;
       const stat = statDescriptor(file.fd);
       if (atPath && sameFile(atPath, file.stat) && stat.links > 0) return;
       this.committedComplete = true; // read to its end after it left the path
@@ -187,7 +190,7 @@ export class Tailer {
     return file;
   }
 
-  private follow(file: OpenFile, totals: PollTotals): void {
+  private follow(file: OpenFile, totals: PollTotals, shouldYield: () => boolean): "done" | "yielded" {
     const committed = this.committed;
     // Past byte 0 the committed checkpoint describes this file at file.offset (openSource, drain).
     if (committed && file.offset > 0) {
@@ -199,7 +202,7 @@ export class Tailer {
         file.offset = 0;
       }
     }
-    this.drain(file, totals, false);
+    return this.drain(file, totals, false, shouldYield);
   }
 
   /**
@@ -247,12 +250,12 @@ export class Tailer {
    * Reads complete lines from file.offset to the end of the file, one commit per chunk. `final`:
    * the file gets no more bytes (rotated away), so an unterminated last line is read as a line.
    */
-  private drain(file: OpenFile, totals: PollTotals, final: boolean): void {
+  private drain(file: OpenFile, totals: PollTotals, final: boolean, shouldYield: () => boolean = () => false): "done" | "yielded" {
     const { maxLineBytes, log } = this.options;
     for (;;) {
       const offset = file.offset;
       const batch = readLineBatch(file.fd, offset, this.buffer, this.limits(), final);
-      if (!batch) return;
+      if (!batch) return "done";
       if (batch.oversized) log.warn(`Line at byte ${offset} of "${file.name}" is over max_line_bytes (${maxLineBytes}); quarantined`);
       const to = checkpointAt(this.options.source, file.fd, file.stat, offset + batch.consumed);
       const result = this.commitBatch({ runs: batch.runs, starts: batch.starts, rejects: batch.rejects, from: this.committed, to }, totals);
@@ -261,6 +264,7 @@ export class Tailer {
       log.debug(
         `"${file.name}" bytes ${offset}-${file.offset}: ${result.inserted} new, ${result.duplicates} duplicate, ${result.rejected} rejected`,
       );
+      if (shouldYield()) return "yielded";
     }
   }
 }

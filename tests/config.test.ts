@@ -3,7 +3,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultSounds } from "../src/config/config.ts";
-import { loadConfig, locateConfig, parseConfig } from "../src/config/load.ts";
+import { checkInterval } from "../src/config/fields.ts";
+import { loadConfig, locateConfig, parseConfig, reloadProblem } from "../src/config/load.ts";
+import type { ConfigProblemCode } from "../src/config/section.ts";
 import { CollectorError } from "../src/errors.ts";
 
 const context = { home: "/home/ada", baseDir: "/etc/cron-collector" };
@@ -36,8 +38,11 @@ describe("config", () => {
     expect(defaults.notify.sounds).toEqual(defaultSounds);
   });
 
-  test("the repository's config.yaml holds exactly the defaults", async () => {
-    const text = await Bun.file(join(import.meta.dir, "..", "config.yaml")).text();
+  test("the repository's config.yaml, as committed, holds exactly the defaults", async () => {
+    // The committed file: users edit their copy as the README tells them, and the suite must not
+    // depend on that (it falls back to the file only outside a git checkout).
+    const committed = Bun.spawnSync(["git", "show", "HEAD:config.yaml"], { cwd: join(import.meta.dir, ".."), stdout: "pipe", stderr: "ignore" });
+    const text = committed.exitCode === 0 ? committed.stdout.toString() : await Bun.file(join(import.meta.dir, "..", "config.yaml")).text();
     expect({ ...config(text), file: null }).toEqual({ ...config(""), file: null });
   });
 
@@ -51,6 +56,9 @@ describe("config", () => {
 
   test("accepts durations as seconds or with units", () => {
     expect(config("check_interval: 5").checkIntervalMs).toBe(5000);
+    expect(config('check_interval: "30"').checkIntervalMs).toBe(30_000); // a quoted number is seconds too
+    expect(config("check_interval: 30s").checkIntervalMs).toBe(30_000);
+    expect(config("busy_timeout: 250ms").busyTimeoutMs).toBe(250);
     expect(config("check_interval: 2m").checkIntervalMs).toBe(120_000);
     expect(config("check_interval: 0.5").checkIntervalMs).toBe(500);
     expect(config("notify:\n  max_age: 2d\n").notify.maxAgeMs).toBe(2 * 86_400_000);
@@ -64,25 +72,33 @@ describe("config", () => {
   });
 
   test.each([
-    ["check_interval: soon\n", '1:17 "check_interval" must be a number of seconds or a duration such as 30s, got "soon"'],
-    ["check_intervall: 5\n", '1:1 unknown key "check_intervall"; did you mean "check_interval"?'],
-    ["input: ~/x\nlog_level: loud\n", '2:12 "log_level" must be one of debug, info, warn, error, got "loud"'],
-    ["check_interval: 0\n", "must be a number of seconds or a duration such as 30s, between 0.1s and 86400s"],
-    ["max_line_bytes: 12\n", '"max_line_bytes" must be a whole number from 1024 to 67108864, got 12'],
-    ["notify:\n  backend: pager\n", '2:12 "notify.backend" must be one of auto, terminal-notifier'],
-    ["notify:\n  max_per_minit: 3\n", 'unknown key "notify.max_per_minit"; did you mean "max_per_minute"?'],
-    ["notify: yes\n", '"notify" must be a mapping of settings'],
-    ["notify:\n  backend: command\n", '"notify.command" must name the program to run'],
-    ["notify:\n  sounds:\n    loud: Basso\n", '"notify.sounds" keys must be an exit code or a range'],
-    ["notify:\n  sounds:\n    2: -remove\n", '"notify.sounds.2" must be a sound name such as Basso'],
-    ["notify:\n  sound: \"[x]\"\n", '"notify.sound" must be a sound name such as Basso'],
-    ["notify:\n  max_age: forever\n", '"notify.max_age" must be a duration such as 30s, 5m or 1h, got "forever"'],
-    ["input: [a, b]\n", '"input" must be a non-empty string, got a list'],
-    ["- a\n- b\n", "the file must be a mapping of settings"],
-    ["input: ~/x\ninput: ~/y\n", "YAML syntax: Map keys must be unique"],
-    ["input: 'unterminated\n", "YAML syntax"],
-  ])("reports %j", (text, message) => {
+    ["check_interval: soon\n", "invalid-value", '1:17 "check_interval" must be a number of seconds or a duration such as 30s, got "soon"'],
+    ["check_intervall: 5\n", "unknown-key", '1:1 unknown key "check_intervall"; did you mean "check_interval"?'],
+    ["input: ~/x\nlog_level: loud\n", "invalid-value", '2:12 "log_level" must be one of debug, info, warn, error, got "loud"'],
+    ["check_interval: 0\n", "out-of-range", '1:17 "check_interval" must be a number of seconds or a duration such as 30s, from 100ms to 1d, got 0'],
+    ["max_line_bytes: 12\n", "out-of-range", '"max_line_bytes" must be a whole number from 1024 to 67108864, got 12'],
+    ["notify:\n  backend: pager\n", "invalid-value", '2:12 "notify.backend" must be one of auto, terminal-notifier'],
+    ["notify:\n  max_per_minit: 3\n", "unknown-key", 'unknown key "notify.max_per_minit"; did you mean "max_per_minute"?'],
+    ["notify: yes\n", "not-a-mapping", '"notify" must be a mapping of settings'],
+    ["notify:\n  backend: command\n", "conflict", '"notify.command" must name the program to run'],
+    ["notify:\n  sounds:\n    loud: Basso\n", "invalid-value", '"notify.sounds" keys must be an exit code or a range'],
+    ["notify:\n  sounds:\n    2: -remove\n", "invalid-value", '"notify.sounds.2" must be a sound name such as Basso'],
+    ["notify:\n  sound: \"[x]\"\n", "invalid-value", '"notify.sound" must be a sound name such as Basso'],
+    ["notify:\n  max_age: forever\n", "invalid-value", '"notify.max_age" must be a duration such as 30s, 5m or 1h, got "forever"'],
+    ["input: [a, b]\n", "invalid-value", '"input" must be a non-empty string, got a list'],
+    ["- a\n- b\n", "not-a-mapping", "the file must be a mapping of settings"],
+    ["input: ~/x\ninput: ~/y\n", "duplicate-key", '2:1 duplicate key "input": it is already set above'],
+    ["input: 'unterminated\n", "yaml-syntax", "YAML syntax"],
+    ["# settings\ninput: ~/x\nlog_level: info\ninput: ~/y\n", "duplicate-key", '4:1 duplicate key "input": it is already set above'],
+    ["notify:\n  backend: none\n  max_age: 1h\n  backend: auto\n", "duplicate-key", '4:3 duplicate key "notify.backend"'],
+    ["jobs:\n  a: { every: 1m, every: 2m }\n", "duplicate-key", 'duplicate key "jobs.a.every"'],
+    ["notify:\n  max_age: 400d\n", "out-of-range", '"notify.max_age" must be a duration such as 30s, 5m or 1h, from 0s to 365d, got "400d"'],
+    ["busy_timeout: 1h\n", "out-of-range", '"busy_timeout" must be a duration such as 30s, 5m or 1h, from 0s to 5m, got "1h"'],
+    ["notify:\n  max_per_minute: 0\n", "out-of-range", '"notify.max_per_minute" must be a whole number from 1 to 1000, got 0'],
+    ["notify:\n  max_per_minute: 2.5\n", "invalid-value", '"notify.max_per_minute" must be a whole number from 1 to 1000, got 2.5'],
+  ])("reports %j as %s", (text, code, message) => {
     expect(problems(text).join("\n")).toContain(message);
+    expect(parseConfig(text, "config.yaml", context).problems.map((problem) => problem.code)).toEqual([code as ConfigProblemCode]);
   });
 
   test("a field with a problem falls back to its default, the others are still read", () => {
@@ -141,5 +157,23 @@ describe("config", () => {
     expect(() => loadConfig({ path: file, explicit: true }, "/home/ada")).toThrow(
       `Cannot load config "${file}" (line 4, column 17): "check_interval" must be a number of seconds or a duration such as 30s, got "soon"`,
     );
+  });
+
+  test("check_interval and --check-interval share one parser: seconds or a duration, as number or text", () => {
+    for (const value of [30, "30", "30s", "0.5m"]) expect(checkInterval(value)).toEqual({ ok: true, value: 30_000 });
+    expect(checkInterval("0.05")).toEqual({ ok: false, expected: "a number of seconds or a duration such as 30s, from 100ms to 1d", outOfRange: true });
+    expect(checkInterval("soon")).toEqual({ ok: false, expected: "a number of seconds or a duration such as 30s" });
+  });
+
+  test("a config that must not replace a running one: empty, comments only, unreadable, gone", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cc-config-"));
+    const file = join(dir, "config.yaml");
+    writeFileSync(file, "");
+    expect(reloadProblem(file)).toBe(`Cannot load config "${file}": the file is empty; to run on the defaults, restart the collector`);
+    writeFileSync(file, "# nothing but a comment\n\n");
+    expect(reloadProblem(file)).toContain("the file is empty");
+    expect(reloadProblem(join(dir, "gone.yaml"))).toBe(`Cannot load config "${join(dir, "gone.yaml")}": no such file`);
+    writeFileSync(file, "check_interval: 5\n");
+    expect(reloadProblem(file)).toBeNull();
   });
 });

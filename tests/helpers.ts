@@ -1,6 +1,6 @@
 /** Shared test helpers: temp dirs, JSONL lines, running the real CLI. */
 import { Database } from "bun:sqlite";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -57,13 +57,59 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Environment for the real CLI: a temp HOME, no inherited config, no colour. */
+/** Programs a test must never reach on the machine running the suite. */
+export const GUARDED_PROGRAMS = ["notify-send", "terminal-notifier", "osascript", "crontab", "launchctl", "systemctl", "brew"] as const;
+
+/** The minimal config every spawned CLI gets unless the test names its own: no notifier at all. */
+export const TEST_CONFIG = "# written by tests/helpers.ts cliEnv: never the repository's config.yaml\nnotify:\n  backend: none\n";
+
+/**
+ * A bin directory of failing fakes of GUARDED_PROGRAMS that record each call in `<home>/guard-calls`
+ * (see guardCalls). Put first on PATH by cliEnv, so a spawned CLI that tries a notifier, crontab
+ * or launchctl reaches a fake, never the real one of whoever runs the suite.
+ */
+export function guardBin(home: string): string {
+  const bin = join(home, "guard-bin");
+  if (existsSync(bin)) return bin;
+  mkdirSync(bin);
+  const log = join(home, "guard-calls");
+  writeFileSync(log, "");
+  for (const program of GUARDED_PROGRAMS) {
+    const path = join(bin, program);
+    writeFileSync(path, `#!/bin/sh\nprintf '%s %s\\n' ${program} "$*" >> '${log}'\necho "${program}: blocked by the test suite" >&2\nexit 1\n`);
+    chmodSync(path, 0o755);
+  }
+  return bin;
+}
+
+/** Every call a spawned CLI made to a guarded program in this HOME (program and arguments). */
+export function guardCalls(home: string): string[] {
+  const log = join(home, "guard-calls");
+  return existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((line) => line !== "") : [];
+}
+
+/**
+ * Environment for the real CLI: a temp HOME, no colour, and isolated from the machine: the config
+ * is `<home>/config.yaml` (written with TEST_CONFIG when the test has not written one), never the
+ * repository's config.yaml that a user may have edited; guarded programs are fakes first on PATH.
+ * A test that passes its own PATH or CRON_COLLECTOR_CONFIG in `extra` takes charge of that part
+ * (guards found on PATH would change which notifier "auto" picks, which is what such tests test).
+ */
 export function cliEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && key !== "CRON_COLLECTOR_CONFIG") env[key] = value;
   }
-  return { ...env, HOME: home, NO_COLOR: "1", ...extra };
+  const config = join(home, "config.yaml");
+  if (!existsSync(config)) writeFileSync(config, TEST_CONFIG);
+  return {
+    ...env,
+    HOME: home,
+    NO_COLOR: "1",
+    CRON_COLLECTOR_CONFIG: config,
+    PATH: `${guardBin(home)}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+    ...extra,
+  };
 }
 
 export function runCli(args: string[], env: Record<string, string>, cwd = REPO): CliResult {

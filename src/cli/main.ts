@@ -11,14 +11,14 @@ import { commandUsage, mainUsage } from "./usage.ts";
 import { processOutput, type Output } from "./io.ts";
 import { CollectorError, describeError, exitCodeFor } from "../errors.ts";
 import { createLogger, type LogSink } from "../logger.ts";
-import { rotatingFileSink } from "../log-file.ts";
+import { openLogSink } from "../daemon/log-sink.ts";
 import { refuseSharedDirectory } from "../private-dir.ts";
 import { runtimePaths } from "../runtime-paths.ts";
 import { parseExistingCommand } from "../commands/parse-existing.ts";
 import { statsCommand } from "../commands/stats.ts";
 import { jobsCommand } from "../commands/jobs.ts";
 import { testNotificationCommand } from "../commands/test-notification.ts";
-import { watchCommand } from "../commands/watch.ts";
+import { watchCommand } from "../daemon/watch.ts";
 import type { SystemContext } from "../session.ts";
 import { formatPaths } from "../commands/paths.ts";
 import { logSubcommand, runSubcommand } from "../commands/report-run.ts";
@@ -77,7 +77,7 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
       const files = runtimePaths(config.logDir);
       // A daemon has no terminal: it logs to daemon.log only. Interactive runs log to the
       // terminal and to collector.log.
-      const file = rotatingFileSink(command.daemon ? files.daemonLog : files.collectorLog, config.logMaxBytes, config.logKeep);
+      const file = openLogSink(command.daemon ? files.daemonLog : files.collectorLog, config.logMaxBytes, config.logKeep);
       const sinks: LogSink[] = command.daemon ? [file] : [output.err, file];
       const log = createLogger(config.logLevel, sinks);
       return watchCommand({

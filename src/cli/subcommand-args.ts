@@ -2,6 +2,7 @@
  * Turning the tokens of one command line into a Command: the values each subcommand takes are
  * checked here, with messages that name the flag. Pure.
  */
+import { checkInterval } from "../config/fields.ts";
 import { parseDuration } from "../duration.ts";
 import type { CollectorError } from "../errors.ts";
 import { parseTimestamp } from "../timestamp.ts";
@@ -20,13 +21,11 @@ const text = (values: OptionValues, name: string): string | undefined => {
 };
 const flag = (values: OptionValues, name: string): boolean => values[name] === true;
 
-/** `--check-interval` takes what `check_interval` takes: seconds (`30`, `0.5`) or a duration (`30s`, `2m`). */
-export function parseInterval(value: string): number {
-  const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : parseDuration(value);
-  if (ms === undefined || ms < 100 || ms > 86_400_000) {
-    throw usageError(`--check-interval must be a number of seconds or a duration (0.1 to 86400 seconds, e.g. 30 or 30s), got "${value}"`);
-  }
-  return ms;
+/** The same parser as config.yaml's check_interval: `30` and `30s` both work. */
+function parseInterval(value: string): number {
+  const checked = checkInterval(value);
+  if (!checked.ok) throw usageError(`--check-interval must be ${checked.expected}, got "${value}"`);
+  return checked.value;
 }
 
 function positiveDuration(command: string, flagName: string, value: string | undefined, examples: string): number | null {

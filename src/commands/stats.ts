@@ -1,17 +1,19 @@
 /** `--stats`: the dashboard as of now (or --now), as text or JSON. */
+import { existsSync } from "node:fs";
 import type { Config } from "../config/config.ts";
 import type { Output } from "../cli/io.ts";
 import { formatStats } from "../report.ts";
 import { statsSourcesOf } from "../session.ts";
 import { collectStats, type Stats } from "../stats.ts";
 import { AlertStore } from "../store/alerts.ts";
-import { openDatabase } from "../store/database.ts";
+import { openDatabase, openDatabaseReadOnly } from "../store/database.ts";
 import { JobHistoryQueries } from "../store/job-history.ts";
 import { JobStateStore } from "../store/job-state.ts";
 
 /** The stats document as of `now`, read from the database and closed again (also for `jobs`). */
 export function readStats(config: Config, now: Date, job?: string): Stats {
-  const db = openDatabase(config.database);
+  // Read-only: looking needs no write access (issue 14 item 17); only a first look creates it.
+  const db = existsSync(config.database) ? openDatabaseReadOnly(config.database) : openDatabase(config.database);
   const jobStates = new JobStateStore(db);
   const alerts = new AlertStore(db);
   const history = new JobHistoryQueries(db);

@@ -4,7 +4,7 @@
  */
 import { basename, extname, isAbsolute, join, resolve } from "node:path";
 import { logLevels, type LogLevel } from "../logger.ts";
-import { duration, flag, integer, oneOf, optionalText, soundName, text, textList } from "./fields.ts";
+import { checkInterval, duration, flag, integer, oneOf, optionalText, soundName, text, textList } from "./fields.ts";
 import { readJobs, type JobConfig } from "./jobs.ts";
 import { readHeartbeat, readMetrics, type HeartbeatConfig, type MetricsConfig } from "./metrics.ts";
 import type { Section } from "./section.ts";
@@ -52,6 +52,8 @@ export interface Config {
   readonly logMaxBytes: number;
   readonly logKeep: number;
   readonly maxLineBytes: number;
+  /** How long a database write waits for another writer (a `--stats`, a backup) before it fails. */
+  readonly busyTimeoutMs: number;
   /** A run dated further than this ahead of the clock is quarantined (max_future). */
   readonly maxFutureMs: number;
   /** The job that runs without a `job` field belong to. */
@@ -131,10 +133,10 @@ function readNotify(section: Section): NotifyConfig {
   };
   section.rejectUnknownKeys();
   if (notify.backends.includes("command") && notify.command === null) {
-    section.problemAt(null, `"notify.backend" is command, so "notify.command" must name the program to run`);
+    section.problemAt(null, `"notify.backend" is command, so "notify.command" must name the program to run`, "conflict");
   }
   if (notify.backends.includes("webhook") && !isWebhookUrl(notify.webhookUrl)) {
-    section.problemAt(null, `"notify.backend" is webhook, so "notify.webhook_url" must be an http(s) URL with a host, e.g. https://ntfy.sh/my-topic`);
+    section.problemAt(null, `"notify.backend" is webhook, so "notify.webhook_url" must be an http(s) URL with a host, e.g. https://ntfy.sh/my-topic`, "conflict");
   }
   return notify;
 }
@@ -148,12 +150,13 @@ export function readConfig(root: Section, file: string | null, context: PathCont
     input,
     database: path("database", "~/.cron_dash/ladder.db"),
     logDir: path("log_dir", "~/.cron_dash"),
-    checkIntervalMs: root.get("check_interval", duration(0.1 * SECOND, DAY, "a number of seconds or a duration such as 30s"), 30 * SECOND),
+    checkIntervalMs: root.get("check_interval", checkInterval, 30 * SECOND),
     statsIntervalMs: root.get("stats_interval", duration(SECOND, DAY, "a number of seconds or a duration such as 5m"), 300 * SECOND),
     logLevel: root.get("log_level", oneOf(logLevels), "info"),
     logMaxBytes: root.get("log_max_bytes", integer(10_000, 1 << 30), 10 << 20),
     logKeep: root.get("log_keep", integer(0, 100), 5),
     maxLineBytes: root.get("max_line_bytes", integer(1024, 64 << 20), 1 << 20),
+    busyTimeoutMs: root.get("busy_timeout", duration(0, 300 * SECOND), 5 * SECOND),
     maxFutureMs: root.get("max_future", duration(0, 365 * DAY), 3600 * SECOND),
     defaultJob: root.get("default_job", text, basename(input, extname(input))),
     notify: readNotify(root.section("notify")),

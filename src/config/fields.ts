@@ -2,14 +2,16 @@
  * Field checkers for config.yaml: each turns a YAML value (unknown) into a typed value or says
  * what was expected. Pure.
  */
-import { parseDuration } from "../duration.ts";
+import { formatDuration, parseDuration } from "../duration.ts";
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; expected: string };
+/** A wrong value is either of the wrong kind, or of the right kind outside the allowed range. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; expected: string; outOfRange?: true };
 
 export type Checker<T> = (value: unknown) => Checked<T>;
 
 const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
 const fail = <T>(expected: string): Checked<T> => ({ ok: false, expected });
+const outOfRange = <T>(expected: string): Checked<T> => ({ ok: false, expected, outOfRange: true });
 
 export function describeValue(value: unknown): string {
   if (value === null) return "nothing (null)";
@@ -34,21 +36,34 @@ export const soundName: Checker<string> = (value) =>
 export const flag: Checker<boolean> = (value) => (typeof value === "boolean" ? ok(value) : fail("true or false"));
 
 export function integer(min: number, max: number): Checker<number> {
-  return (value) =>
-    typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
-      ? ok(value)
-      : fail(`a whole number from ${min} to ${max}`);
+  return (value) => {
+    const expected = `a whole number from ${min} to ${max}`;
+    if (typeof value !== "number" || !Number.isInteger(value)) return fail(expected);
+    return value >= min && value <= max ? ok(value) : outOfRange(expected);
+  };
 }
 
-/** A duration in ms; plain numbers are seconds. */
+/** "100ms", "30s", "1d": how a range bound is shown. */
+function showDuration(ms: number): string {
+  return ms === 0 ? "0s" : formatDuration(ms);
+}
+
+/**
+ * A duration in ms: a number of seconds (`30`, also written as the string "30", since the flag
+ * and a quoted YAML value arrive as text) or a number with a unit (`30s`, `5m`, `250ms`).
+ */
 export function duration(minMs: number, maxMs: number, unitHint = "a duration such as 30s, 5m or 1h"): Checker<number> {
   return (value) => {
-    const ms = parseDuration(value);
+    const seconds = typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+    const ms = parseDuration(seconds);
     if (ms === undefined) return fail(unitHint);
-    if (ms < minMs || ms > maxMs) return fail(`${unitHint}, between ${minMs / 1000}s and ${maxMs / 1000}s`);
+    if (ms < minMs || ms > maxMs) return outOfRange(`${unitHint}, from ${showDuration(minMs)} to ${showDuration(maxMs)}`);
     return ok(ms);
   };
 }
+
+/** check_interval and --check-interval: one parser for both. */
+export const checkInterval: Checker<number> = duration(100, 86_400_000, "a number of seconds or a duration such as 30s");
 
 export function oneOf<const T extends string>(values: readonly T[]): Checker<T> {
   return (value) =>

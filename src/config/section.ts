@@ -5,7 +5,23 @@
 import { isMap, isScalar, type LineCounter, type Node, type Pair, type YAMLMap } from "yaml";
 import { closestKey, describeValue, type Checker } from "./fields.ts";
 
+/**
+ * What kind of problem a config has, so problems can be grouped and tested by kind (a closed
+ * union, as the `yaml` package's error codes are).
+ */
+export const configProblemCodes = [
+  "yaml-syntax", // the text is not valid YAML
+  "duplicate-key", // a key appears twice in one mapping
+  "not-a-mapping", // the file or a section is not key: value lines
+  "unknown-key", // a key no setting has (a typo, usually)
+  "invalid-value", // a value of the wrong kind ("soon" for a duration)
+  "out-of-range", // a value of the right kind outside the allowed range
+  "conflict", // settings that do not go together
+] as const;
+export type ConfigProblemCode = (typeof configProblemCodes)[number];
+
 export interface ConfigProblem {
+  readonly code: ConfigProblemCode;
   readonly line: number;
   readonly column: number;
   readonly message: string;
@@ -31,10 +47,10 @@ export class Section {
     return this.path ? `${this.path}.${key}` : key;
   }
 
-  problemAt(node: unknown, message: string): void {
+  problemAt(node: unknown, message: string, code: ConfigProblemCode = "invalid-value"): void {
     const range = (node as Node | null)?.range ?? this.map?.range;
     const position = range ? this.lines.linePos(range[0]) : { line: 1, col: 1 };
-    this.problems.push({ line: position.line, column: position.col, message });
+    this.problems.push({ code, line: position.line, column: position.col, message });
   }
 
   /** The checked value of `key`, or `fallback` when it is absent or wrong (wrong is recorded). */
@@ -46,7 +62,8 @@ export class Section {
     const value: unknown = node && "toJSON" in node ? node.toJSON() : null;
     const checked = check(value);
     if (checked.ok) return checked.value;
-    this.problemAt(node ?? pair.key, `"${this.qualified(key)}" must be ${checked.expected}, got ${describeValue(value)}`);
+    const code = checked.outOfRange ? "out-of-range" : "invalid-value";
+    this.problemAt(node ?? pair.key, `"${this.qualified(key)}" must be ${checked.expected}, got ${describeValue(value)}`, code);
     return fallback;
   }
 
@@ -56,7 +73,7 @@ export class Section {
     const pair = this.pairs.get(key);
     const node = pair?.value;
     if (pair && node !== null && !isMap(node)) {
-      this.problemAt(node, `"${this.qualified(key)}" must be a mapping of settings`);
+      this.problemAt(node, `"${this.qualified(key)}" must be a mapping of settings`, "not-a-mapping");
     }
     return new Section(isMap(node) ? node : null, this.qualified(key), this.lines, this.problems);
   }
@@ -75,7 +92,7 @@ export class Section {
       if (this.asked.includes(key)) continue;
       const suggestion = closestKey(key, this.asked);
       const hint = suggestion ? `; did you mean "${suggestion}"?` : `; known keys: ${this.asked.join(", ")}`;
-      this.problemAt(pair.key, `unknown key "${this.qualified(key)}"${hint}`);
+      this.problemAt(pair.key, `unknown key "${this.qualified(key)}"${hint}`, "unknown-key");
     }
   }
 }

@@ -55,8 +55,11 @@ function reasonFor(error: unknown): string {
   return text;
 }
 
-/** Opens (creating if needed) and migrates the database. Throws CollectorError with a readable reason. */
-export function openDatabase(path: string): Database {
+/**
+ * Opens (creating if needed) and migrates the database. Throws CollectorError with a readable
+ * reason. `busyTimeoutMs`: how long a write waits for another writer before SQLITE_BUSY.
+ */
+export function openDatabase(path: string, busyTimeoutMs = 5000): Database {
   try {
     // 0700: run history and messages are the user's business only.
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -72,7 +75,7 @@ export function openDatabase(path: string): Database {
   try {
     // busy_timeout first, so that the pragmas and migrations below wait for a concurrent writer
     // instead of failing with SQLITE_BUSY.
-    db.run("PRAGMA busy_timeout = 5000");
+    db.run(`PRAGMA busy_timeout = ${Math.max(0, Math.round(busyTimeoutMs))}`);
     db.run("PRAGMA journal_mode = WAL");
     // NORMAL under WAL survives a crash of this process (kill -9); only power loss may lose the
     // last transactions, which the tail checkpoint then re-reads.
