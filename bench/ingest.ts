@@ -1,80 +1,116 @@
 /**
- * Ingest throughput and memory: `--parse-existing` against the minimal baseline, in one run, on the
- * same generated file.
+ * The performance cases of issue 11, side by side in one run, each against the minimal baseline
+ * (bench/baseline.ts: read, split, JSON.parse, one prepared INSERT) on the same file:
+ *   backfill 1M      1,000,000 lines in the past (one every 3 s from 2025-01-01; 1 in 10 fails)
+ *   backfill 10M     10,000,000 such lines (with --big: about a minute of the machine's time)
+ *   burst 300k       300,000 failing lines within the last hour
+ *   future 1M        1,000,000 lines, one a second, half of them after now
+ *   stats            `--stats --json` on a database of 1,000 and of 5,000,000 runs (process start included)
+ *   resident         a collector that caught up on a day of a line a minute: RSS and CPU while
+ *                    idle, then the latency from appending a failure to the notifier call
+ * Alerts go to a fake `command` notifier (a bash line recording the instant of each call).
  *
- * Usage: bun bench/ingest.ts [--lines N] [--size-mb M] [--keep]
- *   --lines N     lines to generate (default 1,000,000)
- *   --size-mb M   generate about M MiB instead (for the peak-RSS check on a large input)
- * Prints lines/s and peak RSS (max resident set size of the child process) for both, then the time
- * `--stats --json` takes on the filled database.
+ * Usage: bun bench/ingest.ts [--big] [--repeat N] [--idle S] [--reuse] [--skip-resident]
+ *   --repeat N   run each ingest case N times and keep the fastest (default 1)
+ *   --idle S     idle seconds of the resident case (default 60)
+ *   --reuse      reuse the generated backfill files in bench/out/ (they do not depend on the date)
+ * Inputs and databases are written to bench/out/ (git-ignored).
  */
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { generate, type InputSpec } from "./generate.ts";
+import { ROOT, alertTimes, maxPerMinute, measure, prepareCase, quantile, type Measurement } from "./measure.ts";
+import { describeLatency, residentCase } from "./resident.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { lines: { type: "string" }, "size-mb": { type: "string" }, keep: { type: "boolean" } },
+  options: {
+    big: { type: "boolean" },
+    repeat: { type: "string" },
+    idle: { type: "string" },
+    reuse: { type: "boolean" },
+    "skip-resident": { type: "boolean" },
+  },
 });
-const dir = mkdtempSync(join(tmpdir(), "cc-bench-"));
-const input = join(dir, "ladder.jsonl");
-const root = join(import.meta.dir, "..");
+const repeat = Number(values.repeat ?? 1);
+const reuse = values.reuse ?? false;
+const OUT = join(ROOT, "bench", "out");
+const HOUR = 3_600_000;
+const BACKFILL_START = Date.UTC(2025, 0, 1);
+const MAX_PER_MINUTE = 5;
 
-const messages = ["Monitor started successfully", "Connection failed - API timeout", "Order check completed - 3 orders tracked"];
+interface IngestRow {
+  readonly name: string;
+  readonly lines: number;
+  readonly sizeMb: number;
+  readonly baseline: Measurement;
+  readonly collector: Measurement;
+  readonly alerts: number;
+  readonly alertsMaxPerMinute: number;
+}
 
-async function generate(): Promise<number> {
-  const targetBytes = values["size-mb"] ? Number(values["size-mb"]) * 1024 * 1024 : Infinity;
-  const targetLines = values["size-mb"] ? Infinity : Number(values.lines ?? 1_000_000);
-  const writer = Bun.file(input).writer();
-  const start = Date.UTC(2025, 0, 1);
-  let lines = 0;
-  let bytes = 0;
-  while (lines < targetLines && bytes < targetBytes) {
-    let block = "";
-    for (let i = 0; i < 10_000 && lines < targetLines; i++, lines++) {
-      const ts = new Date(start + lines * 1000).toISOString().replace(".000Z", "Z");
-      const exit = lines % 17 === 0 ? 1 : 0;
-      block += `{"ts":"${ts}","exit":${exit},"msg":"${messages[lines % 3]} #${lines}"}\n`;
-    }
-    bytes += block.length;
-    writer.write(block);
+const fastest = (runs: Measurement[]): Measurement => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+
+async function ingestCase(name: string, spec: InputSpec, reusable: boolean): Promise<IngestRow> {
+  const input = await generate(join(OUT, `${name}.jsonl`), spec, reuse && reusable);
+  const baselines: Measurement[] = [];
+  const collectors: Measurement[] = [];
+  let alerts: number[] = [];
+  for (let run = 0; run < repeat; run++) {
+    const setup = prepareCase(name, MAX_PER_MINUTE, input);
+    baselines.push(measure(["bun", "bench/baseline.ts", input, join(setup.dir, "baseline.db")], setup.dir));
+    collectors.push(measure(["bun", "collector.ts", "--config", setup.config, "--parse-existing"], setup.dir));
+    alerts = alertTimes(setup.alertLog);
   }
-  await writer.end();
-  return lines;
+  const row = { name, lines: spec.lines, sizeMb: statSync(input).size / 1024 / 1024, baseline: fastest(baselines), collector: fastest(collectors), alerts: alerts.length, alertsMaxPerMinute: maxPerMinute(alerts) };
+  console.error(`done: ${name}`);
+  return row;
 }
 
-interface Measurement {
-  readonly seconds: number;
-  readonly maxRssMb: number;
+/** Median wall time of `--stats --json` on a database filled from `lines` lines ending at their last instant. */
+async function statsCase(name: string, spec: InputSpec): Promise<{ rows: number; seconds: number; cpuSeconds: number }> {
+  const input = await generate(join(OUT, `${name}.jsonl`), spec, reuse);
+  const setup = prepareCase(name, MAX_PER_MINUTE, input);
+  measure(["bun", "collector.ts", "--config", setup.config, "--parse-existing"], setup.dir);
+  const now = new Date(spec.startMs + (spec.lines - 1) * spec.stepMs).toISOString();
+  const runs: Measurement[] = [];
+  for (let run = 0; run < 5; run++) runs.push(measure(["bun", "collector.ts", "--config", setup.config, "--stats", "--json", "--now", now], setup.dir));
+  const rows = (JSON.parse(runs[0]?.stdout ?? "{}") as { total_entries?: number }).total_entries ?? 0;
+  console.error(`done: ${name}`);
+  return { rows, seconds: quantile(runs.map((m) => m.seconds), 0.5), cpuSeconds: quantile(runs.map((m) => m.cpuSeconds), 0.5) };
 }
 
-function measure(argv: string[]): Measurement {
-  const started = performance.now();
-  const child = Bun.spawnSync(argv, { cwd: root, env: { ...process.env, HOME: dir }, stdout: "pipe", stderr: "pipe" });
-  const seconds = (performance.now() - started) / 1000;
-  if (child.exitCode !== 0) throw new Error(`${argv.join(" ")} failed: ${child.stderr.toString()}`);
-  const maxRss = child.resourceUsage?.maxRSS ?? 0; // bytes
-  return { seconds, maxRssMb: maxRss / 1024 / 1024 };
+const now = Date.now();
+const rows: IngestRow[] = [];
+rows.push(await ingestCase("backfill-1m", { lines: 1_000_000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 }, true));
+if (values.big) rows.push(await ingestCase("backfill-10m", { lines: 10_000_000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 }, true));
+rows.push(await ingestCase("burst-300k", { lines: 300_000, startMs: now - HOUR + 1000, stepMs: 11, failEvery: 1 }, false));
+rows.push(await ingestCase("future-1m", { lines: 1_000_000, startMs: now - 500_000_000, stepMs: 1000, failEvery: 10 }, false));
+const small = await statsCase("stats-1k", { lines: 1000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 });
+const large = await statsCase("stats-5m", { lines: 5_000_000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 });
+const resident = values["skip-resident"] ? null : await residentCase(Number(values.idle ?? 60), 100);
+
+const n = (value: number): string => value.toLocaleString("en");
+console.log(`\nBun ${Bun.version}, ${navigator.hardwareConcurrency} cores; wall time (CPU time) of the fastest of ${repeat} run(s), process start included`);
+console.log("| case | lines | baseline | collector | collector / baseline | peak RSS baseline / collector | alerts (most in 60 s) |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
+for (const row of rows) {
+  const { baseline: b, collector: c } = row;
+  console.log(
+    `| ${row.name} | ${n(row.lines)} (${row.sizeMb.toFixed(0)} MiB) | ${b.seconds.toFixed(2)} s (${b.cpuSeconds.toFixed(2)}) | ${c.seconds.toFixed(2)} s (${c.cpuSeconds.toFixed(2)}) | ` +
+      `${(c.seconds / b.seconds).toFixed(2)}× (CPU ${(c.cpuSeconds / b.cpuSeconds).toFixed(2)}×) | ${b.maxRssMb.toFixed(0)} / ${c.maxRssMb.toFixed(0)} MB | ${row.alerts} (${row.alertsMaxPerMinute}; limit ${MAX_PER_MINUTE}) |`,
+  );
 }
-
-const lines = await generate();
-const sizeMb = statSync(input).size / 1024 / 1024;
-console.log(`input: ${lines.toLocaleString("en")} lines, ${sizeMb.toFixed(0)} MiB`);
-
-const baseline = measure(["bun", "bench/baseline.ts", input, join(dir, "baseline.db")]);
-const collector = measure(["bun", "collector.ts", "--parse-existing", "--input", input, "--db", join(dir, "collector.db")]);
-
-const row = (name: string, m: Measurement): string =>
-  `${name.padEnd(10)} ${(lines / m.seconds).toFixed(0).padStart(9)} lines/s  ${m.seconds.toFixed(2).padStart(7)} s  peak RSS ${m.maxRssMb.toFixed(0).padStart(4)} MB`;
-console.log(row("baseline", baseline));
-console.log(row("collector", collector));
-console.log(`collector / baseline time: ${(collector.seconds / baseline.seconds).toFixed(2)}x`);
-
-// The dashboard on the database just filled (every run in the 7-day window of --now).
-const lastTs = new Date(Date.UTC(2025, 0, 1) + (lines - 1) * 1000).toISOString();
-const stats = measure(["bun", "collector.ts", "--stats", "--json", "--now", lastTs, "--db", join(dir, "collector.db")]);
-console.log(`--stats --json on ${lines.toLocaleString("en")} rows: ${stats.seconds.toFixed(2)} s (process start included)`);
-
-if (!values.keep) rmSync(dir, { recursive: true, force: true });
-else console.log(`kept ${dir}`);
+console.log(
+  `\n--stats --json (median of 5): ${n(small.rows)} runs ${small.seconds.toFixed(3)} s (CPU ${small.cpuSeconds.toFixed(3)}), ` +
+    `${n(large.rows)} runs ${large.seconds.toFixed(3)} s (CPU ${large.cpuSeconds.toFixed(3)}): ${(large.seconds / small.seconds).toFixed(2)}×`,
+);
+if (resident) {
+  console.log(
+    `resident, idle ${resident.idleSeconds} s after a day of a line a minute: RSS ${resident.rssMb.toFixed(0)} MB (peak ${resident.peakRssMb.toFixed(0)} MB), CPU ${resident.cpuPercent.toFixed(3)} %`,
+  );
+  console.log(
+    `alert latency, ${resident.latenciesMs.length} failures appended one by one: ${describeLatency(resident.latenciesMs)}; ${resident.alerts} alerts, most in 60 s: ${resident.alertsMaxPerMinute} (limit 120)`,
+  );
+}

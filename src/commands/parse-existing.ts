@@ -1,6 +1,6 @@
 /** `--parse-existing`: ingest everything not stored yet, say what happened, exit. */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { runtimePaths } from "../runtime-paths.ts";
 import { acquireInstanceLock } from "../instance-lock.ts";
 import { pruneRuns, retentionCutoffMs } from "../store/retention.ts";
 import type { Config } from "../config/config.ts";
@@ -23,7 +23,7 @@ export async function parseExistingCommand(config: Config, log: Logger, clock: (
   }
   const started = performance.now();
   // A running collector already ingests this database; two would race for the alerts.
-  const lock = acquireInstanceLock(config.database, join(config.logDir, "collector.pid"));
+  const lock = acquireInstanceLock(config.database, runtimePaths(config.logDir).pidFile);
   const session = openSession(config, log, clock, system);
   try {
     const totals = session.tailer.poll();

@@ -3,6 +3,7 @@
  * alerted about the job's state. Keyed by job key (see job-key.ts): '' for the default job.
  */
 import type { Database, Statement } from "bun:sqlite";
+import { deleteRollups } from "./rollups.ts";
 import { freshJobState, noAlertMemory, type AlertedState, type AlertMemory, type JobState } from "../records.ts";
 
 interface JobRow {
@@ -122,6 +123,7 @@ export class JobStateStore {
       const known = this.db.query("DELETE FROM jobs WHERE name = ?").run(key).changes > 0;
       this.db.query(`DELETE FROM run_starts WHERE ${where}`).run(name, isDefault ? 1 : 0);
       const runsDeleted = runs ? this.db.query(`DELETE FROM cron_entries WHERE ${where}`).run(name, isDefault ? 1 : 0).changes : 0;
+      if (runs) deleteRollups(this.db, name, isDefault); // the stats count what the rollups hold
       return { known, runsDeleted };
     }).immediate();
   }

@@ -9,6 +9,7 @@
 import type { Database } from "bun:sqlite";
 import { parseTimestamp } from "../timestamp.ts";
 import { createMetricsTables } from "./metrics-schema.ts";
+import { createRollups } from "./rollups.ts";
 import { runKey } from "./run-key.ts";
 
 export interface Migration {
@@ -249,6 +250,7 @@ export const migrations: readonly Migration[] = [
   { version: 3, description: "alert outbox, per-job failure streaks, meta", up: (db) => db.run(alertTables) },
   { version: 4, description: "start markers of runs still going", up: (db) => db.run(runStartTable) },
   { version: 5, description: "job state: counters, streak alerts, missed runs, pause", up: (db) => db.run(jobStateColumns) },
+  { version: 6, description: "hourly rollups of runs per job, stored-run count", up: createRollups },
   { version: 7, description: "alerted job states; when a started run ended", up: (db) => db.run(jobStatusColumns) },
   { version: 8, description: "per-backend alert deliveries; failed alerts retried again", up: (db) => db.run(deliveryTables) },
   { version: 9, description: "Prometheus: run duration histogram, line and alert counters", up: createMetricsTables },
@@ -257,9 +259,17 @@ export const migrations: readonly Migration[] = [
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;
 
-/** Applies every migration above the database's version; returns the versions applied. */
+function userVersion(db: Database): number {
+  return db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
+}
+
+/**
+ * Applies every migration above the database's version; returns the versions applied. The version
+ * is read again inside each migration's write transaction: two processes opening a new database
+ * at once (a collector and `--stats`) would otherwise both apply the same migration.
+ */
 export function migrate(db: Database): number[] {
-  const current = db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
+  const current = userVersion(db);
   if (current > latestVersion) {
     throw new Error(
       `the database has schema version ${current}, newer than this collector knows (${latestVersion}); upgrade the collector`,
@@ -268,11 +278,13 @@ export function migrate(db: Database): number[] {
   const applied: number[] = [];
   for (const migration of migrations) {
     if (migration.version <= current) continue;
-    db.transaction(() => {
+    const ran = db.transaction(() => {
+      if (userVersion(db) >= migration.version) return false;
       migration.up(db);
       db.run(`PRAGMA user_version = ${migration.version}`);
+      return true;
     }).immediate();
-    applied.push(migration.version);
+    if (ran) applied.push(migration.version);
   }
   return applied;
 }

@@ -11,6 +11,7 @@ import { jobKey } from "../job-key.ts";
 import type { Batch, Checkpoint, CommitResult, Reject, StoredRun } from "../records.ts";
 import { sameCheckpoint } from "./checkpoints.ts";
 import { IngestCounters } from "./metrics.ts";
+import { RollupStore } from "./rollups.ts";
 import { runKey } from "./run-key.ts";
 
 export type { Batch, CommitResult, Reject, StoredRun } from "../records.ts";
@@ -65,6 +66,7 @@ export class RunWriter {
   private readonly keepEarlyFinish: Statement;
   private readonly immediate: <T>(body: () => T) => T;
   private readonly counters: IngestCounters;
+  private readonly rollups: RollupStore;
 
   /** `defaultJob`: runs naming it share the key of runs naming no job (see job-key.ts). */
   constructor(
@@ -90,6 +92,7 @@ export class RunWriter {
     this.finishStart = db.prepare("UPDATE run_starts SET finished = 1, finished_ms = ? WHERE run_id = ?");
     this.keepEarlyFinish = db.prepare("INSERT OR REPLACE INTO run_finishes (run_id, end_ms) VALUES (?, ?)");
     this.counters = new IngestCounters(db);
+    this.rollups = new RollupStore(db);
     this.upsertCheckpoint = db.prepare(
       `INSERT INTO tail_checkpoints (source, dev, ino, byte_offset, head_hash, tail_hash, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -152,6 +155,7 @@ export class RunWriter {
       jobs.add(jobKey(run.job, this.defaultJob));
     }
     const inserted = stored.length;
+    this.rollups.add(stored); // hourly counters for the stats, in this transaction
     for (const job of jobs) this.insertJob.run(job, parsedAt);
     const newRejects: Reject[] = [];
     const source = batch.to.source;
@@ -189,5 +193,6 @@ export class RunWriter {
       statement.finalize();
     }
     this.counters.finalize();
+    this.rollups.finalize();
   }
 }
