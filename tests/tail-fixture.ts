@@ -4,7 +4,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../src/logger.ts";
 import { openDatabase } from "../src/store/database.ts";
-import { RunWriter, type Batch, type CommitResult } from "../src/store/runs.ts";
+import type { Batch, CommitResult } from "../src/records.ts";
+import { RunWriter } from "../src/store/runs.ts";
 import { Tailer, type TailSink } from "../src/tailer.ts";
 import { cliEnv, NO_DASHBOARD, tempDir } from "./helpers.ts";
 

@@ -5,7 +5,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { durationBucket, LAST_INGEST_MS, LINES_DUPLICATE, LINES_REJECTED, LINES_STORED } from "./metrics-schema.ts";
-import type { StoredRun } from "./runs.ts";
+import type { StoredRun } from "../records.ts";
 
 /** What one commit did with its lines (RunWriter's CommitResult). */
 export interface LineTotals {
