@@ -11,13 +11,18 @@
 #   status             running or not, with pid, uptime and paths, then the stats
 #                      (exit code 0 when running, 3 when not)
 #   logs [-f] [-n N]   the last N (50) lines of daemon.log; -f follows it
-#   parse              ingest everything new once (collector.ts --parse-existing)
-#   stats [ARGS...]    the dashboard (collector.ts --stats ARGS, e.g. --json)
+#   parse              ingest everything new once (collector.ts parse); while the
+#                      collector runs, it already does that: says so and exits 0
+#   stats [ARGS...]    the dashboard (collector.ts stats ARGS, e.g. --json)
+#   jobs [ARGS...]     the jobs with their state (collector.ts jobs ARGS)
+#   open [ARGS...]     the web dashboard in the browser (collector.ts open ARGS)
 #   install            start at boot from your crontab (@reboot); run twice, one line
 #   install --launchd  macOS: a LaunchAgent instead (starts at login, restarted on crash)
 #   install --systemd  Linux: a systemd user unit instead
-#   uninstall          remove what install added
+#   uninstall          remove what install added, nothing else
 #   help               this text; COMMAND --help works too
+#
+# Exit codes: 0 ok, 1 failure, 2 usage error, 3 status: not running.
 #
 # Environment:
 #   CRON_COLLECTOR_CONFIG  the config file (default: config.yaml beside this script)
@@ -28,14 +33,34 @@ set -euo pipefail
 umask 077
 
 readonly PROGRAM="${0##*/}"
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
-readonly SCRIPT_DIR
+
+# This script's real path: started through a symlink (e.g. ~/bin/manager.sh), the checkout is
+# where the link points, not where it lies.
+resolve_script() {
+  local path="$1" target
+  while [[ -L "${path}" ]]; do
+    target="$(readlink "${path}")"
+    [[ "${target}" == /* ]] || target="$(dirname "${path}")/${target}"
+    path="${target}"
+  done
+  echo "$(cd "$(dirname "${path}")" && pwd -P)/$(basename "${path}")"
+}
+
+SCRIPT="$(resolve_script "${BASH_SOURCE[0]}")"
+readonly SCRIPT
+readonly SCRIPT_DIR="${SCRIPT%/*}"
 readonly COLLECTOR="${SCRIPT_DIR}/collector.ts"
-readonly CRON_MARKER="# cron-collector"
+# The crontab line install writes ends with this. It names this checkout, so it cannot occur in a
+# line the user wrote, not even one of their own that mentions cron-collector.
+readonly CRON_MARKER="# cron-collector: started at boot by ${SCRIPT}"
+# How the line install wrote before the marker named the checkout ended; recognised only after
+# this checkout's quoted manager.sh path.
+readonly OLD_CRON_ENDING=" start >/dev/null 2>&1 # cron-collector"
 readonly LAUNCHD_LABEL="com.github.cron-collector"
 readonly SYSTEMD_UNIT="cron-collector.service"
 readonly STOP_TIMEOUT_SECONDS=10
 readonly START_TIMEOUT_SECONDS=15
+readonly EXIT_USAGE=2
 
 die() {
   echo "${PROGRAM}: $*" >&2
@@ -43,38 +68,49 @@ die() {
 }
 
 usage() {
-  sed -n '3,/^$/s/^# \{0,1\}//p' "$0"
+  sed -n '3,/^$/s/^# \{0,1\}//p' "${SCRIPT}"
 }
 
-# Finds bun even under cron's minimal PATH.
-find_bun() {
+usage_error() {
+  usage >&2
+  echo "${PROGRAM}: $*" >&2
+  exit "${EXIT_USAGE}"
+}
+
+# Sets BUN_PATH to an absolute bun, found even under cron's minimal PATH. Runs in the main shell
+# (never inside $(...)), so that its die stops the script.
+BUN_PATH=""
+resolve_bun() {
   local candidate
+  [[ -z "${BUN_PATH}" ]] || return 0
   if [[ -n "${BUN:-}" ]]; then
-    [[ -x "${BUN}" ]] || die "BUN=${BUN} is not an executable"
-    echo "${BUN}"
-    return
+    [[ -f "${BUN}" && -x "${BUN}" ]] || die "BUN=${BUN} is not an executable"
+    BUN_PATH="$(cd "$(dirname "${BUN}")" && pwd -P)/$(basename "${BUN}")"
+    return 0
   fi
-  if command -v bun >/dev/null 2>&1; then
-    command -v bun
-    return
+  if candidate="$(command -v bun 2>/dev/null)" && [[ "${candidate}" == /* ]]; then
+    BUN_PATH="${candidate}"
+    return 0
   fi
   for candidate in "${HOME}/.bun/bin/bun" /opt/homebrew/bin/bun /usr/local/bin/bun /usr/bin/bun; do
     if [[ -x "${candidate}" ]]; then
-      echo "${candidate}"
-      return
+      BUN_PATH="${candidate}"
+      return 0
     fi
   done
   die "bun not found; install it (npm install -g bun) or set BUN=/path/to/bun"
 }
 
 collector() {
-  "$(find_bun)" "${COLLECTOR}" "$@"
+  resolve_bun
+  "${BUN_PATH}" "${COLLECTOR}" "$@"
 }
 
-# Reads the paths in use from the collector itself (it owns the config format).
+# Reads the paths in use from the collector itself (it owns the config format and the file names).
 load_paths() {
   local line output
-  output="$(collector --paths)" || exit 2
+  resolve_bun
+  output="$("${BUN_PATH}" "${COLLECTOR}" paths)" || exit 2
   while IFS= read -r line; do
     case "${line}" in
       config=*) CONFIG_PATH="${line#config=}" ;;
@@ -83,6 +119,7 @@ load_paths() {
       log_dir=*) LOG_DIR="${line#log_dir=}" ;;
       pid_file=*) PID_FILE="${line#pid_file=}" ;;
       daemon_log=*) DAEMON_LOG="${line#daemon_log=}" ;;
+      daemon_stderr=*) DAEMON_STDERR="${line#daemon_stderr=}" ;;
     esac
   done <<<"${output}"
 }
@@ -130,8 +167,10 @@ wait_until() {
   done
 }
 
+# Gone, or a zombie: a daemon that exited stays one until its new parent (init) reaps it, which
+# some containers' init does only now and then.
 process_gone() {
-  ! kill -0 "$1" 2>/dev/null
+  ! kill -0 "$1" 2>/dev/null || [[ "$(ps -o stat= -p "$1" 2>/dev/null)" == Z* ]]
 }
 
 # Up (the pid file names a live collector), or the launched process already died.
@@ -139,8 +178,27 @@ started_or_died() {
   [[ -n "$(running_pid)" ]] || process_gone "$1"
 }
 
+file_size() {
+  if [[ -f "$1" ]]; then wc -c <"$1" | tr -d ' '; else echo 0; fi
+}
+
+# What was appended to file $1 after its first $2 bytes: a failed start shows its own words only.
+appended_since() {
+  [[ -f "$1" ]] || return 0
+  tail -c "+$(($2 + 1))" "$1" | tail -n 10
+}
+
+# The daemon's stderr file is opened by this shell, which cannot refuse to follow a symlink: so
+# log_dir must be a directory nobody else can write to (the collector refuses one too).
+check_log_dir() {
+  if [[ -d "${LOG_DIR}" ]] && [[ -n "$(find "${LOG_DIR}" -maxdepth 0 -perm -0002 2>/dev/null)" ]]; then
+    die "refusing log_dir \"${LOG_DIR}\": it is writable by every user; choose a directory only you can write to"
+  fi
+  [[ ! -L "${DAEMON_STDERR}" ]] || die "refusing \"${DAEMON_STDERR}\": it is a symbolic link"
+}
+
 cmd_start() {
-  local pid launched
+  local pid launched stderr_size log_size
   load_paths
   pid="$(running_pid)"
   if [[ -n "${pid}" ]]; then
@@ -148,14 +206,15 @@ cmd_start() {
     return 0
   fi
   mkdir -p "${LOG_DIR}"
-  local bun
-  bun="$(find_bun)"
+  check_log_dir
+  stderr_size="$(file_size "${DAEMON_STDERR}")"
+  log_size="$(file_size "${DAEMON_LOG}")"
   # Detached from the terminal: its own session where setsid exists, no stdin, output to a file.
   if command -v setsid >/dev/null 2>&1; then
     # --wait: were setsid to fork, it stays alive as long as the collector, so $! still tells.
-    setsid --wait nohup "${bun}" "${COLLECTOR}" --daemon </dev/null >>"${LOG_DIR}/daemon.stderr" 2>&1 &
+    setsid --wait nohup "${BUN_PATH}" "${COLLECTOR}" --daemon </dev/null >>"${DAEMON_STDERR}" 2>&1 &
   else
-    nohup "${bun}" "${COLLECTOR}" --daemon </dev/null >>"${LOG_DIR}/daemon.stderr" 2>&1 &
+    nohup "${BUN_PATH}" "${COLLECTOR}" --daemon </dev/null >>"${DAEMON_STDERR}" 2>&1 &
   fi
   launched=$!
   wait_until "${START_TIMEOUT_SECONDS}" started_or_died "${launched}" || true
@@ -165,8 +224,8 @@ cmd_start() {
     return 0
   fi
   echo "${PROGRAM}: cron-collector did not start; its last words:" >&2
-  tail -n 5 "${LOG_DIR}/daemon.stderr" >&2 2>/dev/null || true
-  tail -n 5 "${DAEMON_LOG}" >&2 2>/dev/null || true
+  appended_since "${DAEMON_STDERR}" "${stderr_size}" >&2
+  appended_since "${DAEMON_LOG}" "${log_size}" >&2
   exit 1
 }
 
@@ -202,7 +261,7 @@ cmd_status() {
   echo "  database: ${DATABASE_PATH}"
   echo "  log:      ${DAEMON_LOG}"
   echo
-  collector --stats || true
+  collector stats || true
   [[ -n "${pid}" ]] || exit 3
 }
 
@@ -211,8 +270,12 @@ cmd_logs() {
   while (($# > 0)); do
     case "$1" in
       -f | --follow) follow=true ;;
-      -n) shift; lines="${1:?-n needs a number}" ;;
-      *) die "logs: unknown option $1 (use -f, -n N)" ;;
+      -n)
+        shift
+        [[ "${1:-}" =~ ^[0-9]+$ ]] || usage_error "logs: -n needs a number"
+        lines="$1"
+        ;;
+      *) usage_error "logs: unknown option $1 (use -f, -n N)" ;;
     esac
     shift
   done
@@ -224,34 +287,68 @@ cmd_logs() {
   tail -n "${lines}" "${DAEMON_LOG}"
 }
 
+# A running daemon already ingests every new line; a second reader would only be refused.
+cmd_parse() {
+  local pid
+  load_paths
+  pid="$(running_pid)"
+  if [[ -n "${pid}" ]]; then
+    echo "The running collector (pid ${pid}) already reads ${INPUT_PATH} as it grows; nothing to do."
+    echo "See what it stored with: ${SCRIPT} stats"
+    return 0
+  fi
+  collector parse "$@"
+}
+
 # Quotes a value for /bin/sh (crontab lines are run by sh).
 shell_quote() {
   printf "'%s'" "${1//\'/\'\\\'\'}"
 }
 
+# The @reboot line. cron turns an unescaped % into a newline, so every % is escaped (cron removes
+# the backslash again); paths are absolute, since cron's working directory is not the user's.
 cron_line() {
-  local line
-  line="@reboot"
+  local line="@reboot"
   if [[ -n "${CRON_COLLECTOR_CONFIG:-}" ]]; then
-    line+=" CRON_COLLECTOR_CONFIG=$(shell_quote "${CRON_COLLECTOR_CONFIG}")"
+    line+=" CRON_COLLECTOR_CONFIG=$(shell_quote "${CONFIG_PATH}")"
   fi
-  line+=" BUN=$(shell_quote "$(find_bun)") $(shell_quote "${SCRIPT_DIR}/manager.sh") start >/dev/null 2>&1 ${CRON_MARKER}"
-  echo "${line}"
+  line+=" BUN=$(shell_quote "${BUN_PATH}") $(shell_quote "${SCRIPT}") start >/dev/null 2>&1 ${CRON_MARKER}"
+  echo "${line//%/\\%}"
 }
 
-# The user's crontab without our line; empty when there is none.
+# True for the line install writes for this checkout (today's marker, or the older exact form).
+is_our_cron_line() {
+  local old
+  old="$(shell_quote "${SCRIPT_DIR}/manager.sh")${OLD_CRON_ENDING}"
+  [[ "$1" == @reboot* ]] || return 1
+  [[ "$1" == *" ${CRON_MARKER//%/\\%}" || "$1" == *" ${old}" ]]
+}
+
+# The user's crontab without our line, each other line exactly as it was; empty when there is none.
 crontab_without_ours() {
-  local current
+  local current line
   current="$(crontab -l 2>/dev/null || true)"
   [[ -n "${current}" ]] || return 0
-  grep -vF -- "${CRON_MARKER}" <<<"${current}" || true
+  while IFS= read -r line || [[ -n "${line}" ]]; do
+    is_our_cron_line "${line}" || printf '%s\n' "${line}"
+  done <<<"${current}"
+}
+
+has_our_cron_line() {
+  local line
+  while IFS= read -r line; do
+    if is_our_cron_line "${line}"; then return 0; fi
+  done < <(crontab -l 2>/dev/null || true)
+  return 1
 }
 
 install_cron() {
   command -v crontab >/dev/null 2>&1 || die "crontab not found; use install --systemd or install --launchd"
   local others line
-  others="$(crontab_without_ours)"
+  resolve_bun
+  load_paths
   line="$(cron_line)"
+  others="$(crontab_without_ours)"
   if [[ -n "${others}" ]]; then
     printf '%s\n%s\n' "${others}" "${line}" | crontab -
   else
@@ -259,7 +356,25 @@ install_cron() {
   fi
   echo "Installed in your crontab (starts the collector at boot):"
   echo "  ${line}"
-  echo "Undo with: ${SCRIPT_DIR}/manager.sh uninstall"
+  echo "Undo with: ${SCRIPT} uninstall"
+}
+
+# The platform, lowercase (darwin, linux); CRON_COLLECTOR_PLATFORM stands in for it in the tests,
+# as it does for the collector.
+platform() {
+  if [[ -n "${CRON_COLLECTOR_PLATFORM:-}" ]]; then
+    echo "${CRON_COLLECTOR_PLATFORM}"
+  else
+    uname -s | tr '[:upper:]' '[:lower:]'
+  fi
+}
+
+# Removes the directories from $1 up to (not including) $2 that are empty: what install created.
+remove_empty_dirs() {
+  local dir="$1"
+  while [[ "${dir}" != "$2" && "${dir}" == "$2"/* ]] && rmdir "${dir}" 2>/dev/null; do
+    dir="$(dirname "${dir}")"
+  done
 }
 
 launchd_plist_path() {
@@ -275,9 +390,11 @@ xml_escape() {
 }
 
 install_launchd() {
-  local plist bun
+  local plist
+  [[ "$(platform)" == darwin ]] || die "install --launchd is for macOS (LaunchAgents); on this system use install (crontab) or install --systemd"
+  command -v launchctl >/dev/null 2>&1 || die "launchctl not found; use plain install (crontab)"
   plist="$(launchd_plist_path)"
-  bun="$(find_bun)"
+  resolve_bun
   load_paths
   mkdir -p "$(dirname "${plist}")" "${LOG_DIR}"
   cat >"${plist}" <<PLIST
@@ -288,7 +405,7 @@ install_launchd() {
   <key>Label</key><string>${LAUNCHD_LABEL}</string>
   <key>ProgramArguments</key>
   <array>
-    <string>$(xml_escape "${bun}")</string>
+    <string>$(xml_escape "${BUN_PATH}")</string>
     <string>$(xml_escape "${COLLECTOR}")</string>
     <string>--daemon</string>
     <string>--config</string>
@@ -296,14 +413,17 @@ install_launchd() {
   </array>
   <key>RunAtLoad</key><true/>
   <key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>
-  <key>StandardErrorPath</key><string>$(xml_escape "${LOG_DIR}/daemon.stderr")</string>
+  <key>StandardErrorPath</key><string>$(xml_escape "${DAEMON_STDERR}")</string>
 </dict>
 </plist>
 PLIST
   launchctl bootout "gui/$(id -u)/${LAUNCHD_LABEL}" >/dev/null 2>&1 || true
-  launchctl bootstrap "gui/$(id -u)" "${plist}"
+  if ! launchctl bootstrap "gui/$(id -u)" "${plist}"; then
+    rm -f "${plist}"
+    die "launchctl could not load ${plist} (see its message above); nothing was installed"
+  fi
   echo "Installed the LaunchAgent ${plist} (starts at login, restarted if it crashes)."
-  echo "Undo with: ${SCRIPT_DIR}/manager.sh uninstall"
+  echo "Undo with: ${SCRIPT} uninstall"
 }
 
 systemd_unit_path() {
@@ -311,18 +431,25 @@ systemd_unit_path() {
 }
 
 install_systemd() {
-  local unit bun
+  local unit unit_dir reason
   command -v systemctl >/dev/null 2>&1 || die "systemctl not found; use plain install (crontab)"
+  # Without a user session (sudo, su, ssh without lingering) systemctl --user cannot work: find out
+  # before writing anything.
+  if ! reason="$(systemctl --user show-environment 2>&1 >/dev/null)"; then
+    die "install --systemd needs your systemd user session, which is not reachable here (${reason:-systemctl --user failed}).
+Log in as this user directly (not through sudo or su), or run 'loginctl enable-linger ${USER:-\$USER}', or use plain install (crontab). Nothing was installed."
+  fi
   unit="$(systemd_unit_path)"
-  bun="$(find_bun)"
+  unit_dir="$(dirname "${unit}")"
+  resolve_bun
   load_paths
-  mkdir -p "$(dirname "${unit}")"
+  mkdir -p "${unit_dir}"
   cat >"${unit}" <<UNIT
 [Unit]
 Description=cron-collector: alerts on failed cron jobs
 
 [Service]
-ExecStart="${bun}" "${COLLECTOR}" --daemon --config "${CONFIG_PATH}"
+ExecStart="${BUN_PATH}" "${COLLECTOR}" --daemon --config "${CONFIG_PATH}"
 ExecReload=/bin/kill -HUP \$MAINPID
 Restart=on-failure
 RestartSec=5
@@ -330,10 +457,14 @@ RestartSec=5
 [Install]
 WantedBy=default.target
 UNIT
-  systemctl --user daemon-reload
-  systemctl --user enable --now "${SYSTEMD_UNIT}"
+  if ! systemctl --user daemon-reload || ! systemctl --user enable --now "${SYSTEMD_UNIT}"; then
+    rm -f "${unit}"
+    remove_empty_dirs "${unit_dir}" "${HOME}"
+    systemctl --user daemon-reload >/dev/null 2>&1 || true
+    die "systemctl could not enable ${SYSTEMD_UNIT} (see its message above); nothing was installed"
+  fi
   echo "Installed the systemd user unit ${unit} (enabled and started)."
-  echo "Undo with: ${SCRIPT_DIR}/manager.sh uninstall"
+  echo "Undo with: ${SCRIPT} uninstall"
 }
 
 cmd_install() {
@@ -341,14 +472,13 @@ cmd_install() {
     "") install_cron ;;
     --launchd) install_launchd ;;
     --systemd) install_systemd ;;
-    *) die "install: unknown option $1 (use --launchd or --systemd, or nothing for crontab)" ;;
+    *) usage_error "install: unknown option $1 (use --launchd or --systemd, or nothing for crontab)" ;;
   esac
 }
 
 cmd_uninstall() {
-  local removed=false plist unit
-  if command -v crontab >/dev/null 2>&1 && crontab -l 2>/dev/null | grep -qF -- "${CRON_MARKER}"; then
-    local others
+  local removed=false plist unit others
+  if command -v crontab >/dev/null 2>&1 && has_our_cron_line; then
     others="$(crontab_without_ours)"
     if [[ -n "${others}" ]]; then
       printf '%s\n' "${others}" | crontab -
@@ -377,10 +507,14 @@ cmd_uninstall() {
 }
 
 main() {
-  local command="${1:-help}"
-  (($# > 0)) && shift
+  (($# > 0)) || usage_error "a command is needed"
+  local command="$1"
+  shift
   if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
-    usage
+    case "${command}" in
+      stats | jobs | open) collector "${command}" --help ;;
+      *) usage ;;
+    esac
     return 0
   fi
   case "${command}" in
@@ -389,15 +523,12 @@ main() {
     restart) cmd_stop && cmd_start ;;
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
-    parse) collector --parse-existing "$@" ;;
-    stats) collector --stats "$@" ;;
+    parse) cmd_parse "$@" ;;
+    stats | jobs | open) collector "${command}" "$@" ;;
     install) cmd_install "$@" ;;
     uninstall) cmd_uninstall ;;
     help | -h | --help) usage ;;
-    *)
-      usage >&2
-      die "unknown command: ${command}"
-      ;;
+    *) usage_error "unknown command: ${command}" ;;
   esac
 }
 

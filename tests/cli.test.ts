@@ -1,13 +1,17 @@
 /** End-to-end: the real CLI as a subprocess, on real files in a temp HOME. */
 import { describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cliEnv, countRows, createPythonDatabase, FIXTURES, messages, REPO, runCli, runLines, tempDir } from "./helpers.ts";
+import { readFileSync } from "node:fs";
+import { cliEnv, countRows, createPythonDatabase, FIXTURES, messages, NO_DASHBOARD, REPO, runCli, runLines, tempDir } from "./helpers.ts";
 
+/** A temp HOME with a config of its own (never the repository's config.yaml, which a user may have edited). */
 function home(): { home: string; input: string; db: string; env: Record<string, string> } {
   const dir = tempDir("cc-home-");
   mkdirSync(join(dir, "logs"));
-  return { home: dir, input: join(dir, "logs", "ladder.jsonl"), db: join(dir, ".cron_dash", "ladder.db"), env: cliEnv(dir) };
+  const config = join(dir, "defaults.yaml");
+  writeFileSync(config, "# every setting at its default\n");
+  return { home: dir, input: join(dir, "logs", "ladder.jsonl"), db: join(dir, ".cron_dash", "ladder.db"), env: cliEnv(dir, { CRON_COLLECTOR_CONFIG: config }) };
 }
 
 describe("collector.ts --parse-existing", () => {
@@ -59,7 +63,9 @@ describe("collector.ts --parse-existing", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`"${h.input}" does not exist yet`);
     expect(result.stdout).toContain("jq -cn");
-    expect(result.stdout).toContain(`bun ${join(REPO, "collector.ts")} run --job my-job -- /path/to/job.sh`);
+    // The absolute bun: cron's PATH (/usr/bin:/bin) may not find a bun in ~/.bun/bin.
+    const bun = realpathSync(Bun.which("bun", { PATH: h.env.PATH ?? "" }) ?? "bun");
+    expect(result.stdout).toContain(`*/5 * * * * ${bun} ${join(REPO, "collector.ts")} run --job my-job -- /path/to/job.sh`);
   });
 
   test("--input and --db override the config", () => {
@@ -133,10 +139,10 @@ describe("errors are messages, never stack traces", () => {
     expect(result.stderr).toContain("no such file");
   });
 
-  test("an unknown flag exits 2 with a pointer to --help", () => {
-    const result = runCli(["--frobnicate"], home().env);
+  test("an unknown flag exits 2 with a did-you-mean and a pointer to --help", () => {
+    const result = runCli(["--stat"], home().env);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("Unknown option '--frobnicate'");
+    expect(result.stderr).toContain('Unknown option "--stat"; did you mean "--stats"?');
     expect(result.stderr).toContain("--help");
   });
 
@@ -154,5 +160,68 @@ describe("errors are messages, never stack traces", () => {
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain("--parse-existing");
     expect(runCli(["--version"], home().env).stdout).toMatch(/^cron-collector \d+\.\d+\.\d+/);
+  });
+});
+
+describe("subcommands", () => {
+  // Every command's --help is parsed in-process in args.test.ts; these are the ones issue 10 names.
+  test.each(["log", "run", "pause"])("%s --help prints that command's usage and exits 0", (command) => {
+    const result = runCli([command, "--help"], home().env);
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toStartWith(`Usage: bun collector.ts ${command}`);
+  });
+
+  test("global options before the command: --config X run --job j -- cmd", () => {
+    const h = home();
+    const config = join(h.home, "elsewhere.yaml");
+    const input = join(h.home, "elsewhere.jsonl");
+    writeFileSync(config, `input: ${input}\n${NO_DASHBOARD}`);
+    const result = runCli(["--config", config, "run", "--job", "j", "--", "bash", "-c", "exit 3"], h.env);
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(3);
+    expect(JSON.parse(readFileSync(input, "utf8"))).toMatchObject({ job: "j", exit: 3 });
+  });
+
+  test("jobs lists every job with its state, schedule and last run, from the stats document", () => {
+    const h = home();
+    const config = join(h.home, "config.yaml");
+    writeFileSync(config, 'jobs:\n  nightly:\n    cron: "0 3 * * *"\n');
+    copyFileSync(join(FIXTURES, "writers.jsonl"), h.input);
+    const env = { ...h.env, CRON_COLLECTOR_CONFIG: config };
+    expect(runCli(["parse"], env).exitCode).toBe(0);
+    const now = ["--now", "2025-07-29T05:00:00Z"];
+    const table = runCli(["jobs", ...now], env);
+    expect(table.exitCode).toBe(0);
+    const stats = JSON.parse(runCli(["stats", "--json", ...now], env).stdout) as { jobs: Array<{ name: string; state: string; last_run: string | null }> };
+    const rows = table.stdout.trim().split("\n");
+    expect(rows[0]).toMatch(/^JOB +STATE +SCHEDULE +LAST RUN$/);
+    expect(rows).toHaveLength(stats.jobs.length + 1);
+    for (const job of stats.jobs) {
+      const row = rows.find((line) => line.startsWith(`${job.name} `));
+      expect(row).toContain(` ${job.state} `);
+      expect(row).toContain(job.last_run ?? "never");
+    }
+    expect(rows.find((line) => line.startsWith("nightly "))).toContain('cron "0 3 * * *"');
+    expect(JSON.parse(runCli(["jobs", "--json", ...now], env).stdout)).toEqual(stats.jobs);
+  });
+});
+
+describe("private directories", () => {
+  test.each([
+    ["log_dir", ["--daemon"]],
+    ["the database directory", ["parse"]],
+  ])("%s writable by every user is refused with a clear error", (setting, args) => {
+    const h = home();
+    const shared = join(h.home, "shared");
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    const config = join(h.home, "config.yaml");
+    writeFileSync(h.input, "");
+    writeFileSync(config, setting === "log_dir" ? `log_dir: ${shared}\n` : `database: ${join(shared, "x.db")}\n`);
+    const result = runCli(args, { ...h.env, CRON_COLLECTOR_CONFIG: config });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`Refusing ${setting} "${shared}": it is writable by every user (mode 0777)`);
+    expect(readdirSync(shared)).toEqual([]);
   });
 });

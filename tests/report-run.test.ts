@@ -1,15 +1,18 @@
 /** `run` and `log`: real subprocesses appending to a real file, then ingested by the collector. */
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCommand } from "../src/runner/run-command.ts";
 import { ByteTail, summarizeOutput } from "../src/runner/output-tail.ts";
-import { cliEnv, REPO, runCli, tempDir } from "./helpers.ts";
+import { cliEnv, REPO, runCli, tempDir, waitFor } from "./helpers.ts";
 
+/** A temp HOME with a config of its own (never the repository's config.yaml, which a user may have edited). */
 function setup() {
   const home = tempDir("cc-run-");
-  return { home, input: join(home, "logs", "ladder.jsonl"), db: join(home, ".cron_dash", "ladder.db"), env: cliEnv(home) };
+  const config = join(home, "defaults.yaml");
+  writeFileSync(config, "# every setting at its default\n");
+  return { home, input: join(home, "logs", "ladder.jsonl"), db: join(home, ".cron_dash", "ladder.db"), env: cliEnv(home, { CRON_COLLECTOR_CONFIG: config }) };
 }
 
 function lines(input: string): Array<Record<string, unknown>> {
@@ -97,23 +100,23 @@ describe("run", () => {
     expect(large - small).toBeLessThan(40);
   }, 30_000);
 
-  test("20 concurrent runs with long lines append 20 whole lines", async () => {
+  test("10 concurrent runs with long lines append 10 whole lines", async () => {
     const s = setup();
-    const children = Array.from({ length: 20 }, (_, i) =>
+    const children = Array.from({ length: 10 }, (_, i) =>
       Bun.spawn(["bun", join(REPO, "collector.ts"), "run", "--job", `job-${i}`, "--", "bash", "-c", `head -c 12000 /dev/zero | tr '\\0' ${String.fromCharCode(97 + (i % 26))}; echo; echo finished ${i}`], {
         env: s.env,
         stdout: "ignore",
         stderr: "ignore",
       }),
     );
-    expect(await Promise.all(children.map((child) => child.exited))).toEqual(Array(20).fill(0));
+    expect(await Promise.all(children.map((child) => child.exited))).toEqual(Array(10).fill(0));
     const recorded = lines(s.input);
-    expect(recorded).toHaveLength(20);
-    expect(new Set(recorded.map((line) => line.job))).toEqual(new Set(Array.from({ length: 20 }, (_, i) => `job-${i}`)));
+    expect(recorded).toHaveLength(10);
+    expect(new Set(recorded.map((line) => line.job))).toEqual(new Set(Array.from({ length: 10 }, (_, i) => `job-${i}`)));
     for (const line of recorded) expect(String(line.output_tail)).toHaveLength(8192);
 
     const ingest = runCli(["--parse-existing"], s.env);
-    expect(ingest.stdout).toContain("20 new run(s), 0 already stored, 0 rejected");
+    expect(ingest.stdout).toContain("10 new run(s), 0 already stored, 0 rejected");
   }, 30_000);
 
   test("--start-marker writes a start line first; the collector pairs it by run_id", () => {
@@ -135,6 +138,31 @@ describe("run", () => {
     const result = runCli(["run", "--input", join(s.home, "blocker", "x.jsonl"), "--", "bash", "-c", "exit 5"], s.env);
     expect(result.exitCode).toBe(5);
     expect(result.stderr).toContain("could not record the run in");
+  });
+
+  test("a line that cannot be written goes to stderr whole, and the command's exit code is kept", () => {
+    const s = setup();
+    mkdirSync(s.input, { recursive: true }); // the input is a directory: no line can be appended
+    const result = runCli(["run", "--job", "backup", "--", "bash", "-c", "echo 'the real reason'; exit 7"], s.env);
+    expect(result.exitCode).toBe(7);
+    expect(result.stderr).toContain(`could not record the run in "${s.input}"`);
+    const unwritten = result.stderr.split("\n").find((line) => line.startsWith("{"));
+    expect(JSON.parse(unwritten ?? "null")).toMatchObject({ exit: 7, job: "backup", msg: "the real reason" });
+  });
+
+  test("the command gets the caller's umask, not the collector's 077", () => {
+    const s = setup();
+    const collector = join(REPO, "collector.ts");
+    const result = Bun.spawnSync(["sh", "-c", `umask 022; exec bun '${collector}' run -- sh -c 'umask; touch "$HOME/made-by-job"'`], {
+      env: s.env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.toString().trim()).toBe("0022");
+    expect(statSync(join(s.home, "made-by-job")).mode & 0o777).toBe(0o644);
+    // The collector's own file stays private.
+    expect(statSync(s.input).mode & 0o777).toBe(0o600);
   });
 
   test("a broken config.yaml does not keep the job from running", () => {
@@ -171,6 +199,55 @@ describe("what the collector does with the output tail", () => {
   });
 });
 
+describe("lines over 4 KB", () => {
+  const longMessage = "m".repeat(6000);
+
+  test("are appended without creating anything beside the input", () => {
+    const s = setup();
+    expect(runCli(["log", "--exit", "1", "--msg", longMessage], s.env).exitCode).toBe(0);
+    expect(readdirSync(join(s.home, "logs"))).toEqual(["ladder.jsonl"]);
+    expect(lines(s.input)[0]?.msg).toBe(longMessage);
+  });
+
+  test("wait for a flock held on the input file itself", async () => {
+    const s = setup();
+    mkdirSync(join(s.home, "logs"));
+    writeFileSync(s.input, "");
+    const holding = join(s.home, "holding");
+    const released = join(s.home, "released");
+    // flock(1) takes flock(2) on the input, the lock every writer of long lines shares.
+    const holder = Bun.spawn(["flock", s.input, "sh", "-c", `touch '${holding}'; sleep 0.3; touch '${released}'`]);
+    await waitFor(() => existsSync(holding), 5000, "the lock holder");
+    const writer = Bun.spawn(["bun", join(REPO, "collector.ts"), "log", "--exit", "0", "--msg", longMessage], { env: s.env, stderr: "pipe" });
+    expect(await writer.exited).toBe(0);
+    expect(existsSync(released)).toBe(true); // the writer went on only once the holder was done
+    await holder.exited;
+    expect(lines(s.input)).toHaveLength(1);
+  });
+
+  test("reach an input in a directory the writer cannot write to", () => {
+    const s = setup();
+    const shared = join(s.home, "shared");
+    mkdirSync(shared);
+    const input = join(shared, "ladder.jsonl");
+    writeFileSync(input, "");
+    chmodSync(input, 0o666);
+    chmodSync(shared, 0o555);
+    chmodSync(s.home, 0o755);
+    // Root may write anywhere: as root, the writer runs as nobody; any other user cannot write there anyway.
+    const asNobody = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : [];
+    const result = Bun.spawnSync([...asNobody, process.execPath, join(REPO, "collector.ts"), "log", "--input", input, "--exit", "1", "--msg", longMessage], {
+      env: { ...s.env, HOME: shared },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(result.stderr.toString()).toBe("");
+    expect(result.exitCode).toBe(0);
+    expect(lines(input)[0]?.msg).toBe(longMessage);
+    expect(readdirSync(shared)).toEqual(["ladder.jsonl"]);
+  });
+});
+
 describe("log", () => {
   test("JSON-escapes everything and defaults ts to now", () => {
     const s = setup();
@@ -184,15 +261,13 @@ describe("log", () => {
     expect(runCli(["--parse-existing"], s.env).stdout).toContain("2 new run(s)");
   });
 
-  test.each([
-    [["log", "--msg", "x"], "log needs --exit N"],
-    [["log", "--exit", "one"], '--exit must be an integer, got "one"'],
-    [["log", "--exit", "0", "--ts", "2026-02-30T00:00:00Z"], "--ts must be an ISO 8601 date-time"],
-    [["log", "--exit", "0", "--duration-ms=-4"], "--duration-ms must be a non-negative number"],
-  ])("%j is a usage error", (args, message) => {
-    const result = runCli(args, setup().env);
+  // The other usage errors are parsed in-process in args.test.ts.
+  test("a usage error exits 2 and writes nothing", () => {
+    const s = setup();
+    const result = runCli(["log", "--exit", "4294967297"], s.env);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain('--exit must be an integer from -2147483648 to 2147483647, got "4294967297"');
+    expect(existsSync(s.input)).toBe(false);
   });
 });
 
@@ -220,6 +295,7 @@ describe("pieces", () => {
       argv: ["bash", "-c", "trap '' TERM; sleep 10 & wait; sleep 10"],
       timeoutMs: 200,
       killGraceMs: 300,
+      drainAfterExitMs: 100, // the background sleep keeps the output open; the run is over anyway
       env: process.env,
     });
     expect(result.exit).toBe(124);

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { BUCKET_COUNT, MAX_ABSOLUTE_ERROR_BELOW_1_MS, MAX_RELATIVE_ERROR, bucketOf, percentile } from "../src/duration-histogram.ts";
 import type { Run } from "../src/line.ts";
 import { jobFilter } from "../src/stats.ts";
-import { openDatabase, openDatabaseReadOnly } from "../src/store/database.ts";
+import { openDatabase } from "../src/store/database.ts";
 import { JobStateStore } from "../src/store/job-state.ts";
-import { latestVersion, migrations } from "../src/store/migrations.ts";
+import { migrations } from "../src/store/migrations.ts";
 import { pruneRuns } from "../src/store/retention.ts";
 import { runKey } from "../src/store/run-key.ts";
 import { RunWriter } from "../src/store/runs.ts";
@@ -283,16 +283,6 @@ describe("migration 6 builds the rollups of existing databases", () => {
     expectSameAsScan(migrated);
     written.close();
     migrated.close();
-  });
-
-  test("a database at a later version that never got migration 6 (versions merged out of order) gets it", () => {
-    const path = join(tempDir(), "v9.db");
-    oldDatabase(path, (m) => m.version !== 6, randomRuns(61, 800));
-    // --stats opens it read-only: it is repaired first, as an older version would be migrated.
-    const db = openDatabaseReadOnly(path);
-    expect(db.query<{ v: number }, []>("SELECT user_version AS v FROM pragma_user_version").get()?.v).toBe(latestVersion);
-    expectSameAsScan(db);
-    db.close();
   });
 
   test("a Python collector database: its runs are counted, the one with an unreadable time only in the total", () => {

@@ -1,16 +1,26 @@
-/** Texts that tell a newcomer what to do next. Pure. */
+/** Texts that tell a newcomer what to do next. Pure (the bun path is a parameter). */
 
-export function missingInputHint(input: string, collector: string): string {
+/** A word for /bin/sh: as is when it is plainly safe, else in single quotes. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `bun` is the absolute path of the running bun (process.execPath by default): cron's PATH is
+ * /usr/bin:/bin, where a bun in ~/.bun/bin or /opt/homebrew/bin is not found.
+ */
+export function missingInputHint(input: string, collector: string, bun: string = process.execPath): string {
+  const command = `${shellWord(bun)} ${shellWord(collector)}`;
   return [
     `"${input}" does not exist yet. The collector waits for it and starts reading as soon as a`,
     "cron job appends its first line. Each run adds one JSON line; the simplest way is to let the",
     "collector run the job, in your crontab:",
     "",
-    `  */5 * * * * bun ${collector} run --job my-job -- /path/to/job.sh`,
+    `  */5 * * * * ${command} run --job my-job -- /path/to/job.sh`,
     "",
     "or to report a run from a script of your own:",
     "",
-    `  bun ${collector} log --exit "$status" --msg "what happened" --job my-job`,
+    `  ${command} log --exit "$status" --msg "what happened" --job my-job`,
     "",
     "or with jq, which escapes quotes and newlines in the message correctly:",
     "",

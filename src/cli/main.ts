@@ -1,23 +1,30 @@
 /**
  * The one place that runs a command, catches CollectorError, prints it and picks the exit code.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { hostname } from "node:os";
 import { clockFor, resolveConfig, resolveConfigLeniently, type Environment } from "./context.ts";
 import { locateConfig } from "../config/load.ts";
-import { parseCommand, USAGE } from "./args.ts";
+import type { Config } from "../config/config.ts";
+import { parseCommand, type CommonOptions } from "./args.ts";
+import { commandUsage, mainUsage } from "./usage.ts";
 import { processOutput, type Output } from "./io.ts";
 import { CollectorError, describeError, exitCodeFor } from "../errors.ts";
 import { createLogger, type LogSink } from "../logger.ts";
 import { openLogSink } from "../daemon/log-sink.ts";
+import { refuseSharedDirectory } from "../private-dir.ts";
+import { runtimePaths } from "../runtime-paths.ts";
 import { parseExistingCommand } from "../commands/parse-existing.ts";
 import { statsCommand } from "../commands/stats.ts";
+import { jobsCommand } from "../commands/jobs.ts";
 import { testNotificationCommand } from "../commands/test-notification.ts";
 import { watchCommand } from "../daemon/watch.ts";
 import type { SystemContext } from "../session.ts";
 import { formatPaths } from "../commands/paths.ts";
 import { logSubcommand, runSubcommand } from "../commands/report-run.ts";
 import { pauseCommand } from "../commands/pause.ts";
-import { hostname } from "node:os";
+import { forgetCommand } from "../commands/forget.ts";
+import { openCommand } from "../commands/open.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
 function systemContext(environment: Environment): SystemContext {
@@ -31,12 +38,25 @@ function systemContext(environment: Environment): SystemContext {
   };
 }
 
-async function run(argv: readonly string[], environment: Environment, output: Output): Promise<number> {
+/** The config of a command that writes the database (and, for the daemon, logs): both directories must be private. */
+function privateConfig(options: CommonOptions, environment: Environment, withLogs: boolean): Config {
+  const config = resolveConfig(options, environment);
+  refuseSharedDirectory(dirname(config.database), "the database directory");
+  if (withLogs) refuseSharedDirectory(config.logDir, "log_dir");
+  return config;
+}
+
+/** Options for the process, read once: the caller's umask goes to the commands `run` wraps. */
+interface ProcessState {
+  readonly callerUmask: number;
+}
+
+async function run(argv: readonly string[], environment: Environment, output: Output, state: ProcessState): Promise<number> {
   const command = parseCommand(argv);
   const system = systemContext(environment);
   switch (command.kind) {
     case "help":
-      output.out(USAGE);
+      output.out(command.command === undefined ? mainUsage() : commandUsage(command.command));
       return 0;
     case "version":
       output.out(`cron-collector ${packageJson.version}`);
@@ -45,16 +65,19 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
       const config = resolveConfig(command.options, environment);
       return statsCommand(config, clockFor(command.options)(), output, command.json, command.job);
     }
-    case "parse-existing": {
-      const config = resolveConfig(command.options, environment);
+    case "jobs":
+      return jobsCommand(resolveConfig(command.options, environment), clockFor(command.options)(), output, command.json);
+    case "parse": {
+      const config = privateConfig(command.options, environment, false);
       const log = createLogger(config.logLevel, [output.err]);
       return parseExistingCommand(config, log, clockFor(command.options), system, output);
     }
     case "watch": {
-      const config = resolveConfig(command.options, environment);
+      const config = privateConfig(command.options, environment, true);
+      const files = runtimePaths(config.logDir);
       // A daemon has no terminal: it logs to daemon.log only. Interactive runs log to the
       // terminal and to collector.log.
-      const file = openLogSink(join(config.logDir, command.daemon ? "daemon.log" : "collector.log"), config.logMaxBytes, config.logKeep);
+      const file = openLogSink(command.daemon ? files.daemonLog : files.collectorLog, config.logMaxBytes, config.logKeep);
       const sinks: LogSink[] = command.daemon ? [file] : [output.err, file];
       const log = createLogger(config.logLevel, sinks);
       return watchCommand({
@@ -64,7 +87,7 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
         system,
         reloadConfig: () => resolveConfig(command.options, environment),
         configPath: locateConfig(command.options.config, environment.env, environment.appDir).path,
-        pidFile: command.daemon ? join(config.logDir, "collector.pid") : null,
+        pidFile: command.daemon ? files.pidFile : null,
       });
     }
     case "paths": {
@@ -79,10 +102,14 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
     }
     case "pause":
     case "resume": {
-      const config = resolveConfig(command.options, environment);
+      const config = privateConfig(command.options, environment, false);
       const forMs = command.kind === "pause" ? command.forMs : undefined;
       return pauseCommand(config, command.job, forMs, clockFor(command.options)(), output);
     }
+    case "forget":
+      return forgetCommand(privateConfig(command.options, environment, false), command.job, { runs: command.runs }, clockFor(command.options)(), output);
+    case "open":
+      return openCommand(resolveConfig(command.options, environment), { print: command.print }, system, output);
     case "run":
     case "log": {
       const config = resolveConfigLeniently(command.options, environment, (problems) =>
@@ -94,6 +121,7 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
         env: environment.env,
         clock: clockFor(command.options),
         output,
+        umask: state.callerUmask,
       };
       return command.kind === "run" ? runSubcommand(command, context) : logSubcommand(command, context);
     }
@@ -104,10 +132,11 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
 
 export async function runMain(argv: readonly string[], environment: Environment): Promise<number> {
   const output = processOutput(environment.env);
-  // Data files (database, logs, pid file) are private to the user.
-  process.umask(0o077);
+  // The collector's own files (database, logs, pid file) are private to the user; a command that
+  // `run` wraps gets the caller's umask back (see runCommand).
+  const callerUmask = process.umask(0o077);
   try {
-    return await run(argv, environment, output);
+    return await run(argv, environment, output, { callerUmask });
   } catch (error) {
     if (error instanceof CollectorError) {
       output.err(`cron-collector: ${error.message}`);
@@ -116,5 +145,7 @@ export async function runMain(argv: readonly string[], environment: Environment)
     output.err(`cron-collector: unexpected error: ${describeError(error)}`);
     if (environment.env.CRON_COLLECTOR_DEBUG) output.err(String((error as Error).stack));
     return 1;
+  } finally {
+    process.umask(callerUmask);
   }
 }

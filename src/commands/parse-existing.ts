@@ -1,8 +1,8 @@
 /** `--parse-existing`: ingest everything not stored yet, say what happened, exit. */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { runtimePaths } from "../runtime-paths.ts";
 import { acquireInstanceLock } from "../instance-lock.ts";
-import { pruneRuns, retentionCutoffMs } from "../store/retention.ts";
+import { retentionCutoffMs } from "../store/retention.ts";
 import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
 import type { Output } from "../cli/io.ts";
@@ -23,14 +23,14 @@ export async function parseExistingCommand(config: Config, log: Logger, clock: (
   }
   const started = performance.now();
   // A running collector already ingests this database; two would race for the alerts.
-  const lock = acquireInstanceLock(config.database, join(config.logDir, "collector.pid"));
+  const lock = acquireInstanceLock(config.database, runtimePaths(config.logDir).pidFile);
   const session = openSession(config, log, clock, system);
   try {
     const totals = session.tailer.poll();
     output.out(summarize(config.input, totals, (performance.now() - started) / 1000));
     session.monitor.check(); // missed runs and overlong runs, as of now
     if (config.retentionDays !== null) {
-      const pruned = pruneRuns(session.db, retentionCutoffMs(clock().getTime(), config.retentionDays), Infinity);
+      const pruned = session.pruneRuns(retentionCutoffMs(clock().getTime(), config.retentionDays), Infinity);
       if (pruned > 0) output.out(`Pruned ${pruned} run(s) older than ${config.retentionDays} days (retention_days)`);
     }
     const delivery = await session.dispatcher.flush();

@@ -1,16 +1,19 @@
 /**
- * `--paths`: the files in use, one `key=value` per line, so manager.sh never parses YAML itself.
+ * `paths`: the files in use, one `key=value` per line, so manager.sh never parses YAML or builds
+ * a file name itself.
  */
-import { join } from "node:path";
 import type { Config } from "../config/config.ts";
+import { runtimePaths } from "../runtime-paths.ts";
 
 export function formatPaths(config: Config, configPath: string): string {
+  const files = runtimePaths(config.logDir);
   return [
     `config=${configPath}`,
     `input=${config.input}`,
     `database=${config.database}`,
     `log_dir=${config.logDir}`,
-    `pid_file=${join(config.logDir, "collector.pid")}`,
-    `daemon_log=${join(config.logDir, "daemon.log")}`,
+    `pid_file=${files.pidFile}`,
+    `daemon_log=${files.daemonLog}`,
+    `daemon_stderr=${files.daemonStderr}`,
   ].join("\n");
 }

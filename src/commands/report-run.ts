@@ -15,14 +15,17 @@ export interface ReportContext {
   readonly env: Record<string, string | undefined>;
   readonly clock: () => Date;
   readonly output: Output;
+  /** The caller's umask, for the wrapped command (see RunOptions.umask). */
+  readonly umask?: number;
 }
 
+/** Appends the line; when that fails, prints the reason and the line itself on stderr, so cron mails what would be lost. */
 function record(context: ReportContext, line: string): boolean {
   try {
     appendLine(context.input, line);
     return true;
   } catch (error) {
-    context.output.err(`cron-collector: could not record the run in "${context.input}": ${describeError(error)}`);
+    context.output.err(`cron-collector: could not record the run in "${context.input}": ${describeError(error)}\nThe line that was not written:\n${line}`);
     return false;
   }
 }
@@ -41,7 +44,13 @@ export async function runSubcommand(request: RunRequest, context: ReportContext)
     runId: request.startMarker ? crypto.randomUUID() : null,
   };
   if (request.startMarker) record(context, startLine(context.clock(), identity));
-  const result = await runCommand({ argv: request.argv, timeoutMs: request.timeoutMs, env: context.env, clock: context.clock });
+  const result = await runCommand({
+    argv: request.argv,
+    timeoutMs: request.timeoutMs,
+    env: context.env,
+    clock: context.clock,
+    ...(context.umask !== undefined && { umask: context.umask }),
+  });
   if (result.problem) context.output.err(`cron-collector run: ${result.problem}`);
   record(context, finishLine(result, identity));
   return result.exit;

@@ -4,30 +4,35 @@ import type { Config } from "../config/config.ts";
 import type { Output } from "../cli/io.ts";
 import { formatStats } from "../report.ts";
 import { statsSourcesOf } from "../session.ts";
-import { collectStats } from "../stats.ts";
+import { collectStats, type Stats } from "../stats.ts";
 import { AlertStore } from "../store/alerts.ts";
 import { openDatabase, openDatabaseReadOnly } from "../store/database.ts";
 import { JobHistoryQueries } from "../store/job-history.ts";
 import { JobStateStore } from "../store/job-state.ts";
 
-export function statsCommand(config: Config, now: Date, output: Output, json: boolean, job?: string): number {
+/** The stats document as of `now`, read from the database and closed again (also for `jobs`). */
+export function readStats(config: Config, now: Date, job?: string): Stats {
   // Read-only: looking needs no write access (issue 14 item 17); only a first look creates it.
   const db = existsSync(config.database) ? openDatabaseReadOnly(config.database) : openDatabase(config.database);
   const jobStates = new JobStateStore(db);
   const alerts = new AlertStore(db);
   const history = new JobHistoryQueries(db);
   try {
-    const stats = collectStats(statsSourcesOf(db, { jobStates, alerts, history }), now, config, job);
-    output.out(
-      json
-        ? JSON.stringify(stats, null, 2)
-        : formatStats(stats, { color: output.color }, { onlyJob: job, defaultJob: config.defaultJob }),
-    );
-    return 0;
+    return collectStats(statsSourcesOf(db, { jobStates, alerts, history }), now, config, job);
   } finally {
     jobStates.finalize();
     alerts.finalize();
     history.finalize();
     db.close(false);
   }
+}
+
+export function statsCommand(config: Config, now: Date, output: Output, json: boolean, job?: string): number {
+  const stats = readStats(config, now, job);
+  output.out(
+    json
+      ? JSON.stringify(stats, null, 2)
+      : formatStats(stats, { color: output.color }, { onlyJob: job, defaultJob: config.defaultJob }),
+  );
+  return 0;
 }

@@ -8,6 +8,7 @@ import { checkInterval, duration, flag, integer, oneOf, optionalText, soundName,
 import { readJobs, type JobConfig } from "./jobs.ts";
 import { readHeartbeat, readMetrics, type HeartbeatConfig, type MetricsConfig } from "./metrics.ts";
 import type { Section } from "./section.ts";
+import { readWeb, type WebConfig } from "./web.ts";
 import { backendList, isWebhookUrl, notifyBackends, webhookFormats, type NotifyBackendName, type WebhookFormat } from "./notify.ts";
 export { notifyBackends, type NotifyBackendName } from "./notify.ts";
 
@@ -67,6 +68,8 @@ export interface Config {
   readonly metrics: MetricsConfig;
   /** The dead man's switch pinged while the collector is healthy. */
   readonly heartbeat: HeartbeatConfig;
+  /** The dashboard (config.yaml `web:`). */
+  readonly web: WebConfig;
 }
 
 /** What paths are resolved against: `~` is home, relative paths are relative to the config file. */
@@ -164,6 +167,7 @@ export function readConfig(root: Section, file: string | null, context: PathCont
     retentionDays: root.get<number | null>("retention_days", integer(1, 100_000), null),
     metrics: readMetrics(root.section("metrics"), (value) => expandPath(value, context)),
     heartbeat: readHeartbeat(root.section("heartbeat")),
+    web: readWeb(root.section("web"), context),
   };
   const withJobs = { ...config, jobs: readJobs(root.section("jobs"), config.notify.alertAfter) };
   root.rejectUnknownKeys();

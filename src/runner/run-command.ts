@@ -21,7 +21,14 @@ export interface RunOptions {
   readonly env: Record<string, string | undefined>;
   /** How long a command gets between SIGTERM and SIGKILL on timeout. */
   readonly killGraceMs?: number;
+  /** How long output is still drained after the command exits (default DRAIN_AFTER_EXIT_MS). */
+  readonly drainAfterExitMs?: number;
   readonly clock?: () => Date;
+  /**
+   * The umask the command gets: the caller's. The collector runs with 077 so its own files are
+   * private, but a job's files are none of its business.
+   */
+  readonly umask?: number;
 }
 
 const FORWARDED_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
@@ -67,6 +74,8 @@ export async function runCommand(options: RunOptions): Promise<CommandResult> {
   });
 
   let child;
+  // The child inherits the umask at spawn, which is synchronous: nothing else runs in between.
+  const ownUmask = options.umask === undefined ? null : process.umask(options.umask);
   try {
     child = Bun.spawn([...options.argv], { env: options.env, stdin: "inherit", stdout: "pipe", stderr: "pipe" });
   } catch (error) {
@@ -74,6 +83,8 @@ export async function runCommand(options: RunOptions): Promise<CommandResult> {
     const name = options.argv[0] ?? "";
     if (code === "EACCES") return finish(126, `permission denied: ${name}`);
     return finish(127, `command not found: ${name}`);
+  } finally {
+    if (ownUmask !== null) process.umask(ownUmask);
   }
 
   // Signals sent to the wrapper (cron stopping, Ctrl-C) go on to the command, which decides.
@@ -97,7 +108,7 @@ export async function runCommand(options: RunOptions): Promise<CommandResult> {
   await child.exited;
   // A background process the command left behind may hold its output open for ever; the run is
   // over when the command is, so its output is drained for a moment and then let go.
-  await Promise.race([Promise.all(pumps.map((p) => p.done)), Bun.sleep(DRAIN_AFTER_EXIT_MS)]);
+  await Promise.race([Promise.all(pumps.map((p) => p.done)), Bun.sleep(options.drainAfterExitMs ?? DRAIN_AFTER_EXIT_MS)]);
   for (const p of pumps) p.cancel();
   if (deadline) clearTimeout(deadline);
   if (killTimer) clearTimeout(killTimer);

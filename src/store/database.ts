@@ -6,7 +6,7 @@ import { constants as sqlite, Database } from "bun:sqlite";
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { CollectorError, describeError } from "../errors.ts";
-import { latestVersion, migrate, skippedMigration } from "./migrations.ts";
+import { latestVersion, migrate } from "./migrations.ts";
 
 /** Device and inode of the file each open database was opened on. */
 const openedFiles = new WeakMap<Database, { readonly path: string; readonly dev: bigint; readonly ino: bigint }>();
@@ -114,7 +114,7 @@ export function openDatabaseReadOnly(path: string): Database {
     db.close();
     throw new CollectorError(`The database "${path}" has schema version ${version}, newer than this collector knows (${latestVersion}); upgrade the collector`, "runtime");
   }
-  if (version === latestVersion && !skippedMigration(db)) return db;
+  if (version === latestVersion) return db;
   db.close();
   if (!writable(path)) {
     throw new CollectorError(

@@ -5,7 +5,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { DURATION_BUCKETS_SECONDS, LAST_INGEST_MS, LINES_DUPLICATE, LINES_REJECTED, LINES_STORED } from "./metrics-schema.ts";
-import type { StoredRun } from "./runs.ts";
+import type { StoredRun } from "../records.ts";
 
 /** The histogram's bounds in seconds, the overflow (Infinity) last: durationBucket's choices by index. */
 const BUCKET_BOUNDS: readonly number[] = [...DURATION_BUCKETS_SECONDS, Infinity];

@@ -1,0 +1,43 @@
+/** What a route handler gets: the request, its decoded job name, and the server's context. */
+import type { Config } from "../config/config.ts";
+import type { WebData } from "./data.ts";
+import type { EventHub } from "./events.ts";
+
+export interface WebContext {
+  readonly config: Config;
+  readonly clock: () => Date;
+  /** Per-process; the pages carry it in <meta name="csrf-token">. */
+  readonly csrfToken: string;
+  readonly data: WebData;
+  readonly events: EventHub;
+  /** The token file, for the 401 page; null with web.auth none. */
+  readonly tokenPath: string | null;
+  /** The collector's own state, for /healthz. */
+  health(): Record<string, unknown>;
+}
+
+export interface RouteRequest {
+  readonly request: Request;
+  readonly url: URL;
+  /** The decoded `:name` segment: a job name (for /static/:name, a file name); null elsewhere. */
+  readonly job: string | null;
+  readonly context: WebContext;
+  /** Lifts the idle timeout for this request (a long-lived event stream). */
+  readonly keepOpen: () => void;
+}
+
+export type Handler = (request: RouteRequest) => Response | Promise<Response>;
+
+export function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" } });
+}
+
+export function htmlResponse(body: { readonly text: string }, status = 200): Response {
+  return new Response(`<!doctype html>\n${body.text}`, { status, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+/** A positive whole number from the query, clamped; `fallback` when absent or malformed. */
+export function queryInt(url: URL, key: string, fallback: number, max: number): number {
+  const value = Number(url.searchParams.get(key));
+  return Number.isInteger(value) && value > 0 ? Math.min(value, max) : fallback;
+}
