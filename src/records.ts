@@ -19,6 +19,11 @@ export interface Run {
   readonly extra: string | null;
 }
 
+/** A run as stored and read back: its row id, without the host (no query needs it). */
+export interface StoredRunRow extends Omit<Run, "host"> {
+  readonly id: number;
+}
+
 /**
  * A start marker (`"event": "start"`, written by `run --start-marker`): a run that has begun. Its
  * finish line carries the same `run_id`.
