@@ -102,6 +102,66 @@ describe("rotation with the real logrotate, while the collector is down", () => 
   });
 });
 
+/**
+ * The tester's sequence (plain rotations first, then `compress` switched on): logrotate shifts only
+ * the `.N.gz` names, so the plain `.2` of before stays beside a `.2.gz` of other, newer content.
+ * `poll` says after which steps a running collector polls (its tailer holding the input open);
+ * `restart` whether the collector is down for the whole compressed part, as with `parse`.
+ */
+function plainThenCompressed(f: TailFixture, pollAfter: ReadonlySet<string>): number {
+  let written = 0;
+  const append = (): void => {
+    appendFileSync(f.input, runLines(written, PER_FILE));
+    written += PER_FILE;
+  };
+  for (let i = 0; i < 2; i++) {
+    append();
+    f.tailer.poll();
+    logrotate(f.dir, f.input, ["create"]);
+  }
+  append();
+  f.tailer.poll(); // the checkpoint's file: read to its end, then g appended to it
+  if (pollAfter.has("restart")) f.tailer.close();
+  const steps: Array<[string, () => void]> = [
+    ["g", append],
+    ["rotate g", () => logrotate(f.dir, f.input, ["create", "compress"])],
+    ["h", append],
+    ["rotate h", () => logrotate(f.dir, f.input, ["create", "compress"])],
+    ["i", append],
+  ];
+  for (const [step, run] of steps) {
+    run();
+    if (pollAfter.has(step)) f.tailer.poll();
+  }
+  expect(readdirSync(f.dir).filter((name) => name.startsWith("ladder.jsonl")).sort()).toEqual([
+    "ladder.jsonl",
+    "ladder.jsonl.1.gz",
+    "ladder.jsonl.2",
+    "ladder.jsonl.2.gz",
+  ]);
+  return written;
+}
+
+describe("plain and compressed siblings side by side (compress switched on later)", () => {
+  test("collector down: .2.gz (the checkpoint's file) is read, the older plain .2 is not needed", () => {
+    const f = tailFixture();
+    const written = plainThenCompressed(f, new Set(["restart"]));
+    f.restart();
+    f.tailer.poll();
+    expect(f.logs.filter((line) => line.includes("Rotation gap"))).toEqual([]);
+    expectExactlyOnce(f, written);
+  });
+
+  test.each([[["rotate g"]], [["h"]], [["rotate h"]], [["g", "rotate h"]], [["rotate g", "i"]]])("collector running, polling after %p: every line once", (polls) => {
+    const f = tailFixture();
+    const written = plainThenCompressed(f, new Set(polls));
+    f.tailer.poll();
+    f.tailer.poll();
+    expect(f.logs.filter((line) => line.includes("Rotation gap"))).toEqual([]);
+    expectExactlyOnce(f, written);
+  });
+});
+
 describe("rotation while running", () => {
   test.each([["create"], ["copytruncate"]] as const)("%s: a tick stalled behind a busy database meets two rotations", (mode) => {
     const f = tailFixture();
