@@ -162,6 +162,54 @@ describe("plain and compressed siblings side by side (compress switched on later
   });
 });
 
+describe("the checkpoint's file is a plain leftover older than higher-numbered .gz files", () => {
+  test("x.2 (plain, read up to its end) is followed by x.3.gz, x.2.gz, x.1.gz: each read once, in order", () => {
+    const f = tailFixture();
+    writeFileSync(f.input, runLines(0, PER_FILE));
+    f.tailer.poll();
+    f.tailer.close();
+    logrotate(f.dir, f.input, ["create"]); // the checkpoint's file becomes .1, then .2 (the new .1 is empty)
+    logrotate(f.dir, f.input, ["create"]);
+    let written = PER_FILE;
+    for (let i = 0; i < 3; i++) {
+      appendFileSync(f.input, runLines(written, PER_FILE));
+      written += PER_FILE;
+      logrotate(f.dir, f.input, ["create", "compress"]); // shifts only the .gz names: the plain .2 stays
+    }
+    appendFileSync(f.input, runLines(written, PER_FILE));
+    written += PER_FILE;
+    expect(readdirSync(f.dir).filter((name) => name.startsWith("ladder.jsonl.")).sort()).toEqual(["ladder.jsonl.1.gz", "ladder.jsonl.2", "ladder.jsonl.2.gz", "ladder.jsonl.3.gz"]);
+    f.restart();
+    f.tailer.poll();
+    expect(f.logs.filter((line) => line.includes("Rotation gap"))).toEqual([]);
+    expectExactlyOnce(f, written);
+  });
+});
+
+describe("naming switched between rotations", () => {
+  test.each([
+    ["dateext switched on: the dated file is newer than the numbered ones", ["create"], ["create", "dateext", "dateformat -%Y%m%d"]],
+    ["dateext and compress switched on together", ["create"], ["create", "compress", "dateext", "dateformat -%Y%m%d"]],
+    ["compress switched off: the plain .1 is newer than .2.gz", ["create", "compress"], ["create"]],
+  ] as const)("%s", (_case, before, after) => {
+    const f = tailFixture();
+    writeFileSync(f.input, runLines(0, PER_FILE));
+    f.tailer.poll();
+    appendFileSync(f.input, runLines(PER_FILE, PER_FILE));
+    f.tailer.poll();
+    f.tailer.close();
+    appendFileSync(f.input, runLines(2 * PER_FILE, PER_FILE)); // in the checkpoint's file
+    logrotate(f.dir, f.input, before);
+    appendFileSync(f.input, runLines(3 * PER_FILE, PER_FILE));
+    logrotate(f.dir, f.input, after);
+    appendFileSync(f.input, runLines(4 * PER_FILE, PER_FILE));
+    f.restart();
+    f.tailer.poll();
+    expect(f.logs.filter((line) => line.includes("Rotation gap"))).toEqual([]);
+    expectExactlyOnce(f, 5 * PER_FILE);
+  });
+});
+
 describe("a crash in the middle of a chain of plain and compressed siblings", () => {
   // ~55-byte lines, 1 KiB chunks: about 9 commits per file; .2.gz, .1.gz and the input are left to read.
   test.each([1, 5, 9, 10, 15, 19, 25])("killed before commit %d, then rotated (compressed) again: resumes exactly once", (failAt) => {
