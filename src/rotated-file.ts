@@ -109,8 +109,11 @@ export function plainTwin(path: string): string | null {
 export function listRotations(input: string): string[] {
   const dir = dirname(input);
   try {
-    const siblings = readdirSync(dir).map((name) => ({ name, mtimeMs: modified(join(dir, name)) }));
-    return rotationOrder(basename(input), siblings).map((name) => join(dir, name));
+    const base = basename(input);
+    const siblings = readdirSync(dir)
+      .filter((name) => name.startsWith(base))
+      .map((name) => ({ name, mtimeMs: modified(join(dir, name)) }));
+    return rotationOrder(base, siblings).map((name) => join(dir, name));
   } catch {
     return [];
   }

@@ -152,7 +152,7 @@ describe("plain and compressed siblings side by side (compress switched on later
     expectExactlyOnce(f, written);
   });
 
-  test.each([[[]], [["g"]], [["rotate g"]], [["h"]], [["rotate h"]], [["g", "rotate h"]], [["rotate g", "i"]], [["g", "rotate g", "h", "rotate h", "i"]]])("collector running, polling after %p: every line once", (polls) => {
+  test.each([[[]], [["rotate g"]], [["h"]], [["g", "rotate h"]], [["g", "rotate g", "h", "rotate h", "i"]]])("collector running, polling after %p: every line once", (polls) => {
     const f = tailFixture();
     const written = plainThenCompressed(f, new Set(polls));
     f.tailer.poll();
@@ -212,7 +212,7 @@ describe("naming switched between rotations", () => {
 
 describe("a crash in the middle of a chain of plain and compressed siblings", () => {
   // ~55-byte lines, 1 KiB chunks: about 9 commits per file; .2.gz, .1.gz and the input are left to read.
-  test.each([1, 5, 9, 10, 15, 19, 25])("killed before commit %d, then rotated (compressed) again: resumes exactly once", (failAt) => {
+  test.each([1, 9, 10, 19, 25])("killed before commit %d, then rotated (compressed) again: resumes exactly once", (failAt) => {
     const f = tailFixture({ chunkBytes: 1024, maxLineBytes: 1000 });
     let written = plainThenCompressed(f, new Set(["restart"]));
     const options = { source: f.input, maxLineBytes: 1000, chunkBytes: 1024, log: createLogger("error", []), clock: () => new Date() };
