@@ -164,7 +164,11 @@ describe("manager.sh start / stop without a daemon", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain("cron-collector did not start; its last words:");
     expect(result.stderr).toContain('"check_interval" must be a number of seconds');
+    expect(result.stderr.split('"check_interval" must be').length - 1).toBe(1); // said once, not by every helper call
     expect(result.stderr).not.toContain("old");
+    const status = manager(h, ["status"]);
+    expect(status.exitCode).toBe(3);
+    expect(status.stderr.split('"check_interval" must be').length - 1).toBe(1);
   });
 
   test("start refuses a log_dir every user can write to", () => {
