@@ -161,7 +161,8 @@ describe("errors are messages, never stack traces", () => {
   test("a database that cannot be created exits 1 with the reason", () => {
     const h = home();
     writeFileSync(join(h.home, "blocker"), "");
-    const result = runCli(["--stats", "--db", join(h.home, "blocker", "x.db")], h.env);
+    writeFileSync(h.input, runLines(0, 1));
+    const result = runCli(["--parse-existing", "--db", join(h.home, "blocker", "x.db")], h.env);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain("Cannot create the database directory");
     expect(result.stderr).not.toContain("    at ");

@@ -125,7 +125,8 @@ describe("manager.sh usage", () => {
     const h = home();
     symlinkSync(MANAGER, join(h.bin, "cron-manager"));
     const result = manager(h, ["status"], {}, join(h.bin, "cron-manager"));
-    expect(result.stderr).toBe("");
+    // Nothing else on stderr: only the note that no database exists yet (status shows empty stats).
+    expect(result.stderr).toBe(`cron-collector: No database at "${join(h.logDir, "ladder.db")}" yet (nothing has been stored there): the report is empty\n`);
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toContain(`config:   ${h.config}`);
     manager(h, ["install"], {}, join(h.bin, "cron-manager"));
