@@ -164,7 +164,8 @@ describe("errors are messages, never stack traces", () => {
     writeFileSync(h.input, runLines(0, 1));
     const result = runCli(["--parse-existing", "--db", join(h.home, "blocker", "x.db")], h.env);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain("Cannot create the database directory");
+    expect(result.stderr).toContain(`"${join(h.home, "blocker")}`);
+    expect(result.stderr).toContain("a file is in the way");
     expect(result.stderr).not.toContain("    at ");
   });
 
