@@ -24,6 +24,7 @@ import { RunWriter } from "./store/runs.ts";
 import { StatsQueries } from "./store/stats-queries.ts";
 import { MetricsQueries } from "./store/metrics.ts";
 import { pruneRuns } from "./store/retention.ts";
+import { BatchMemory } from "./batch-memory.ts";
 import { Tailer } from "./tailer.ts";
 
 /** What the collector needs to know about the machine, read once in main(). */
@@ -73,6 +74,7 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
   const history = new JobHistoryQueries(db);
   const writer = new RunWriter(db, config.defaultJob);
   const ingest = new Ingest({ writer, alerts, jobStates }, config, log, clock);
+  const batchMemory = new BatchMemory();
   const tailer = new Tailer(ingest, {
     source: config.input,
     maxLineBytes: config.maxLineBytes,
@@ -80,6 +82,7 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
     log,
     clock,
     checkDatabase: () => assertDatabaseFile(db),
+    afterBatch: () => batchMemory.afterBatch(),
   });
   const requestInstall = autoInstaller(config.notify, { ...system, log, store: alerts, clock });
   // Resolved at every delivery, so a notifier installed meanwhile (or removed) is noticed.

@@ -48,6 +48,8 @@ export interface TailerOptions {
    * written safely (deleted or replaced while running: assertDatabaseFile in src/store/database.ts).
    */
   readonly checkDatabase?: () => void;
+  /** Called after each committed batch, when its lines are garbage (BatchMemory in src/batch-memory.ts). */
+  readonly afterBatch?: () => void;
 }
 
 export interface PollTotals {
@@ -262,6 +264,7 @@ export class Tailer {
       const result = this.commitBatch({ runs: batch.runs, starts: batch.starts, rejects: batch.rejects, from: this.committed, to }, totals);
       file.offset = offset + batch.consumed;
       this.committedComplete = final;
+      this.options.afterBatch?.();
       log.debug(
         `"${file.name}" bytes ${offset}-${file.offset}: ${result.inserted} new, ${result.duplicates} duplicate, ${result.rejected} rejected`,
       );
