@@ -164,7 +164,7 @@ function collectorFamilies(c: CollectorMetrics): string[] {
       c.lastIngestMs === null ? "" : sample("cron_collector_last_ingest_timestamp_seconds", "", c.lastIngestMs / 1000),
     ),
     family("cron_collector_alerts_pending", "gauge", "Alerts in the outbox waiting for delivery.", sample("cron_collector_alerts_pending", "", c.alertsPending)),
-    family("cron_collector_alerts_total", "counter", "Alerts whose delivery ended, by kind and result (failed: given up after retries).", alerts),
+    family("cron_collector_alerts_total", "counter", "Alerts whose delivery ended, by kind and result (sent: a notifier took it; failed: it settled without any notifier taking it, only logged or its backend was removed).", alerts),
   ];
 }
 
