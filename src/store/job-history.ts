@@ -45,7 +45,7 @@ export class JobHistoryQueries {
       `SELECT COUNT(*) AS n FROM cron_entries WHERE exit_code != 0 AND ts_ms > ?4 AND ts_ms <= ?1 AND ${JOB}`,
     );
     this.lastStart = db.prepare(
-      `SELECT ts_ms AS ms, finished_ms AS finished FROM run_starts WHERE ts_ms <= ?1 AND ${JOB} ORDER BY ts_ms DESC LIMIT 1`,
+      `SELECT ts_ms AS ms, finished_ms AS finished FROM run_starts WHERE ts_ms <= ?1 AND ${JOB} ORDER BY ts_ms DESC, rowid DESC LIMIT 1`,
     );
     this.watchedSince = db.prepare("SELECT watched_since_ms AS ms FROM jobs WHERE name = ?");
   }
