@@ -42,7 +42,12 @@ export interface JobStatusResult {
   readonly state: JobStateName;
   /** When the job entered this state: late, too_long, running; null for the others. */
   readonly sinceMs: number | null;
-  /** The next time a run is expected (as of now), or null without a schedule. */
+  /**
+   * The next time a run is expected, or null without a schedule. For a `late` job it is the
+   * expected time it missed (in the past: the run is overdue since then), never a later slot, so
+   * "next expected" never reads "in 6 s" beside "late". Running and paused jobs past their
+   * deadline get the schedule's next time after now.
+   */
   readonly nextExpectedMs: number | null;
   /** One line saying why, e.g. "late since 14:05, expected every 5m + 1m grace". */
   readonly reason: string;
@@ -121,7 +126,7 @@ export function jobStatus(history: JobHistory, settings: StatusSettings, pausedU
     return result("running", open, `running since ${at(open)}`);
   }
   if (late && due) {
-    return result("late", due.deadlineMs, `late since ${at(due.deadlineMs)}, expected ${scheduleText(settings)}`);
+    return { ...result("late", due.deadlineMs, `late since ${at(due.deadlineMs)}, expected ${scheduleText(settings)}`), nextExpectedMs: due.expectedMs };
   }
   const last = history.lastRun;
   if (last && last.exit !== 0) {

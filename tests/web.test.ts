@@ -82,6 +82,10 @@ describe("overview", () => {
     const backupRow = page.slice(page.indexOf('data-name="backup"'));
     const strip = backupRow.slice(backupRow.indexOf("<svg"), backupRow.indexOf("</svg>"));
     expect([...strip.matchAll(/class="cell (\w+)"/g)].map((match) => match[1])).toEqual(["ok", "missed", "ok", "fail", "missed"]);
+    // Late: its next expected run is the one it missed, shown as overdue, never "in 6 s".
+    const backupCells = backupRow.slice(0, backupRow.indexOf("</tr>"));
+    expect(backupCells).toContain('<span class="overdue">overdue since <time');
+    expect(backupCells).not.toMatch(/>in \d/);
   });
 
   test("?state= and ?q= filter on the server, for pages without script", async () => {
