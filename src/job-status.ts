@@ -19,9 +19,9 @@
  */
 import type { JobConfig } from "./config/jobs.ts";
 import { formatDuration } from "./duration.ts";
-import { localTime } from "./local-time.ts";
+import { localTime, secondsMatter } from "./local-time.ts";
 import type { JobHistory } from "./records.ts";
-import { describeSchedule, nextExpected, type Schedule } from "./schedule.ts";
+import { describeSchedule, nextExpected, schedulePeriodMs, type Schedule } from "./schedule.ts";
 
 export type { FinishedRun, JobHistory } from "./records.ts";
 
@@ -101,6 +101,11 @@ export function deadline(history: JobHistory, settings: StatusSettings): Deadlin
   return expected === null ? null : { expectedMs: expected, deadlineMs: expected + settings.graceMs };
 }
 
+/** Whether texts about this job show seconds: its period is under an hour (see local-time.ts). */
+export function showSeconds(settings: Pick<StatusSettings, "schedule">, ms: number, nowMs: number): boolean {
+  return secondsMatter(settings.schedule ? schedulePeriodMs(settings.schedule, nowMs) : null, ms, nowMs);
+}
+
 function scheduleText(settings: StatusSettings): string {
   const schedule = settings.schedule ? describeSchedule(settings.schedule) : "";
   return settings.graceMs > 0 ? `${schedule} + ${formatDuration(settings.graceMs)} grace` : schedule;
@@ -111,7 +116,7 @@ export function jobStatus(history: JobHistory, settings: StatusSettings, pausedU
   const late = due !== null && nowMs > due.deadlineMs;
   const base = lastActivityMs(history) ?? history.watchedSinceMs;
   const nextExpectedMs = !due ? null : !late ? due.expectedMs : settings.schedule && base !== null ? nextAfterNow(settings.schedule, base, nowMs) : null;
-  const at = (ms: number): string => localTime(ms, nowMs);
+  const at = (ms: number): string => localTime(ms, nowMs, showSeconds(settings, ms, nowMs));
   const result = (state: JobStateName, sinceMs: number | null, reason: string): JobStatusResult => ({ state, sinceMs, nextExpectedMs, reason });
 
   if (pausedUntilMs !== null && pausedUntilMs > nowMs) {
