@@ -61,9 +61,9 @@ describe("jobStatus", () => {
   });
 
   test.each([
-    [ran("2025-07-29T04:00:00Z"), every5m, "2025-07-29T04:30:00Z", "late since 04:06, expected every 5m + 1m grace"],
-    [ran("2025-07-29T04:00:00Z", 0, { lastStartMs: T("2025-07-29T04:05:00Z"), openStartMs: T("2025-07-29T04:05:00Z") }), withMax, "2025-07-29T04:20:00Z", "running for 15m since 04:05, over max_duration 10m"],
-    [ran("2025-07-29T04:00:00Z", 2, { failureStreak: 3 }), every5m, "2025-07-29T04:02:00Z", "3 failed runs in a row, last at 04:00 (exit 2)"],
+    [ran("2025-07-29T04:00:00Z"), every5m, "2025-07-29T04:30:00Z", "late since 04:06:00, expected every 5m + 1m grace"],
+    [ran("2025-07-29T04:00:00Z", 0, { lastStartMs: T("2025-07-29T04:05:00Z"), openStartMs: T("2025-07-29T04:05:00Z") }), withMax, "2025-07-29T04:20:00Z", "running for 15m since 04:05:00, over max_duration 10m"],
+    [ran("2025-07-29T04:00:00Z", 2, { failureStreak: 3 }), every5m, "2025-07-29T04:02:00Z", "3 failed runs in a row, last at 04:00:00 (exit 2)"],
     [ran("2025-07-28T04:00:00Z"), unscheduled, "2025-07-29T04:02:00Z", "last ran 2025-07-28 04:00"],
     [emptyHistory, unscheduled, "2025-07-29T04:02:00Z", "no run seen yet"],
   ])("says why: %#", (history, settings, now, reason) => {
