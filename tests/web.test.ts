@@ -86,6 +86,8 @@ describe("overview", () => {
     const backupCells = backupRow.slice(0, backupRow.indexOf("</tr>"));
     expect(backupCells).toContain('<span class="overdue">overdue since <time');
     expect(backupCells).not.toMatch(/>in \d/);
+    const jobPage = await (await f.get(jobPageUrl("backup"))).text();
+    expect(jobPage).toMatch(/<dt>Next expected<\/dt><dd>overdue since [^<]* ago · /);
   });
 
   test("?state= and ?q= filter on the server, for pages without script", async () => {
