@@ -10,6 +10,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { percentile } from "../duration-histogram.ts";
+import { eachStoredName } from "./job-runs.ts";
 import { HOUR_MS, RollupStore, bucketedRuns, emptyRollup, fromBucketRows, hourStart, mergeRollups, type BucketRow, type HourKind, type JobKeys, type Rollup } from "./rollups.ts";
 
 export interface WindowRow {
@@ -35,19 +36,47 @@ export type JobFilter = { readonly kind: "all" } | { readonly kind: "job"; reado
 
 const RUN_COLUMNS = `id, timestamp AS ts, ts_ms AS epochMs, exit_code AS exit, message AS msg, job,
   duration_ms AS durationMs, extra`;
-// ?3 = job name, ?4 = 1 when that job is the default one, ?5 = 0 for kind "all" (no job filter).
-const JOB_CLAUSE = "(?5 = 0 OR job = ?3 OR (?4 = 1 AND job IS NULL))";
+const RANGE = "ts_ms > ?1 AND ts_ms <= ?2";
+/**
+ * The runs of one job in the range: ?3 = its name, ?4 = 1 when it is the default job. Its ids are
+ * read from the (job, ts_ms) index (see job-runs.ts for why not an OR), then only those rows.
+ */
+const JOB_RUNS = `${RANGE} AND id IN (${eachStoredName(`SELECT id FROM cron_entries WHERE JOB AND ${RANGE}`, "?3", "?4")})`;
 
-type JobParams = [number, number];
-type QueryParams = [number, number, string, number, number];
+/** ?1 = from (exclusive), ?2 = to (inclusive), for one job ?3 = name and ?4 = 1 for the default job, then any more. */
+type QueryParams = Array<string | number>;
+
+/**
+ * One statement per kind of filter: over every run (the time index), or over one job's. `sql`
+ * gets the WHERE condition and the name of the next free parameter (for a LIMIT or OFFSET).
+ */
+class ByFilter<Row> {
+  private readonly all: Statement<Row, QueryParams>;
+  private readonly job: Statement<Row, QueryParams>;
+
+  constructor(db: Database, sql: (where: string, next: string) => string) {
+    this.all = db.query(sql(RANGE, "?3"));
+    this.job = db.query(sql(JOB_RUNS, "?5"));
+  }
+
+  get(fromMs: number, toMs: number, filter: JobFilter, ...more: number[]): Row | null {
+    return filter.kind === "all" ? this.all.get(fromMs, toMs, ...more) : this.job.get(fromMs, toMs, filter.name, filter.isDefault ? 1 : 0, ...more);
+  }
+
+  list(fromMs: number, toMs: number, filter: JobFilter): Row[] {
+    return filter.kind === "all" ? this.all.all(fromMs, toMs) : this.job.all(fromMs, toMs, filter.name, filter.isDefault ? 1 : 0);
+  }
+}
 
 /**
  * Percentiles are read exactly from the rows while (runs in the window) × (jobs with runs in it)
- * stays under this: each job's exact percentile scans every run of the window (there is no index
- * on job), so this bounds the scans of all jobs' percentiles together. Above it they come from the
- * hourly histograms (see src/duration-histogram.ts).
+ * stays under this, a bound on the rows all jobs' exact percentiles read together. Above it they
+ * come from the hourly histograms (see src/duration-histogram.ts).
  */
 export const EXACT_PERCENTILE_BUDGET = 200_000;
+
+/** A job's 7-day and 24-hour windows. */
+const RECENT_AGGREGATES = 2;
 
 function jobKeys(filter: JobFilter): JobKeys {
   if (filter.kind === "all") return null;
@@ -59,18 +88,21 @@ function sameFilter(a: JobFilter, b: JobFilter): boolean {
 }
 
 export class StatsQueries {
-  private readonly lastFailureStatement: Statement<RunRow, [number, number, string, number, number]>;
-  private readonly recentStatement: Statement<RunRow, [number, number, string, number, number]>;
-  private readonly lastRunStatement: Statement<{ lastMs: number | null }, [number, number, string, number, number]>;
-  private readonly lastSuccessStatement: Statement<{ ms: number }, QueryParams>;
-  private readonly scanStatement: Statement<BucketRow, QueryParams>;
+  private readonly lastFailureStatement: ByFilter<RunRow>;
+  private readonly recentStatement: ByFilter<RunRow>;
+  private readonly lastRunStatement: ByFilter<{ lastMs: number | null }>;
+  private readonly lastSuccessStatement: ByFilter<{ ms: number }>;
+  private readonly scanStatement: ByFilter<BucketRow>;
+  private readonly storedDurations: ByFilter<{ n: number }>;
+  private readonly durationAtRank: ByFilter<{ d: number }>;
   private readonly rollups: RollupStore;
   /**
-   * The last window aggregated: the 7-day window serves its counts and two percentiles. Valid while
-   * nothing was written: `data_version` moves with other connections' commits, total_changes()
-   * with this connection's own (the watch loop writes and reads through one connection).
+   * The last windows aggregated (the 7-day window serves its counts and two percentiles, the
+   * 24-hour one its counts). Valid while nothing was written: `data_version` moves with other
+   * connections' commits, total_changes() with this connection's own (the watch loop writes and
+   * reads through one connection).
    */
-  private lastAggregate: { from: number; to: number; filter: JobFilter; version: string; rollup: Rollup } | null = null;
+  private recentAggregates: Array<{ from: number; to: number; filter: JobFilter; version: string; rollup: Rollup }> = [];
   private readonly versionStatement: Statement<{ version: string }, []>;
   /** The size of the last window's hours, the same for every job (a `--stats` asks it once per job). */
   private lastSize: { fromHour: number; toHour: number; version: string; runs: number; jobs: number } | null = null;
@@ -82,29 +114,18 @@ export class StatsQueries {
   ) {
     this.rollups = new RollupStore(db);
     this.versionStatement = db.query("SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes() AS version");
-    this.scanStatement = db.query(bucketedRuns(`ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`));
-    this.lastSuccessStatement = db.query(
-      `SELECT ts_ms AS ms FROM cron_entries WHERE exit_code = 0 AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}
-       ORDER BY ts_ms DESC LIMIT 1`,
+    this.scanStatement = new ByFilter(db, (where) => bucketedRuns(where));
+    this.lastSuccessStatement = new ByFilter(db, (where) => `SELECT ts_ms AS ms FROM cron_entries WHERE exit_code = 0 AND ${where} ORDER BY ts_ms DESC LIMIT 1`);
+    this.lastFailureStatement = new ByFilter(
+      db,
+      (where) => `SELECT ${RUN_COLUMNS} FROM cron_entries WHERE exit_code != 0 AND ${where} ORDER BY ts_ms DESC, id DESC LIMIT 1`,
     );
-    this.lastFailureStatement = db.query(
-      `SELECT ${RUN_COLUMNS} FROM cron_entries
-       WHERE exit_code != 0 AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE} ORDER BY ts_ms DESC, id DESC LIMIT 1`,
-    );
-    this.recentStatement = db.query(
-      `SELECT ${RUN_COLUMNS} FROM cron_entries
-       WHERE ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE} ORDER BY ts_ms DESC, id DESC LIMIT 10`,
-    );
-    // ORDER BY … LIMIT 1 walks the time index backwards and stops at the job's newest run.
-    this.lastRunStatement = db.query(
-      `SELECT ts_ms AS lastMs FROM cron_entries WHERE ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}
-       ORDER BY ts_ms DESC LIMIT 1`,
-    );
-  }
-
-  private params(fromMs: number, toMs: number, filter: JobFilter): [number, number, string, number, number] {
-    const job: JobParams = filter.kind === "job" ? [filter.isDefault ? 1 : 0, 1] : [0, 0];
-    return [fromMs, toMs, filter.kind === "job" ? filter.name : "", ...job];
+    this.recentStatement = new ByFilter(db, (where) => `SELECT ${RUN_COLUMNS} FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC, id DESC LIMIT 10`);
+    // Over every job, ORDER BY … LIMIT 1 walks the time index backwards and stops at the newest run.
+    this.lastRunStatement = new ByFilter(db, (where) => `SELECT ts_ms AS lastMs FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC LIMIT 1`);
+    const durations = (where: string): string => `duration_ms IS NOT NULL AND ${where}`;
+    this.storedDurations = new ByFilter(db, (where) => `SELECT COUNT(*) AS n FROM cron_entries WHERE ${durations(where)}`);
+    this.durationAtRank = new ByFilter(db, (where, rank) => `SELECT duration_ms AS d FROM cron_entries WHERE ${durations(where)} ORDER BY duration_ms LIMIT 1 OFFSET ${rank}`);
   }
 
   totalEntries(): number {
@@ -118,10 +139,10 @@ export class StatsQueries {
   /** Counters of the runs with fromMs < instant <= toMs (instants are whole milliseconds). */
   aggregate(fromMs: number, toMs: number, filter: JobFilter): Rollup {
     const version = this.versionStatement.get()?.version ?? "";
-    const last = this.lastAggregate;
-    if (last && last.from === fromMs && last.to === toMs && last.version === version && sameFilter(last.filter, filter)) return last.rollup;
+    const known = this.recentAggregates.find((last) => last.from === fromMs && last.to === toMs && last.version === version && sameFilter(last.filter, filter));
+    if (known) return known.rollup;
     const rollup = this.computeAggregate(fromMs, toMs, filter);
-    this.lastAggregate = { from: fromMs, to: toMs, filter, version, rollup };
+    this.recentAggregates = [{ from: fromMs, to: toMs, filter, version, rollup }, ...this.recentAggregates.slice(0, RECENT_AGGREGATES - 1)];
     return rollup;
   }
 
@@ -139,7 +160,7 @@ export class StatsQueries {
   /** Counters of the runs with fromMs < instant <= toMs, from the rows (an indexed range). */
   private scan(fromMs: number, toMs: number, filter: JobFilter): Rollup {
     if (toMs <= fromMs) return emptyRollup;
-    return fromBucketRows(this.scanStatement.all(...this.params(fromMs, toMs, filter)));
+    return fromBucketRows(this.scanStatement.list(fromMs, toMs, filter));
   }
 
   /** Runs with fromMs < instant <= toMs. */
@@ -161,21 +182,21 @@ export class StatsQueries {
   }
 
   lastFailure(untilMs: number, filter: JobFilter): RunRow | null {
-    return this.newest(untilMs, filter, "failures", (from, to) => this.lastFailureStatement.get(...this.params(from, to, filter)));
+    return this.newest(untilMs, filter, "failures", (from, to) => this.lastFailureStatement.get(from, to, filter));
   }
 
   lastRunMs(untilMs: number, filter: JobFilter): number | null {
-    return this.newest(untilMs, filter, "runs", (from, to) => this.lastRunStatement.get(...this.params(from, to, filter))?.lastMs ?? null);
+    return this.newest(untilMs, filter, "runs", (from, to) => this.lastRunStatement.get(from, to, filter)?.lastMs ?? null);
   }
 
   recentRuns(untilMs: number, filter: JobFilter): RunRow[] {
     // Ten hours with runs before the current one hold at least ten runs: scan from there.
     const tenthHour = this.rollups.nthLatestHour(hourStart(untilMs), jobKeys(filter), 10);
-    return this.recentStatement.all(...this.params(tenthHour === null ? Number.MIN_SAFE_INTEGER : tenthHour - 1, untilMs, filter));
+    return this.recentStatement.list(tenthHour === null ? Number.MIN_SAFE_INTEGER : tenthHour - 1, untilMs, filter);
   }
 
   lastSuccessMs(untilMs: number, filter: JobFilter): number | null {
-    return this.newest(untilMs, filter, "successes", (from, to) => this.lastSuccessStatement.get(...this.params(from, to, filter))?.ms ?? null);
+    return this.newest(untilMs, filter, "successes", (from, to) => this.lastSuccessStatement.get(from, to, filter)?.ms ?? null);
   }
 
   /**
@@ -205,27 +226,10 @@ export class StatsQueries {
   private exactPercentile(fromMs: number, toMs: number, filter: JobFilter, p: number, counted: number): number | null {
     const size = this.windowSize(hourStart(fromMs), hourStart(toMs));
     if (size.runs * Math.max(1, size.jobs) > this.exactPercentileBudget) return null;
-    const params = this.params(fromMs, toMs, filter);
-    const where = `duration_ms IS NOT NULL AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`;
-    const stored = this.db.query<{ n: number }, QueryParams>(`SELECT COUNT(*) AS n FROM cron_entries WHERE ${where}`).get(...params)?.n ?? 0;
+    const stored = this.storedDurations.get(fromMs, toMs, filter)?.n ?? 0;
     if (stored !== counted) return null;
     const rank = Math.max(1, Math.ceil(p * counted));
-    return (
-      this.db
-        .query<{ d: number }, [...QueryParams, number]>(`SELECT duration_ms AS d FROM cron_entries WHERE ${where} ORDER BY duration_ms LIMIT 1 OFFSET ?6`)
-        .get(...params, rank - 1)?.d ?? null
-    );
-  }
-
-  /** The start of the oldest unfinished run of a job (start marker without finish line), or null. */
-  openStartMs(untilMs: number, filter: JobFilter): number | null {
-    return (
-      this.db
-        .query<{ ms: number | null }, [number, number, string, number, number]>(
-          `SELECT MIN(ts_ms) AS ms FROM run_starts WHERE finished = 0 AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`,
-        )
-        .get(...this.params(Number.MIN_SAFE_INTEGER, untilMs, filter))?.ms ?? null
-    );
+    return this.durationAtRank.get(fromMs, toMs, filter, rank - 1)?.d ?? null;
   }
 
   /** Job names as stored; null stands for runs that carry no `job`. */
