@@ -128,10 +128,11 @@ export function failureStats(row: RunRow | null, defaultJob: string): FailureSta
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-function runSummary(queries: StatsQueries, filter: JobFilter, nowMs: number, defaultJob: string): RunSummary {
+/** `lastRunMs`: a job's is known from its history already; the whole log's is looked up. */
+function runSummary(queries: StatsQueries, filter: JobFilter, nowMs: number, defaultJob: string, lastRunMs: number | null): RunSummary {
   const week = queries.window(nowMs - WEEK_MS, nowMs, filter);
   return {
-    last_run: iso(queries.lastRunMs(nowMs, filter)),
+    last_run: iso(lastRunMs),
     last_24h: windowStats(queries.window(nowMs - DAY_MS, nowMs, filter)),
     last_7d: windowStats(week),
     average_interval_seconds: averageIntervalSeconds(week),
@@ -168,7 +169,7 @@ function jobStats(sources: StatsSources, config: StatsConfig, name: string, nowM
   const past = history.historyAt({ name, isDefault: key === "", key }, nowMs);
   const pausedUntil = jobStates.pausedUntilMs(key, nowMs);
   const status = jobStatus(past, settings, pausedUntil, nowMs);
-  const summary = runSummary(queries, filter, nowMs, config.defaultJob);
+  const summary = runSummary(queries, filter, nowMs, config.defaultJob, past.lastRun?.ms ?? null);
   // Runs pruned by retention_days leave the job's own record of its last success.
   const kept = jobStates.load(key).lastSuccessMs;
   const lastSuccess = past.lastSuccessMs ?? (kept !== null && kept <= nowMs ? kept : null);
@@ -194,7 +195,7 @@ export function collectStats(sources: StatsSources, now: Date, config: StatsConf
   const defaultJob = config.defaultJob;
   const nowMs = now.getTime();
   const filter: JobFilter = onlyJob === undefined ? { kind: "all" } : jobFilter(onlyJob, defaultJob);
-  const overall = runSummary(queries, filter, nowMs, defaultJob);
+  const overall = runSummary(queries, filter, nowMs, defaultJob, queries.lastRunMs(nowMs, filter));
   const configured = config.jobs.map((job) => job.name);
   const names = onlyJob === undefined ? jobList([...queries.jobNames(), ...configured], defaultJob) : [onlyJob];
   const stats: Stats = {

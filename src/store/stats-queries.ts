@@ -75,8 +75,20 @@ class ByFilter<Row> {
  */
 export const EXACT_PERCENTILE_BUDGET = 200_000;
 
-/** A job's 7-day and 24-hour windows. */
-const RECENT_AGGREGATES = 2;
+/** The last few rollups computed, by range, filter and database version. */
+class RecentRollups {
+  private entries: Array<{ readonly from: number; readonly to: number; readonly filter: JobFilter; readonly version: string; readonly rollup: Rollup }> = [];
+
+  constructor(private readonly size: number) {}
+
+  get(from: number, to: number, filter: JobFilter, version: string, compute: () => Rollup): Rollup {
+    const known = this.entries.find((entry) => entry.from === from && entry.to === to && entry.version === version && sameFilter(entry.filter, filter));
+    if (known) return known.rollup;
+    const rollup = compute();
+    this.entries = [{ from, to, filter, version, rollup }, ...this.entries.slice(0, this.size - 1)];
+    return rollup;
+  }
+}
 
 function jobKeys(filter: JobFilter): JobKeys {
   if (filter.kind === "all") return null;
@@ -102,7 +114,9 @@ export class StatsQueries {
    * connections' commits, total_changes() with this connection's own (the watch loop writes and
    * reads through one connection).
    */
-  private recentAggregates: Array<{ from: number; to: number; filter: JobFilter; version: string; rollup: Rollup }> = [];
+  private readonly recentAggregates = new RecentRollups(2);
+  /** The partial hours at both ends of the last windows: the day and the week end in the same one. */
+  private readonly recentScans = new RecentRollups(3);
   private readonly versionStatement: Statement<{ version: string }, []>;
   /** The size of the last window's hours, the same for every job (a `--stats` asks it once per job). */
   private lastSize: { fromHour: number; toHour: number; version: string; runs: number; jobs: number } | null = null;
@@ -138,12 +152,7 @@ export class StatsQueries {
 
   /** Counters of the runs with fromMs < instant <= toMs (instants are whole milliseconds). */
   aggregate(fromMs: number, toMs: number, filter: JobFilter): Rollup {
-    const version = this.versionStatement.get()?.version ?? "";
-    const known = this.recentAggregates.find((last) => last.from === fromMs && last.to === toMs && last.version === version && sameFilter(last.filter, filter));
-    if (known) return known.rollup;
-    const rollup = this.computeAggregate(fromMs, toMs, filter);
-    this.recentAggregates = [{ from: fromMs, to: toMs, filter, version, rollup }, ...this.recentAggregates.slice(0, RECENT_AGGREGATES - 1)];
-    return rollup;
+    return this.recentAggregates.get(fromMs, toMs, filter, this.version(), () => this.computeAggregate(fromMs, toMs, filter));
   }
 
   private computeAggregate(fromMs: number, toMs: number, filter: JobFilter): Rollup {
@@ -157,10 +166,13 @@ export class StatsQueries {
     return mergeRollups(mergeRollups(head, whole), tail);
   }
 
-  /** Counters of the runs with fromMs < instant <= toMs, from the rows (an indexed range). */
+  /**
+   * Counters of the runs with fromMs < instant <= toMs, from the rows (an indexed range). The
+   * day and the week end in the same partial hour: the last scan is kept while nothing was written.
+   */
   private scan(fromMs: number, toMs: number, filter: JobFilter): Rollup {
     if (toMs <= fromMs) return emptyRollup;
-    return fromBucketRows(this.scanStatement.list(fromMs, toMs, filter));
+    return this.recentScans.get(fromMs, toMs, filter, this.version(), () => fromBucketRows(this.scanStatement.list(fromMs, toMs, filter)));
   }
 
   /** Runs with fromMs < instant <= toMs. */
@@ -211,8 +223,12 @@ export class StatsQueries {
     return exact ?? percentile(rollup, p);
   }
 
+  private version(): string {
+    return this.versionStatement.get()?.version ?? "";
+  }
+
   private windowSize(fromHour: number, toHour: number): { readonly runs: number; readonly jobs: number } {
-    const version = this.versionStatement.get()?.version ?? "";
+    const version = this.version();
     const last = this.lastSize;
     if (last && last.fromHour === fromHour && last.toHour === toHour && last.version === version) return last;
     this.lastSize = { fromHour, toHour, version, ...this.rollups.hoursSize(fromHour, toHour) };
