@@ -275,6 +275,8 @@ function accumulate(runs: readonly { readonly run: RunFields }[]): Accumulator[]
 export class RollupStore {
   private readonly upsert: Statement;
   private readonly countStored: Statement;
+  /** Over every job, and over one job's keys. */
+  private readonly sums: readonly [Statement<RollupRow, Array<string | number>>, Statement<RollupRow, Array<string | number>>];
 
   constructor(private readonly db: Database) {
     const merge = [
@@ -294,6 +296,9 @@ export class RollupStore {
        ON CONFLICT (job, hour_ms) DO UPDATE SET ${merge.join(", ")}`,
     );
     this.countStored = db.prepare("UPDATE run_count SET stored = stored + ? WHERE id = 1");
+    // Prepared once: a stats document sums two windows per job, and this SQL is 3 kB to build and look up.
+    const sum = (keys: JobKeys): string => `SELECT ${ROLLUP_SUM} FROM run_rollups WHERE hour_ms >= ? AND hour_ms <= ? AND ${jobCondition(keys)}`;
+    this.sums = [db.prepare(sum(null)), db.prepare(sum(["", ""]))];
   }
 
   /**
@@ -310,8 +315,7 @@ export class RollupStore {
 
   /** Counters summed over the rollups of the hours fromHour <= hour_ms <= toHour. */
   sum(fromHour: number, toHour: number, keys: JobKeys): Rollup {
-    const sql = `SELECT ${ROLLUP_SUM} FROM run_rollups WHERE hour_ms >= ? AND hour_ms <= ? AND ${jobCondition(keys)}`;
-    return toRollup(this.statement(sql).get(fromHour, toHour, ...(keys ?? [])));
+    return toRollup(this.sums[keys === null ? 0 : 1].get(fromHour, toHour, ...(keys ?? [])));
   }
 
   /** Runs and distinct jobs in the hours fromHour <= hour_ms <= toHour (bounds for a window within them). */
@@ -344,8 +348,7 @@ export class RollupStore {
   }
 
   finalize(): void {
-    this.upsert.finalize();
-    this.countStored.finalize();
+    for (const statement of [this.upsert, this.countStored, ...this.sums]) statement.finalize();
   }
 }
 

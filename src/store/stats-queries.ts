@@ -151,18 +151,18 @@ export class StatsQueries {
   }
 
   /** Counters of the runs with fromMs < instant <= toMs (instants are whole milliseconds). */
-  aggregate(fromMs: number, toMs: number, filter: JobFilter): Rollup {
-    return this.recentAggregates.get(fromMs, toMs, filter, this.version(), () => this.computeAggregate(fromMs, toMs, filter));
+  aggregate(fromMs: number, toMs: number, filter: JobFilter, version = this.version()): Rollup {
+    return this.recentAggregates.get(fromMs, toMs, filter, version, () => this.computeAggregate(fromMs, toMs, filter, version));
   }
 
-  private computeAggregate(fromMs: number, toMs: number, filter: JobFilter): Rollup {
+  private computeAggregate(fromMs: number, toMs: number, filter: JobFilter, version: string): Rollup {
     if (toMs <= fromMs) return emptyRollup;
     const firstWhole = hourStart(fromMs + HOUR_MS); // the first hour starting after fromMs
     const lastWhole = hourStart(toMs + 1) - HOUR_MS; // the last hour ending at or before toMs
-    if (firstWhole > lastWhole) return this.scan(fromMs, toMs, filter);
+    if (firstWhole > lastWhole) return this.scan(fromMs, toMs, filter, version);
     const whole = this.rollups.sum(firstWhole, lastWhole, jobKeys(filter));
-    const head = this.scan(fromMs, firstWhole - 1, filter);
-    const tail = this.scan(lastWhole + HOUR_MS - 1, toMs, filter);
+    const head = this.scan(fromMs, firstWhole - 1, filter, version);
+    const tail = this.scan(lastWhole + HOUR_MS - 1, toMs, filter, version);
     return mergeRollups(mergeRollups(head, whole), tail);
   }
 
@@ -170,9 +170,9 @@ export class StatsQueries {
    * Counters of the runs with fromMs < instant <= toMs, from the rows (an indexed range). The
    * day and the week end in the same partial hour: the last scan is kept while nothing was written.
    */
-  private scan(fromMs: number, toMs: number, filter: JobFilter): Rollup {
+  private scan(fromMs: number, toMs: number, filter: JobFilter, version: string): Rollup {
     if (toMs <= fromMs) return emptyRollup;
-    return this.recentScans.get(fromMs, toMs, filter, this.version(), () => fromBucketRows(this.scanStatement.list(fromMs, toMs, filter)));
+    return this.recentScans.get(fromMs, toMs, filter, version, () => fromBucketRows(this.scanStatement.list(fromMs, toMs, filter)));
   }
 
   /** Runs with fromMs < instant <= toMs. */
@@ -217,9 +217,10 @@ export class StatsQueries {
    * src/duration-histogram.ts.
    */
   durationPercentile(fromMs: number, toMs: number, filter: JobFilter, p: number): number | null {
-    const rollup = this.aggregate(fromMs, toMs, filter);
+    const version = this.version();
+    const rollup = this.aggregate(fromMs, toMs, filter, version);
     if (rollup.count === 0) return null;
-    const exact = this.exactPercentile(fromMs, toMs, filter, p, rollup.count);
+    const exact = this.exactPercentile(fromMs, toMs, filter, p, rollup.count, version);
     return exact ?? percentile(rollup, p);
   }
 
@@ -227,8 +228,7 @@ export class StatsQueries {
     return this.versionStatement.get()?.version ?? "";
   }
 
-  private windowSize(fromHour: number, toHour: number): { readonly runs: number; readonly jobs: number } {
-    const version = this.version();
+  private windowSize(fromHour: number, toHour: number, version: string): { readonly runs: number; readonly jobs: number } {
     const last = this.lastSize;
     if (last && last.fromHour === fromHour && last.toHour === toHour && last.version === version) return last;
     this.lastSize = { fromHour, toHour, version, ...this.rollups.hoursSize(fromHour, toHour) };
@@ -239,8 +239,8 @@ export class StatsQueries {
    * The exact nearest-rank percentile from the rows, within EXACT_PERCENTILE_BUDGET and when none
    * of the durations counted was pruned; otherwise null.
    */
-  private exactPercentile(fromMs: number, toMs: number, filter: JobFilter, p: number, counted: number): number | null {
-    const size = this.windowSize(hourStart(fromMs), hourStart(toMs));
+  private exactPercentile(fromMs: number, toMs: number, filter: JobFilter, p: number, counted: number, version: string): number | null {
+    const size = this.windowSize(hourStart(fromMs), hourStart(toMs), version);
     if (size.runs * Math.max(1, size.jobs) > this.exactPercentileBudget) return null;
     const stored = this.storedDurations.get(fromMs, toMs, filter)?.n ?? 0;
     if (stored !== counted) return null;
