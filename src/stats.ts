@@ -191,6 +191,10 @@ function jobStats(sources: StatsSources, config: StatsConfig, name: string, nowM
 
 /** Everything the dashboard shows, as of `now` (runs after `now` are not counted). */
 export function collectStats(sources: StatsSources, now: Date, config: StatsConfig, onlyJob?: string): Stats {
+  return sources.queries.readingOnce(() => collectStatsNow(sources, now, config, onlyJob));
+}
+
+function collectStatsNow(sources: StatsSources, now: Date, config: StatsConfig, onlyJob?: string): Stats {
   const { queries } = sources;
   const defaultJob = config.defaultJob;
   const nowMs = now.getTime();
