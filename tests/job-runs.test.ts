@@ -8,23 +8,13 @@ import { JobHistoryQueries, type JobRef } from "../src/store/job-history.ts";
 import { pruneRuns } from "../src/store/retention.ts";
 import { RunWriter } from "../src/store/runs.ts";
 import { StatsQueries } from "../src/store/stats-queries.ts";
+import { random } from "./seeded-random.ts";
 import { tempDir } from "./helpers.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const NOW = Date.UTC(2025, 6, 29, 12, 0, 0);
 const DEFAULT_JOB = "ladder";
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Instants over 10 days before NOW and 1 after, many on or next to hour boundaries, some repeated. */
 function instant(next: () => number): number {
