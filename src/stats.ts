@@ -169,6 +169,9 @@ function jobStats(sources: StatsSources, config: StatsConfig, name: string, nowM
   const past = history.historyAt({ name, isDefault: key === "", key }, nowMs);
   const pausedUntil = jobStates.pausedUntilMs(key, nowMs);
   const status = jobStatus(past, settings, pausedUntil, nowMs);
+  // The percentiles first: their 7-day aggregate then serves the 7-day counts too.
+  const p50 = queries.durationPercentile(nowMs - WEEK_MS, nowMs, filter, 0.5);
+  const p95 = queries.durationPercentile(nowMs - WEEK_MS, nowMs, filter, 0.95);
   const summary = runSummary(queries, filter, nowMs, config.defaultJob, past.lastRun?.ms ?? null);
   // Runs pruned by retention_days leave the job's own record of its last success.
   const kept = jobStates.load(key).lastSuccessMs;
@@ -184,8 +187,8 @@ function jobStats(sources: StatsSources, config: StatsConfig, name: string, nowM
     paused_until: status.state === "paused" && pausedUntil !== OPEN_ENDED_PAUSE_MS ? iso(pausedUntil) : null,
     ...summary,
     last_success: iso(lastSuccess),
-    p50_duration_ms: queries.durationPercentile(nowMs - WEEK_MS, nowMs, filter, 0.5),
-    p95_duration_ms: queries.durationPercentile(nowMs - WEEK_MS, nowMs, filter, 0.95),
+    p50_duration_ms: p50,
+    p95_duration_ms: p95,
   };
 }
 

@@ -272,10 +272,13 @@ function accumulate(runs: readonly { readonly run: RunFields }[]): Accumulator[]
   return [...byKey.values()];
 }
 
+type CountStatement = Statement<{ total: number; succeeded: number; firstMs: number | null; lastMs: number | null }, Array<string | number>>;
+
 export class RollupStore {
   private readonly upsert: Statement;
   private readonly countStored: Statement;
   /** Over every job, and over one job's keys. */
+  private readonly countSums: readonly [CountStatement, CountStatement];
   private readonly sums: readonly [Statement<RollupRow, Array<string | number>>, Statement<RollupRow, Array<string | number>>];
 
   constructor(private readonly db: Database) {
@@ -299,6 +302,10 @@ export class RollupStore {
     // Prepared once: a stats document sums two windows per job, and this SQL is 3 kB to build and look up.
     const sum = (keys: JobKeys): string => `SELECT ${ROLLUP_SUM} FROM run_rollups WHERE hour_ms >= ? AND hour_ms <= ? AND ${jobCondition(keys)}`;
     this.sums = [db.prepare(sum(null)), db.prepare(sum(["", ""]))];
+    const counts = (keys: JobKeys): string =>
+      `SELECT COALESCE(SUM(runs), 0) AS total, COALESCE(SUM(runs - failures), 0) AS succeeded, MIN(first_ms) AS firstMs, MAX(last_ms) AS lastMs
+       FROM run_rollups WHERE hour_ms >= ? AND hour_ms <= ? AND ${jobCondition(keys)}`;
+    this.countSums = [db.prepare(counts(null)), db.prepare(counts(["", ""]))];
   }
 
   /**
@@ -316,6 +323,12 @@ export class RollupStore {
   /** Counters summed over the rollups of the hours fromHour <= hour_ms <= toHour. */
   sum(fromHour: number, toHour: number, keys: JobKeys): Rollup {
     return toRollup(this.sums[keys === null ? 0 : 1].get(fromHour, toHour, ...(keys ?? [])));
+  }
+
+  /** Runs, failures, first and last instant over the hours fromHour <= hour_ms <= toHour (no durations). */
+  counts(fromHour: number, toHour: number, keys: JobKeys): { readonly total: number; readonly succeeded: number; readonly firstMs: number | null; readonly lastMs: number | null } {
+    const row = this.countSums[keys === null ? 0 : 1].get(fromHour, toHour, ...(keys ?? []));
+    return { total: row?.total ?? 0, succeeded: row?.succeeded ?? 0, firstMs: row?.firstMs ?? null, lastMs: row?.lastMs ?? null };
   }
 
   /** Runs and distinct jobs in the hours fromHour <= hour_ms <= toHour (bounds for a window within them). */
@@ -348,7 +361,7 @@ export class RollupStore {
   }
 
   finalize(): void {
-    for (const statement of [this.upsert, this.countStored, ...this.sums]) statement.finalize();
+    for (const statement of [this.upsert, this.countStored, ...this.sums, ...this.countSums]) statement.finalize();
   }
 }
 
