@@ -20,7 +20,6 @@ import { startMetricsPublisher } from "../src/metrics/publisher.ts";
 import { buildSnapshot, storeFigures, takeSnapshot } from "../src/metrics/snapshot.ts";
 import { openSession } from "../src/session.ts";
 import { collectStats } from "../src/stats.ts";
-import { MetricsQueries } from "../src/store/metrics.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -37,7 +36,7 @@ const parsed = parseConfig(`input: ${join(dir, "in.jsonl")}\ndatabase: ${join(di
 const config = parsed.config;
 const system = { platform: "linux", env: {}, which: () => null, collectorPath: "collector.ts" };
 const session = openSession(config, createLogger("error", []), () => NOW, system);
-const metrics = new MetricsQueries(session.db);
+const metrics = session.metricsQueries();
 
 function lines(count: number, from: number, startMs: number, spanMs: number): string {
   let text = "";

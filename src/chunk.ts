@@ -53,10 +53,11 @@ function parseOneLine(text: string, limits: LineLimits): ReturnType<typeof parse
   }
 }
 
-/** `bytes` is only called for rejects: most lines need no byte view. */
-function addLine(out: ParsedChunk, text: string, byteLength: number, bytes: () => Uint8Array, offset: number, limits: LineLimits): void {
+/** The line is `chunk[from, end)`; its byte view is only made for rejects (no closure per line). */
+function addLine(out: ParsedChunk, text: string, chunk: Uint8Array, from: number, end: number, offset: number, limits: LineLimits): void {
+  const byteLength = end - from;
   if (byteLength > limits.maxLineBytes) {
-    out.rejects.push(oversizedLine(bytes().subarray(0, OVERSIZED_PREFIX_BYTES), byteLength, limits.maxLineBytes, offset));
+    out.rejects.push(oversizedLine(chunk.subarray(from, from + Math.min(byteLength, OVERSIZED_PREFIX_BYTES)), byteLength, limits.maxLineBytes, offset));
     return;
   }
   const result = parseOneLine(text, limits);
@@ -65,7 +66,7 @@ function addLine(out: ParsedChunk, text: string, byteLength: number, bytes: () =
       out.runs.push(result.run);
       return;
     case "reject":
-      out.rejects.push({ offset, raw: rawText(text), reason: result.reason, hash: hashBytes(bytes()) });
+      out.rejects.push({ offset, raw: rawText(text), reason: result.reason, hash: hashBytes(chunk.subarray(from, end)) });
       return;
     case "start":
       out.starts.push(result.start);
@@ -93,8 +94,7 @@ export function parseChunk(chunk: Uint8Array, baseOffset: number, limits: LineLi
     while (start <= lastLf) {
       let end = text.indexOf("\n", start);
       if (end < 0) end = lastLf;
-      const from = start;
-      addLine(out, text.slice(start, end), end - start, () => chunk.subarray(from, end), baseOffset + start, limits);
+      addLine(out, text.slice(start, end), chunk, start, end, baseOffset + start, limits);
       start = end + 1;
     }
     return out;
@@ -102,8 +102,7 @@ export function parseChunk(chunk: Uint8Array, baseOffset: number, limits: LineLi
   let start = 0;
   while (start <= lastLf) {
     const end = chunk.indexOf(LF, start);
-    const bytes = chunk.subarray(start, end);
-    addLine(out, decoder.decode(bytes), bytes.length, () => bytes, baseOffset + start, limits);
+    addLine(out, decoder.decode(chunk.subarray(start, end)), chunk, start, end, baseOffset + start, limits);
     start = end + 1;
   }
   return out;

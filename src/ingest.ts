@@ -109,7 +109,7 @@ export class Ingest {
         continue;
       }
       staleCount++;
-      if (!stale || alert.text.eventMs >= stale.text.eventMs) stale = alert;
+      if (!stale || alert.eventMs >= stale.eventMs) stale = alert;
     }
     if (stale) alerts.add(stale.text, "stale", stale.runId, createdAt, staleCount);
     for (const [key, state] of result.states) jobStates.save(key, state);

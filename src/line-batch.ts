@@ -9,7 +9,7 @@
  */
 import { readSync } from "node:fs";
 import { OVERSIZED_PREFIX_BYTES, oversizedLine, parseChunk, type LineLimits, type ParsedChunk } from "./chunk.ts";
-import type { Reject } from "./store/runs.ts";
+import type { Reject } from "./records.ts";
 
 const LF = 0x0a;
 

@@ -19,6 +19,11 @@ export interface Run {
   readonly extra: string | null;
 }
 
+/** A run as stored and read back: its row id, without the host (no query needs it). */
+export interface StoredRunRow extends Omit<Run, "host"> {
+  readonly id: number;
+}
+
 /**
  * A start marker (`"event": "start"`, written by `run --start-marker`): a run that has begun. Its
  * finish line carries the same `run_id`.
@@ -158,3 +163,27 @@ export interface AlertText {
   readonly exitCode: number | null;
   readonly eventMs: number;
 }
+
+/** A folded set of alerts as the store aggregates it in SQL, for one summary notification (alerts/summary.ts). */
+export interface FoldedProblem {
+  readonly kind: AlertKind;
+  readonly job: string;
+  readonly exitCode: number | null;
+  readonly eventMs: number;
+  readonly message: string;
+}
+
+/** What a set of folded alerts holds, aggregated by the store. */
+export interface FoldDigest {
+  /** Per kind, how many events the folded rows stand for (a row can stand for several). */
+  readonly counts: ReadonlyArray<{ readonly kind: AlertKind; readonly count: number }>;
+  /** The newest failure, else the newest late or overlong run; never a recovery. */
+  readonly lastProblem: FoldedProblem | null;
+  /** Jobs whose newest folded alert is a recovery (at most `UP_AGAIN_SHOWN` + 1 names). */
+  readonly upAgain: readonly string[];
+  /** The newest event of all. */
+  readonly newestMs: number;
+}
+
+/** How many jobs "up again" a summary names; the store fetches one more to know there are more. */
+export const UP_AGAIN_SHOWN = 3;

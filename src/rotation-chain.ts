@@ -14,7 +14,7 @@ import { hashBytes } from "./chunk.ts";
 import { contentMatches, sameFile, statDescriptor, type FileStat } from "./file-identity.ts";
 import { isCompressed, listRotations, openRotated, type OpenedFile } from "./rotated-file.ts";
 import type { Checkpoint } from "./store/checkpoints.ts";
-import type { Reject } from "./store/runs.ts";
+import type { Reject } from "./records.ts";
 
 export interface ChainPlan {
   /** Files to read, oldest first; the caller closes them. */

@@ -22,6 +22,8 @@ import { Outbox } from "./store/outbox.ts";
 import { assertDatabaseFile, openDatabase } from "./store/database.ts";
 import { RunWriter } from "./store/runs.ts";
 import { StatsQueries } from "./store/stats-queries.ts";
+import { MetricsQueries } from "./store/metrics.ts";
+import { pruneRuns } from "./store/retention.ts";
 import { Tailer } from "./tailer.ts";
 
 /** What the collector needs to know about the machine, read once in main(). */
@@ -34,7 +36,6 @@ export interface SystemContext {
 }
 
 export interface Session {
-  readonly db: Database;
   readonly writer: RunWriter;
   readonly tailer: Tailer;
   readonly queries: StatsQueries;
@@ -43,6 +44,11 @@ export interface Session {
   readonly history: JobHistoryQueries;
   readonly dispatcher: AlertDispatcher;
   readonly monitor: ScheduleMonitor;
+  readonly outbox: Outbox;
+  /** Prometheus counters and histogram (src/store/metrics.ts); the caller finalizes it. */
+  metricsQueries(): MetricsQueries;
+  /** Deletes runs older than `cutoffMs` in at most `maxBatches` small batches (retention_days). */
+  pruneRuns(cutoffMs: number, maxBatches?: number): number;
   notifiers(): readonly NamedNotifier[];
   /** What collectStats reads, as of now. */
   statsSources(): StatsSources;
@@ -84,7 +90,6 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
   let closed = false;
   const queries = new StatsQueries(db);
   return {
-    db,
     writer,
     tailer,
     queries,
@@ -93,6 +98,9 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
     history,
     dispatcher,
     monitor: new ScheduleMonitor({ alerts, jobStates, history, transaction: (body) => writer.transaction(body) }, config, log, clock),
+    outbox,
+    metricsQueries: () => new MetricsQueries(db),
+    pruneRuns: (cutoffMs, maxBatches) => pruneRuns(db, cutoffMs, maxBatches),
     notifiers,
     statsSources: () => statsSourcesOf(db, { jobStates, alerts, history }, queries),
     close() {

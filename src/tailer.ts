@@ -27,7 +27,8 @@ import { readLineBatch } from "./line-batch.ts";
 import { rotationsSignature, type OpenedFile } from "./rotated-file.ts";
 import { planChain } from "./rotation-chain.ts";
 import { sameCheckpoint, type Checkpoint } from "./store/checkpoints.ts";
-import { CheckpointConflict, type Batch, type CommitResult } from "./store/runs.ts";
+import type { Batch, CommitResult } from "./records.ts";
+import { CheckpointConflict } from "./store/runs.ts";
 
 export interface TailSink {
   checkpoint(source: string): Checkpoint | null;

@@ -7,7 +7,7 @@ import { noAlertMemory } from "../src/records.ts";
 import { jobSettings, type JobConfig } from "../src/config/jobs.ts";
 import { defaultSounds } from "../src/config/config.ts";
 import type { Run } from "../src/line.ts";
-import type { StoredRun } from "../src/store/runs.ts";
+import type { StoredRun } from "../src/records.ts";
 
 const notify = { maxAgeMs: 3_600_000, onRecovery: true, sound: "Basso", sounds: defaultSounds };
 const NOW = Date.UTC(2025, 6, 29, 12, 0);

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { cliEnv, countRows, createPythonDatabase, FIXTURES, messages, REPO, runCli, runLines, tempDir } from "./helpers.ts";
+import { cliEnv, countRows, createPythonDatabase, FIXTURES, messages, NO_DASHBOARD, REPO, runCli, runLines, tempDir } from "./helpers.ts";
 
 /** A temp HOME with a config of its own (never the repository's config.yaml, which a user may have edited). */
 function home(): { home: string; input: string; db: string; env: Record<string, string> } {
@@ -176,7 +176,7 @@ describe("subcommands", () => {
     const h = home();
     const config = join(h.home, "elsewhere.yaml");
     const input = join(h.home, "elsewhere.jsonl");
-    writeFileSync(config, `input: ${input}\n`);
+    writeFileSync(config, `input: ${input}\n${NO_DASHBOARD}`);
     const result = runCli(["--config", config, "run", "--job", "j", "--", "bash", "-c", "exit 3"], h.env);
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(3);

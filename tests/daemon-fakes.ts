@@ -8,7 +8,7 @@ import type { TimerSource } from "../src/daemon/scheduler.ts";
 import type { DaemonSignal, SignalSource } from "../src/daemon/signals.ts";
 import { createLogger, type AdjustableLogger } from "../src/logger.ts";
 import type { SystemContext } from "../src/session.ts";
-import { tempDir } from "./helpers.ts";
+import { NO_DASHBOARD, tempDir } from "./helpers.ts";
 
 /** Timers that fire only when the test advances the clock. */
 export class ManualTimers implements TimerSource {
@@ -115,7 +115,7 @@ export function daemonHome(): DaemonHome {
   const configPath = join(home, "config.yaml");
   const lines: string[] = [];
   // Not the defaults for this HOME, so a reload that fell back to the defaults would show.
-  const paths = `log_dir: ${join(home, "state")}\nnotify:\n  backend: none\n`;
+  const paths = `log_dir: ${join(home, "state")}\nnotify:\n  backend: none\n${NO_DASHBOARD}`;
   const database = `database: ${join(home, "data", "ladder.db")}\n`;
   return {
     home,

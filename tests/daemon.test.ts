@@ -11,7 +11,7 @@ import { CollectorError } from "../src/errors.ts";
 import { acquireInstanceLock } from "../src/instance-lock.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { daemonHome, FakeDirectoryWatch, FakeSignals, ManualTimers, testSystem, type DaemonHome } from "./daemon-fakes.ts";
-import { countRows, runLines, waitFor } from "./helpers.ts";
+import { countRows, NO_DASHBOARD, runLines, waitFor } from "./helpers.ts";
 
 interface Started {
   readonly signals: FakeSignals;
@@ -262,7 +262,7 @@ describe("start-up warnings", () => {
   test("no notifier on this machine: one WARN at start naming what to install; none with backend none", async () => {
     const h = daemonHome();
     h.config();
-    writeFileSync(h.configPath, `log_dir: ${join(h.home, "state")}\ndatabase: ${h.db}\ninput: ${h.input}\nnotify:\n  backend: auto\n`);
+    writeFileSync(h.configPath, `log_dir: ${join(h.home, "state")}\ndatabase: ${h.db}\ninput: ${h.input}\nnotify:\n  backend: auto\n${NO_DASHBOARD}`);
     const daemon = start(h, { watchDirectory: new FakeDirectoryWatch().watchDirectory }); // testSystem finds no program
     await waitFor(() => h.logged("Watching") === 1, 5000, "start");
     expect(h.logged("No notifier will show alerts")).toBe(1);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { dirname, join } from "node:path";
 import type { AlertText } from "../src/alerts/format.ts";
 import type { Notifier } from "../src/notify/notifier.ts";
-import { cliEnv, FIXTURES, tempDir } from "./helpers.ts";
+import { cliEnv, FIXTURES, NO_DASHBOARD, tempDir } from "./helpers.ts";
 
 export const FAKE_NOTIFIER = join(FIXTURES, "bin", "fake-notifier");
 
@@ -51,14 +51,14 @@ export function notifierSetup(programs: string[], extraEnv: Record<string, strin
   const calls = join(home, "calls");
   writeFileSync(calls, "");
   const configPath = join(home, "config.yaml");
-  writeFileSync(configPath, "");
+  writeFileSync(configPath, NO_DASHBOARD);
   return {
     home,
     input: join(home, "logs", "ladder.jsonl"),
     db: join(home, ".cron_dash", "ladder.db"),
     calls,
     env: cliEnv(home, { PATH: `${bin}:${toolsWithoutNotifiers()}`, FAKE_NOTIFIER_LOG: calls, CRON_COLLECTOR_CONFIG: configPath, ...extraEnv }),
-    config: (text) => writeFileSync(configPath, text),
+    config: (text) => writeFileSync(configPath, `${NO_DASHBOARD}${text}`),
   };
 }
 

@@ -60,8 +60,14 @@ export interface CliResult {
 /** Programs a test must never reach on the machine running the suite. */
 export const GUARDED_PROGRAMS = ["notify-send", "terminal-notifier", "osascript", "crontab", "launchctl", "systemctl", "brew"] as const;
 
-/** The minimal config every spawned CLI gets unless the test names its own: no notifier at all. */
-export const TEST_CONFIG = "# written by tests/helpers.ts cliEnv: never the repository's config.yaml\nnotify:\n  backend: none\n";
+/**
+ * No dashboard: a watching collector in a test must not bind the machine's 127.0.0.1:8765 (the
+ * user's own collector may serve there). Tests of the dashboard start it on port 0 themselves.
+ */
+export const NO_DASHBOARD = "web:\n  listen: off\n";
+
+/** The minimal config every spawned CLI gets unless the test names its own: no notifier, no dashboard. */
+export const TEST_CONFIG = `# written by tests/helpers.ts cliEnv: never the repository's config.yaml\nnotify:\n  backend: none\n${NO_DASHBOARD}`;
 
 /**
  * A bin directory of failing fakes of GUARDED_PROGRAMS that record each call in `<home>/guard-calls`

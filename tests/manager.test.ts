@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { countRows, cliEnv, FIXTURES, REPO, runLines, tempDir, waitFor } from "./helpers.ts";
+import { countRows, cliEnv, FIXTURES, NO_DASHBOARD, REPO, runLines, tempDir, waitFor } from "./helpers.ts";
 
 const MANAGER = join(REPO, "manager.sh");
 const MARKER = `# cron-collector: started at boot by ${MANAGER}`;
@@ -35,7 +35,7 @@ function home(): Home {
   symlinkSync(join(FIXTURES, "bin", "fake-crontab"), join(bin, "crontab"));
   for (const tool of ["systemctl", "launchctl"]) symlinkSync(join(FIXTURES, "bin", "fake-notifier"), join(bin, tool));
   const config = join(dir, "config.yaml");
-  writeFileSync(config, "check_interval: 0.2\n");
+  writeFileSync(config, `check_interval: 0.2\n${NO_DASHBOARD}`);
   const logDir = join(dir, ".cron_dash");
   const env = cliEnv(dir, {
     PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
@@ -222,7 +222,7 @@ describe("manager.sh with a real daemon", () => {
     const h = home();
     const configDir = join(h.home, "100% config");
     mkdirSync(configDir);
-    writeFileSync(join(configDir, "config.yaml"), "check_interval: 0.2\n");
+    writeFileSync(join(configDir, "config.yaml"), `check_interval: 0.2\n${NO_DASHBOARD}`);
     // A relative config path: cron starts in another directory, so the line must hold the absolute one.
     const install = manager(h, ["install"], { CRON_COLLECTOR_CONFIG: "100% config/config.yaml" });
     expect(install.exitCode).toBe(0);

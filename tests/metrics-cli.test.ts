@@ -5,7 +5,7 @@
 import { expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cliEnv, REPO, tempDir, waitFor } from "./helpers.ts";
+import { cliEnv, NO_DASHBOARD, REPO, tempDir, waitFor } from "./helpers.ts";
 
 test("bun collector.ts serves /metrics on metrics.listen and pings heartbeat.url while watching", async () => {
   const pings: string[] = [];
@@ -23,7 +23,7 @@ test("bun collector.ts serves /metrics on metrics.listen and pings heartbeat.url
   const config = join(home, "config.yaml");
   writeFileSync(
     config,
-    `notify: { backend: none }\nmetrics: { listen: "127.0.0.1:0" }\nheartbeat: { url: "http://127.0.0.1:${switchboard.port}/ping/cli", interval: 1h }\n`,
+    `notify: { backend: none }\n${NO_DASHBOARD}metrics: { listen: "127.0.0.1:0" }\nheartbeat: { url: "http://127.0.0.1:${switchboard.port}/ping/cli", interval: 1h }\n`,
   );
   const collector = Bun.spawn(["bun", join(REPO, "collector.ts"), "--config", config], { env: cliEnv(home), stdout: "pipe", stderr: "pipe" });
   try {

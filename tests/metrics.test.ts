@@ -5,9 +5,7 @@ import { join } from "node:path";
 import { escapeLabelValue, formatValue, renderExposition, type MetricsSnapshot } from "../src/metrics/exposition.ts";
 import { metricState } from "../src/metrics/snapshot.ts";
 import { migrate, migrations } from "../src/store/migrations.ts";
-import { pruneRuns } from "../src/store/retention.ts";
 import { MetricsQueries } from "../src/store/metrics.ts";
-import { Outbox } from "../src/store/outbox.ts";
 import { filledFixture, metricsFixture, FIXTURE_NOW, ODD_JOB, type MetricsFixture } from "./fixtures/metrics-fixture.ts";
 import { FIXTURES, tempDir } from "./helpers.ts";
 
@@ -131,7 +129,7 @@ describe("values after runs", () => {
   test("runs_total, the histogram and the last success survive retention pruning every run", () => {
     const f = fixture(true);
     const before = f.exposition();
-    expect(pruneRuns(f.session.db, FIXTURE_NOW.getTime() + 1)).toBeGreaterThan(0);
+    expect(f.session.pruneRuns(FIXTURE_NOW.getTime() + 1)).toBeGreaterThan(0);
     const after = f.exposition();
     for (const series of [
       'cron_job_runs_total{cronjob="backup",outcome="success"}',
@@ -151,7 +149,7 @@ describe("values after runs", () => {
   test("alert outcomes count when delivery settles an alert, not on a retried attempt", () => {
     const f = fixture();
     f.ingest(jsonl({ ts: "2025-07-29T05:59:00Z", exit: 1, msg: "x", job: "a" }) + jsonl({ ts: "2025-07-29T05:59:00Z", exit: 1, msg: "x", job: "b" }));
-    const outbox = new Outbox(f.session.db);
+    const outbox = f.session.outbox;
     const [first, second] = outbox.nextOwed("none", 2);
     if (!first || !second) throw new Error("expected two pending alerts");
     const now = FIXTURE_NOW.getTime();
@@ -162,7 +160,6 @@ describe("values after runs", () => {
     expect(value(text, "cron_collector_alerts_pending")).toBe(2);
     outbox.finishDelivery(first.id, "none", "logged", "no notifier", now, ["none"]);
     outbox.finishDelivery(second.id, "none", "sent", null, now, ["none"]);
-    outbox.finalize();
     text = f.exposition();
     expect(value(text, 'cron_collector_alerts_total{kind="failure",result="failed"}')).toBe(1);
     expect(value(text, 'cron_collector_alerts_total{kind="failure",result="sent"}')).toBe(1);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { describeCounts, failuresIn, summaryAlert, type FoldDigest } from "../src/alerts/summary.ts";
+import { describeCounts, failuresIn, summaryAlert } from "../src/alerts/summary.ts";
+import type { FoldDigest } from "../src/records.ts";
 
 const digest = (over: Partial<FoldDigest>): FoldDigest => ({ counts: [], lastProblem: null, upAgain: [], newestMs: 0, ...over });
 

@@ -4,9 +4,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../src/logger.ts";
 import { openDatabase } from "../src/store/database.ts";
-import { RunWriter, type Batch, type CommitResult } from "../src/store/runs.ts";
+import type { Batch, CommitResult } from "../src/records.ts";
+import { RunWriter } from "../src/store/runs.ts";
 import { Tailer, type TailSink } from "../src/tailer.ts";
-import { cliEnv, tempDir } from "./helpers.ts";
+import { cliEnv, NO_DASHBOARD, tempDir } from "./helpers.ts";
 
 export interface TailFixture {
   dir: string;
@@ -104,6 +105,6 @@ export function cliHome(): { home: string; input: string; db: string; env: Recor
   const input = join(home, "logs", "ladder.jsonl");
   const db = join(home, ".cron_dash", "ladder.db");
   const config = join(home, "config.yaml");
-  writeFileSync(config, `input: ${JSON.stringify(input)}\ndatabase: ${JSON.stringify(db)}\nlog_dir: ${JSON.stringify(join(home, ".cron_dash"))}\n`);
+  writeFileSync(config, `input: ${JSON.stringify(input)}\ndatabase: ${JSON.stringify(db)}\nlog_dir: ${JSON.stringify(join(home, ".cron_dash"))}\n${NO_DASHBOARD}`);
   return { home, input, db, env: cliEnv(home), config: ["--config", config] };
 }

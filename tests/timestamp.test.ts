@@ -70,3 +70,21 @@ describe("parseTimestamp", () => {
     expect("2025-07-29T06:30:00+02:00" > "2025-07-29T05:00:00Z").toBe(true); // the trap string order falls into
   });
 });
+
+describe("parseTimestamp after a timestamp of the same hour (the cached hour)", () => {
+  test.each([
+    ["2025-03-04T10:59:60Z", Date.UTC(2025, 2, 4, 10, 59, 59, 999)],
+    ["2025-03-04T10:07:08Z", Date.UTC(2025, 2, 4, 10, 7, 8)],
+    ["2025-03-04T10:07:08.5Z", Date.UTC(2025, 2, 4, 10, 7, 8, 500)],
+    ["2025-03-04T10:07:08.123456Z", Date.UTC(2025, 2, 4, 10, 7, 8, 123)],
+    ["2025-03-04T10:07:08+01:00", Date.UTC(2025, 2, 4, 9, 7, 8)],
+  ])("%s gives the same instant as a fresh parse", (text, expected) => {
+    expect(parseTimestamp("2025-03-04T10:00:00.000Z")).toEqual({ ok: true, epochMs: Date.UTC(2025, 2, 4, 10) });
+    expect(parseTimestamp(text)).toEqual({ ok: true, epochMs: expected });
+  });
+
+  test.each(["2025-03-04T10:60:00Z", "2025-03-04T10:07:61Z", "2025-03-04T10:07:0aZ", "2025-03-04T10:07:08.12xZ"])("%s is still rejected", (text) => {
+    parseTimestamp("2025-03-04T10:00:00.000Z");
+    expect(parseTimestamp(text).ok).toBe(false);
+  });
+});

@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { formatDuration } from "../duration.ts";
 import { localTime, whenText } from "../local-time.ts";
 import { extraString } from "../line.ts";
-import type { AlertText } from "../records.ts";
+import type { AlertText, Run } from "../records.ts";
 import { summarizeOutput } from "../runner/output-tail.ts";
 
 export type { AlertKind, AlertText } from "../records.ts";
@@ -30,16 +30,8 @@ export function groupFor(job: string): string {
   return `cron-collector.${job}`;
 }
 
-export interface FailedRun {
-  readonly ts: string;
-  readonly epochMs: number;
-  readonly exit: number;
-  readonly msg: string;
-  /** The job as written in the line, or null. */
-  readonly job: string | null;
-  /** Unknown fields as JSON; `output_tail` (written by `run`) is used when msg is empty. */
-  readonly extra?: string | null;
-}
+/** What a failure alert says of its run (`job` as written in the line; `extra` carries `output_tail`). */
+export type FailedRun = Pick<Run, "ts" | "epochMs" | "exit" | "msg" | "job"> & { readonly extra?: string | null };
 
 /** The `output_tail` field of a run's extra JSON, or null. */
 export function outputTail(extra: string | null | undefined): string | null {

@@ -3,33 +3,12 @@
  * a digest the store aggregated in SQL (counts per kind, the newest problem, jobs up again), never
  * the alerts themselves, so a backlog of any size costs the same.
  */
-import type { AlertKind, AlertText } from "./format.ts";
+import { UP_AGAIN_SHOWN, type AlertKind, type AlertText, type FoldDigest } from "../records.ts";
 import { groupFor, oneLine } from "./format.ts";
 
 /** Why alerts were folded; each reason has its own wording. */
 export type FoldReason = "backlog" | "expired" | "outage" | "burst";
 
-export interface FoldedProblem {
-  readonly kind: AlertKind;
-  readonly job: string;
-  readonly exitCode: number | null;
-  readonly eventMs: number;
-  readonly message: string;
-}
-
-/** What a set of folded alerts holds, aggregated by the store. */
-export interface FoldDigest {
-  /** Per kind, how many events the folded rows stand for (a row can stand for several). */
-  readonly counts: ReadonlyArray<{ readonly kind: AlertKind; readonly count: number }>;
-  /** The newest failure, else the newest late or overlong run; never a recovery. */
-  readonly lastProblem: FoldedProblem | null;
-  /** Jobs whose newest folded alert is a recovery (at most `UP_AGAIN_SHOWN` + 1 names). */
-  readonly upAgain: readonly string[];
-  /** The newest event of all. */
-  readonly newestMs: number;
-}
-
-export const UP_AGAIN_SHOWN = 3;
 
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { runtimePaths } from "../runtime-paths.ts";
 import { acquireInstanceLock } from "../instance-lock.ts";
-import { pruneRuns, retentionCutoffMs } from "../store/retention.ts";
+import { retentionCutoffMs } from "../store/retention.ts";
 import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
 import type { Output } from "../cli/io.ts";
@@ -30,7 +30,7 @@ export async function parseExistingCommand(config: Config, log: Logger, clock: (
     output.out(summarize(config.input, totals, (performance.now() - started) / 1000));
     session.monitor.check(); // missed runs and overlong runs, as of now
     if (config.retentionDays !== null) {
-      const pruned = pruneRuns(session.db, retentionCutoffMs(clock().getTime(), config.retentionDays), Infinity);
+      const pruned = session.pruneRuns(retentionCutoffMs(clock().getTime(), config.retentionDays), Infinity);
       if (pruned > 0) output.out(`Pruned ${pruned} run(s) older than ${config.retentionDays} days (retention_days)`);
     }
     const delivery = await session.dispatcher.flush();

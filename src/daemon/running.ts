@@ -12,7 +12,7 @@ import type { Logger } from "../logger.ts";
 import { notifierStartupWarning } from "../notify/notifier.ts";
 import { openSession, type Session, type SystemContext } from "../session.ts";
 import { cacheMetrics, collectStats } from "../stats.ts";
-import { pruneRuns, retentionCutoffMs } from "../store/retention.ts";
+import { retentionCutoffMs } from "../store/retention.ts";
 import { watchFile, type WatchDirectory } from "./dir-watch.ts";
 import { startIngestLoop } from "./ingest-loop.ts";
 import { Scheduler, type TimerSource } from "./scheduler.ts";
@@ -140,7 +140,7 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
   const prune = (): void => {
     if (config.retentionDays === null) return;
     try {
-      const deleted = pruneRuns(session.db, retentionCutoffMs(clock().getTime(), config.retentionDays));
+      const deleted = session.pruneRuns(retentionCutoffMs(clock().getTime(), config.retentionDays));
       if (deleted > 0) log.info(`Pruned ${deleted} run(s) older than ${config.retentionDays} days`);
     } catch (error) {
       log.warn(`Pruning old runs failed: ${describeError(error)}`);

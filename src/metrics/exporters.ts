@@ -31,14 +31,14 @@ export function snapshotSources(session: Pick<Session, "statsSources">, metrics:
 }
 
 export function startExporters(
-  session: Pick<Session, "db" | "statsSources">,
+  session: Pick<Session, "metricsQueries" | "statsSources">,
   config: Config,
   log: Logger,
   clock: () => Date,
   /** Why the last poll of the input failed, or null while ingestion works. */
   ingestionProblem: () => string | null,
 ): Exporters {
-  const queries = new MetricsQueries(session.db);
+  const queries = session.metricsQueries();
   const wantsMetrics = config.metrics.listen !== null || config.metrics.textfile !== null;
   let metrics: MetricsPublisher | null = null;
   let heartbeat: Heartbeat | null = null;

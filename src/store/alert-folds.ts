@@ -5,7 +5,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { AlertKind, AlertText } from "../records.ts";
-import { UP_AGAIN_SHOWN, type FoldDigest, type FoldedProblem } from "../alerts/summary.ts";
+import { UP_AGAIN_SHOWN, type FoldDigest, type FoldedProblem } from "../records.ts";
 import { OWED, SELECTIONS, SETTLE, type FoldSelection, type Params } from "./outbox-sql.ts";
 
 interface FoldStatements {

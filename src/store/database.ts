@@ -80,6 +80,9 @@ export function openDatabase(path: string, busyTimeoutMs = 5000): Database {
     // NORMAL under WAL survives a crash of this process (kill -9); only power loss may lose the
     // last transactions, which the tail checkpoint then re-reads.
     db.run("PRAGMA synchronous = NORMAL");
+    // Checkpoint the WAL every 10,000 pages (40 MB) rather than 1,000: a backfill commits a batch
+    // per MiB read, and each checkpoint syncs the file (bench/ingest.ts, 1M lines: wall -0.6 s).
+    db.run("PRAGMA wal_autocheckpoint = 10000");
     migrate(db);
     remember(db, path);
     return db;

@@ -4,8 +4,18 @@
  * read is bounded by the number of jobs (or is a count over a partial index), never by the runs.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { durationBucket, LAST_INGEST_MS, LINES_DUPLICATE, LINES_REJECTED, LINES_STORED } from "./metrics-schema.ts";
-import type { StoredRun } from "./runs.ts";
+import { DURATION_BUCKETS_SECONDS, LAST_INGEST_MS, LINES_DUPLICATE, LINES_REJECTED, LINES_STORED } from "./metrics-schema.ts";
+import type { StoredRun } from "../records.ts";
+
+/** The histogram's bounds in seconds, the overflow (Infinity) last: durationBucket's choices by index. */
+const BUCKET_BOUNDS: readonly number[] = [...DURATION_BUCKETS_SECONDS, Infinity];
+
+/** The index in BUCKET_BOUNDS of the bucket durationBucket picks. */
+function bucketIndex(durationMs: number): number {
+  let index = 0;
+  while (index < DURATION_BUCKETS_SECONDS.length && durationMs > (DURATION_BUCKETS_SECONDS[index] ?? 0) * 1000) index++;
+  return index;
+}
 
 /** What one commit did with its lines (RunWriter's CommitResult). */
 export interface LineTotals {
@@ -38,21 +48,27 @@ export class IngestCounters {
    * that moved. Call inside the commit transaction.
    */
   record(stored: readonly StoredRun[], totals: LineTotals, parsedAt: string): void {
-    const buckets = new Map<string, { job: string; le: number; runs: number; seconds: number }>();
+    // Per job, runs and seconds by bucket index: one map lookup per run, no text key built.
+    const byJob = new Map<string, { runs: number[]; seconds: number[] }>();
     for (const { run } of stored) {
-      if (run.durationMs === null) continue;
+      const durationMs = run.durationMs;
+      if (durationMs === null) continue;
       const job = run.job ?? "";
-      const le = durationBucket(run.durationMs);
-      const key = `${le}\u0000${job}`;
-      const bucket = buckets.get(key);
-      if (bucket) {
-        bucket.runs++;
-        bucket.seconds += run.durationMs / 1000;
-      } else {
-        buckets.set(key, { job, le, runs: 1, seconds: run.durationMs / 1000 });
+      let counts = byJob.get(job);
+      if (!counts) {
+        counts = { runs: new Array<number>(BUCKET_BOUNDS.length).fill(0), seconds: new Array<number>(BUCKET_BOUNDS.length).fill(0) };
+        byJob.set(job, counts);
       }
+      const index = bucketIndex(durationMs);
+      counts.runs[index] = (counts.runs[index] ?? 0) + 1;
+      counts.seconds[index] = (counts.seconds[index] ?? 0) + durationMs / 1000;
     }
-    for (const { job, le, runs, seconds } of buckets.values()) this.addToBucket.run(job, le, runs, seconds);
+    for (const [job, counts] of byJob) {
+      BUCKET_BOUNDS.forEach((le, index) => {
+        const runs = counts.runs[index] ?? 0;
+        if (runs > 0) this.addToBucket.run(job, le, runs, counts.seconds[index] ?? 0);
+      });
+    }
     const lines: Array<[string, number]> = [
       [LINES_STORED, totals.inserted + totals.starts],
       [LINES_DUPLICATE, totals.duplicates],

@@ -10,6 +10,7 @@
  * explicit name together.
  */
 import type { Database, Statement } from "bun:sqlite";
+import type { Run } from "../records.ts";
 import { BUCKET_COUNT, SQUARED_BOUNDS, bucketOf, type DurationSummary } from "../duration-histogram.ts";
 
 export const HOUR_MS = 3_600_000;
@@ -212,12 +213,7 @@ export type JobKeys = readonly [string, string] | null;
 /** Which hours `latestHour` looks for. */
 export type HourKind = "runs" | "failures" | "successes";
 
-interface RunFields {
-  readonly epochMs: number;
-  readonly exit: number;
-  readonly job: string | null;
-  readonly durationMs: number | null;
-}
+type RunFields = Pick<Run, "epochMs" | "exit" | "job" | "durationMs">;
 
 interface Accumulator {
   job: string;

@@ -8,16 +8,10 @@
  * the runs without `job` (job IS NULL), which are a second walk of the same index, merged here.
  */
 import type { Database, Statement } from "bun:sqlite";
+import type { StoredRunRow } from "../records.ts";
 
-export interface HistoryRun {
-  readonly id: number;
-  readonly ts: string;
-  readonly epochMs: number;
-  readonly exit: number;
-  readonly msg: string;
-  readonly durationMs: number | null;
-  readonly extra: string | null;
-}
+/** A run of one job: the job is known from the request. */
+export type HistoryRun = Omit<StoredRunRow, "job">;
 
 /** Which stored job names a job covers: its own name, and NULL for the default job. */
 export interface JobRef {

@@ -14,7 +14,6 @@ import { IngestCounters } from "./metrics.ts";
 import { RollupStore } from "./rollups.ts";
 import { runKey } from "./run-key.ts";
 
-export type { Batch, CommitResult, Reject, StoredRun } from "../records.ts";
 
 export interface WriteResult extends CommitResult {
   /** The runs new to the database, in file order. */

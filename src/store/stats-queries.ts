@@ -9,6 +9,7 @@
  * window reaching before the cutoff still counts them, except in a partial hour at its old end.
  */
 import type { Database, Statement } from "bun:sqlite";
+import type { StoredRunRow } from "../records.ts";
 import { percentile } from "../duration-histogram.ts";
 import { eachStoredName } from "./job-runs.ts";
 import { HOUR_MS, RollupStore, bucketedRuns, emptyRollup, fromBucketRows, hourStart, mergeRollups, type BucketRow, type HourKind, type JobKeys, type Rollup } from "./rollups.ts";
@@ -20,16 +21,7 @@ export interface WindowRow {
   readonly lastMs: number | null;
 }
 
-export interface RunRow {
-  readonly id: number;
-  readonly ts: string;
-  readonly epochMs: number;
-  readonly exit: number;
-  readonly msg: string;
-  readonly job: string | null;
-  readonly durationMs: number | null;
-  readonly extra: string | null;
-}
+export type RunRow = StoredRunRow;
 
 /** Which runs a query covers: all, or one job (the default job also owns runs without `job`). */
 export type JobFilter = { readonly kind: "all" } | { readonly kind: "job"; readonly name: string; readonly isDefault: boolean };
