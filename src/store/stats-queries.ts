@@ -11,7 +11,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { StoredRunRow } from "../records.ts";
 import { percentile } from "../duration-histogram.ts";
-import { eachStoredName } from "./job-runs.ts";
+import { forJob } from "./job-runs.ts";
 import { HOUR_MS, RollupStore, bucketedRuns, emptyRollup, fromBucketRows, hourStart, mergeRollups, type BucketRow, type HourKind, type JobKeys, type Rollup } from "./rollups.ts";
 
 export interface WindowRow {
@@ -30,33 +30,48 @@ const RUN_COLUMNS = `id, timestamp AS ts, ts_ms AS epochMs, exit_code AS exit, m
   duration_ms AS durationMs, extra`;
 const RANGE = "ts_ms > ?1 AND ts_ms <= ?2";
 /**
- * The runs of one job in the range: ?3 = its name, ?4 = 1 when it is the default job. Its ids are
- * read from the (job, ts_ms) index (see job-runs.ts for why not an OR), then only those rows.
+ * The runs of one job in the range, ?3 = its name: their ids from the (job, ts_ms) index (see
+ * job-runs.ts for why not an OR; for the default job from two walks of it), then only those rows.
+ * As `job = ?3` beside the range, the planner may take the time index instead (it did with the
+ * duration buckets), reading every job's runs of the range; only with ORDER BY ts_ms DESC … LIMIT
+ * (which the job's walk of the index serves without sorting) is it taken for granted.
  */
-const JOB_RUNS = `${RANGE} AND id IN (${eachStoredName(`SELECT id FROM cron_entries WHERE JOB AND ${RANGE}`, "?3", "?4")})`;
+const NAMED_RUNS = `${RANGE} AND id IN (${forJob(`SELECT id FROM cron_entries WHERE JOB AND ${RANGE}`, "?3").named})`;
+/** A named job's runs for ORDER BY ts_ms DESC … LIMIT: the index walk itself, stopped by the LIMIT. */
+const NAMED_RUNS_NEWEST_FIRST = `${RANGE} AND job = ?3`;
+const DEFAULT_JOB_RUNS = `${RANGE} AND id IN (${forJob(`SELECT id FROM cron_entries WHERE JOB AND ${RANGE}`, "?3").withUnnamed})`;
 
-/** ?1 = from (exclusive), ?2 = to (inclusive), for one job ?3 = name and ?4 = 1 for the default job, then any more. */
+/** ?1 = from (exclusive), ?2 = to (inclusive), for one job ?3 = its name, then any more. */
 type QueryParams = Array<string | number>;
 
 /**
- * One statement per kind of filter: over every run (the time index), or over one job's. `sql`
- * gets the WHERE condition and the name of the next free parameter (for a LIMIT or OFFSET).
+ * One statement per kind of filter: over every run (the time index), over a named job's, over the
+ * default job's. `sql` gets the WHERE condition and the next free parameter (for an OFFSET).
  */
 class ByFilter<Row> {
   private readonly all: Statement<Row, QueryParams>;
-  private readonly job: Statement<Row, QueryParams>;
+  private readonly named: Statement<Row, QueryParams>;
+  private readonly defaultJob: Statement<Row, QueryParams>;
 
-  constructor(db: Database, sql: (where: string, next: string) => string) {
+  constructor(db: Database, sql: (where: string, next: string) => string, order: "newest first" | "any" = "any") {
     this.all = db.query(sql(RANGE, "?3"));
-    this.job = db.query(sql(JOB_RUNS, "?5"));
+    this.named = db.query(sql(order === "newest first" ? NAMED_RUNS_NEWEST_FIRST : NAMED_RUNS, "?4"));
+    this.defaultJob = db.query(sql(DEFAULT_JOB_RUNS, "?4"));
+  }
+
+  private pick(filter: JobFilter, fromMs: number, toMs: number): { readonly statement: Statement<Row, QueryParams>; readonly params: QueryParams } {
+    if (filter.kind === "all") return { statement: this.all, params: [fromMs, toMs] };
+    return { statement: filter.isDefault ? this.defaultJob : this.named, params: [fromMs, toMs, filter.name] };
   }
 
   get(fromMs: number, toMs: number, filter: JobFilter, ...more: number[]): Row | null {
-    return filter.kind === "all" ? this.all.get(fromMs, toMs, ...more) : this.job.get(fromMs, toMs, filter.name, filter.isDefault ? 1 : 0, ...more);
+    const { statement, params } = this.pick(filter, fromMs, toMs);
+    return statement.get(...params, ...more);
   }
 
   list(fromMs: number, toMs: number, filter: JobFilter): Row[] {
-    return filter.kind === "all" ? this.all.all(fromMs, toMs) : this.job.all(fromMs, toMs, filter.name, filter.isDefault ? 1 : 0);
+    const { statement, params } = this.pick(filter, fromMs, toMs);
+    return statement.all(...params);
   }
 }
 
@@ -151,14 +166,15 @@ export class StatsQueries {
       db,
       (where) => `SELECT COUNT(*) AS total, COALESCE(SUM(exit_code = 0), 0) AS succeeded, MIN(ts_ms) AS firstMs, MAX(ts_ms) AS lastMs FROM cron_entries WHERE ${where}`,
     );
-    this.lastSuccessStatement = new ByFilter(db, (where) => `SELECT ts_ms AS ms FROM cron_entries WHERE exit_code = 0 AND ${where} ORDER BY ts_ms DESC LIMIT 1`);
+    this.lastSuccessStatement = new ByFilter(db, (where) => `SELECT ts_ms AS ms FROM cron_entries WHERE exit_code = 0 AND ${where} ORDER BY ts_ms DESC LIMIT 1`, "newest first");
     this.lastFailureStatement = new ByFilter(
       db,
       (where) => `SELECT ${RUN_COLUMNS} FROM cron_entries WHERE exit_code != 0 AND ${where} ORDER BY ts_ms DESC, id DESC LIMIT 1`,
+      "newest first",
     );
-    this.recentStatement = new ByFilter(db, (where) => `SELECT ${RUN_COLUMNS} FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC, id DESC LIMIT 10`);
+    this.recentStatement = new ByFilter(db, (where) => `SELECT ${RUN_COLUMNS} FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC, id DESC LIMIT 10`, "newest first");
     // Over every job, ORDER BY … LIMIT 1 walks the time index backwards and stops at the newest run.
-    this.lastRunStatement = new ByFilter(db, (where) => `SELECT ts_ms AS lastMs FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC LIMIT 1`);
+    this.lastRunStatement = new ByFilter(db, (where) => `SELECT ts_ms AS lastMs FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC LIMIT 1`, "newest first");
     const durations = (where: string): string => `duration_ms IS NOT NULL AND ${where}`;
     this.storedDurations = new ByFilter(db, (where) => `SELECT COUNT(*) AS n FROM cron_entries WHERE ${durations(where)}`);
     this.durationAtRank = new ByFilter(db, (where, rank) => `SELECT duration_ms AS d FROM cron_entries WHERE ${durations(where)} ORDER BY duration_ms LIMIT 1 OFFSET ${rank}`);
