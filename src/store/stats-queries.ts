@@ -103,6 +103,8 @@ class RecentRollups {
 
 const emptyWindow: WindowRow = { total: 0, succeeded: 0, firstMs: null, lastMs: null };
 
+const windowOf = (rollup: Rollup): WindowRow => ({ total: rollup.runs, succeeded: rollup.runs - rollup.failures, firstMs: rollup.firstMs, lastMs: rollup.lastMs });
+
 function mergeWindows(a: WindowRow, b: WindowRow): WindowRow {
   const pick = (x: number | null, y: number | null, f: (x: number, y: number) => number): number | null => (x === null ? y : y === null ? x : f(x, y));
   return { total: a.total + b.total, succeeded: a.succeeded + b.succeeded, firstMs: pick(a.firstMs, b.firstMs, Math.min), lastMs: pick(a.lastMs, b.lastMs, Math.max) };
@@ -204,9 +206,13 @@ export class StatsQueries {
    * and over every job the partial hours are counted on the covering time index. A window over
    * every job costs a fifth of its full aggregate on 5 million runs (bench/stats.ts).
    */
-  private windowCounts(fromMs: number, toMs: number, filter: JobFilter): WindowRow {
+  private windowCounts(fromMs: number, toMs: number, filter: JobFilter, version: string): WindowRow {
     const { whole, partial } = splitHours(fromMs, toMs);
-    const parts = partial.map(([from, to]) => this.countStatement.get(from, to, filter) ?? emptyWindow);
+    // The 24-hour window ends in the partial hour the 7-day one scanned already.
+    const parts = partial.map(([from, to]) => {
+      const scanned = this.recentScans.find(from, to, filter, version);
+      return scanned === null ? (this.countStatement.get(from, to, filter) ?? emptyWindow) : windowOf(scanned);
+    });
     return [whole === null ? emptyWindow : this.rollups.counts(whole[0], whole[1], jobKeys(filter)), ...parts].reduce(mergeWindows, emptyWindow);
   }
 
@@ -221,9 +227,9 @@ export class StatsQueries {
 
   /** Runs with fromMs < instant <= toMs: from the full aggregate when it is at hand, else counted alone. */
   window(fromMs: number, toMs: number, filter: JobFilter): WindowRow {
-    const rollup = this.recentAggregates.find(fromMs, toMs, filter, this.version());
-    if (rollup === null) return this.windowCounts(fromMs, toMs, filter);
-    return { total: rollup.runs, succeeded: rollup.runs - rollup.failures, firstMs: rollup.firstMs, lastMs: rollup.lastMs };
+    const version = this.version();
+    const rollup = this.recentAggregates.find(fromMs, toMs, filter, version);
+    return rollup === null ? this.windowCounts(fromMs, toMs, filter, version) : windowOf(rollup);
   }
 
   /**
