@@ -107,10 +107,18 @@ collector() {
 }
 
 # Reads the paths in use from the collector itself (it owns the config format and the file names).
+# The paths in use. A config problem is not printed here: the command that runs next reports it
+# (start shows the daemon's own words, status the stats command's), so it is said once.
 load_paths() {
-  local line output
+  local line output problems
   resolve_bun
-  output="$("${BUN_PATH}" "${COLLECTOR}" paths)" || exit 2
+  problems="$(mktemp)"
+  if ! output="$("${BUN_PATH}" "${COLLECTOR}" paths 2>"${problems}")"; then
+    cat "${problems}" >&2
+    rm -f "${problems}"
+    exit 2
+  fi
+  rm -f "${problems}"
   while IFS= read -r line; do
     case "${line}" in
       config=*) CONFIG_PATH="${line#config=}" ;;

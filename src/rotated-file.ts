@@ -6,11 +6,10 @@
  *
  * Rotated names are the input's name plus a suffix with a digit in it: `ladder.jsonl.1`,
  * `ladder.jsonl.2.gz` (numbered: a higher number is older) or `ladder.jsonl-20261128` (dated, with
- * logrotate's `dateext`: the name sorts by age). Other siblings (`ladder.jsonl.lock`) are not
- * rotations. Dated names come before numbered ones when both exist (switching `dateext` on keeps
- * the numbered files of before, which are older). logrotate's `olddir` is not followed.
+ * logrotate's `dateext`). Other siblings (`ladder.jsonl.lock`) are not rotations. A plain and a
+ * compressed file may share a number (see rotationOrder). logrotate's `olddir` is not followed.
  */
-import { closeSync, fstatSync, mkdtempSync, openSync, readdirSync, rmSync } from "node:fs";
+import { closeSync, fstatSync, lstatSync, mkdtempSync, openSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { describeError } from "./errors.ts";
@@ -41,32 +40,91 @@ export interface OpenedFile {
 
 export type OpenResult = { readonly ok: true; readonly file: OpenedFile } | { readonly ok: false; readonly path: string; readonly size: number; readonly reason: string };
 
-/** The rotated names among `names` (a directory listing), oldest first. Pure. */
-export function rotationOrder(base: string, names: readonly string[]): string[] {
-  const dated: string[] = [];
-  const numbered: Array<{ name: string; number: number }> = [];
-  const listed = new Set(names);
-  for (const name of names) {
+/** A directory entry beside the input, with its modification time (when its last line was written). */
+export interface Sibling {
+  readonly name: string;
+  readonly mtimeMs: number;
+}
+
+interface Rotated extends Sibling {
+  /** Numbered: the number (higher is older). Dated: the suffix without the compression extension. */
+  readonly age: number | string;
+}
+
+/**
+ * The rotated names among `siblings` (a directory listing), oldest first. Pure.
+ *
+ * Names alone cannot order every mix: switching `compress` on later leaves the plain `x.2` of
+ * before beside a newer `x.2.gz` (logrotate then shifts only the `.gz` names), and switching
+ * `dateext` on leaves older numbered files. So the files are split into series of one naming
+ * scheme and one extension; inside a series the name gives the age (authoritative), and the
+ * series are interleaved by modification time, which logrotate keeps through renames and
+ * compression (the time the file's last line was written). Ties keep dated before numbered,
+ * plain before compressed. Which file holds the checkpoint is decided by content
+ * (rotation-chain.ts), never by name.
+ */
+export function rotationOrder(base: string, siblings: readonly Sibling[]): string[] {
+  const series = new Map<string, Rotated[]>();
+  for (const sibling of siblings) {
+    const { name } = sibling;
     if (name === base || !name.startsWith(base)) continue;
-    // `x.1` and `x.1.gz` side by side: logrotate is compressing `x.1` right now; the plain one is whole.
-    if (COMPRESSED.test(name) && listed.has(name.replace(COMPRESSED, ""))) continue;
+    const extension = COMPRESSED.exec(name)?.[1] ?? "";
     const suffix = name.slice(base.length).replace(COMPRESSED, "");
     const number = NUMBERED.exec(suffix);
-    if (number) numbered.push({ name, number: Number(number[1]) });
-    else if (/^[-._]/.test(suffix) && /\d/.test(suffix)) dated.push(name);
+    const dated = !number && /^[-._]/.test(suffix) && /\d/.test(suffix);
+    if (!number && !dated) continue;
+    const key = `${number ? "numbered" : "dated"}\0${extension}`;
+    series.set(key, [...(series.get(key) ?? []), { ...sibling, age: number ? Number(number[1]) : suffix }]);
   }
-  dated.sort();
-  numbered.sort((a, b) => b.number - a.number || (a.name < b.name ? -1 : 1));
-  return [...dated, ...numbered.map((entry) => entry.name)];
+  const queues = [...series.entries()].sort(([a], [b]) => compare(a, b)).map(([, files]) => files.sort(olderFirst));
+  const order: string[] = [];
+  for (;;) {
+    let next: Rotated[] | undefined;
+    for (const queue of queues) {
+      const head = queue[0];
+      const best = next?.[0];
+      if (head && (best === undefined || head.mtimeMs < best.mtimeMs)) next = queue;
+    }
+    const head = next?.shift();
+    if (!head) return order;
+    order.push(head.name);
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function olderFirst(a: Rotated, b: Rotated): number {
+  if (typeof a.age === "number" && typeof b.age === "number") return b.age - a.age || compare(a.name, b.name);
+  return compare(String(a.age), String(b.age)) || compare(a.name, b.name);
+}
+
+/** The plain name a compressed rotated file was made from (`x.2.gz` → `x.2`); null for a plain one. */
+export function plainTwin(path: string): string | null {
+  return COMPRESSED.test(path) ? path.replace(COMPRESSED, "") : null;
 }
 
 /** Paths of the rotated files beside `input`, oldest first; none when the directory is unreadable. */
 export function listRotations(input: string): string[] {
   const dir = dirname(input);
   try {
-    return rotationOrder(basename(input), readdirSync(dir)).map((name) => join(dir, name));
+    const base = basename(input);
+    const siblings = readdirSync(dir)
+      .filter((name) => name.startsWith(base))
+      .map((name) => ({ name, mtimeMs: modified(join(dir, name)) }));
+    return rotationOrder(base, siblings).map((name) => join(dir, name));
   } catch {
     return [];
+  }
+}
+
+/** The entry's own modification time (a symlink is not followed); 0 when it is already gone. */
+function modified(path: string): number {
+  try {
+    return lstatSync(path).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 

@@ -10,7 +10,8 @@ export type Schedule =
   | { readonly kind: "every"; readonly periodMs: number }
   | { readonly kind: "cron"; readonly expression: string; readonly timezone: string | null };
 
-export type ScheduleCheck = { ok: true; schedule: Schedule } | { ok: false; problem: string };
+/** A checked cron schedule, or what is wrong and with which key (`cron` or `timezone`). */
+export type ScheduleCheck = { ok: true; schedule: Schedule } | { ok: false; field: "cron" | "timezone"; problem: string };
 
 /** The nicknames croner knows; @reboot has no next time, so it cannot be a schedule. */
 export const CRON_NICKNAMES: readonly string[] = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
@@ -23,17 +24,17 @@ function cronFor(expression: string, timezone: string | null): Cron {
 export function cronSchedule(expression: string, timezone: string | null): ScheduleCheck {
   const nickname = expression.trim().startsWith("@");
   if (nickname && !CRON_NICKNAMES.includes(expression.trim().toLowerCase())) {
-    return { ok: false, problem: `unknown cron nickname "${expression}" (use one of ${CRON_NICKNAMES.join(", ")})` };
+    return { ok: false, field: "cron", problem: `unknown cron nickname "${expression}" (use one of ${CRON_NICKNAMES.join(", ")})` };
   }
   if (!nickname && expression.trim().split(/\s+/).length !== 5) {
-    return { ok: false, problem: `a cron expression has 5 fields (minute hour day month weekday) or is a nickname such as @daily, got "${expression}"` };
+    return { ok: false, field: "cron", problem: `a cron expression has 5 fields (minute hour day month weekday) or is a nickname such as @daily, got "${expression}"` };
   }
   try {
     cronFor(expression, timezone).nextRun(new Date(0));
   } catch (error) {
     const message = (error as Error).message;
-    if (timezone && /timezone/i.test(message)) return { ok: false, problem: `unknown time zone "${timezone}" (use an IANA name such as Europe/Berlin)` };
-    return { ok: false, problem: `invalid cron expression "${expression}": ${message.replace(/^CronPattern: /, "")}` };
+    if (timezone && /timezone/i.test(message)) return { ok: false, field: "timezone", problem: `unknown time zone "${timezone}" (use an IANA name such as Europe/Berlin)` };
+    return { ok: false, field: "cron", problem: `invalid cron expression "${expression}": ${message.replace(/^CronPattern: /, "")}` };
   }
   return { ok: true, schedule: { kind: "cron", expression, timezone } };
 }

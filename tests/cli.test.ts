@@ -132,6 +132,18 @@ describe("errors are messages, never stack traces", () => {
     }
   });
 
+  test("a config with several problems: one line each, every line names the program", () => {
+    const h = home();
+    const config = join(h.home, "config.yaml");
+    writeFileSync(config, 'jobs:\n  a: { cron: "@daily", timezone: Mars/Base }\n  b: { every: often }\n');
+    const result = runCli(["stats", "--config", config], h.env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      `cron-collector: Cannot load config "${config}" (line 2, column 34): "jobs.a.timezone": unknown time zone "Mars/Base" (use an IANA name such as Europe/Berlin)`,
+      `cron-collector: Cannot load config "${config}" (line 3, column 15): "jobs.b.every" must be a duration such as 30s, 5m or 1h, got "often"`,
+    ]);
+  });
+
   test("a missing --config file exits 2", () => {
     const h = home();
     const result = runCli(["--stats", "--config", join(h.home, "nope.yaml")], h.env);
@@ -149,9 +161,11 @@ describe("errors are messages, never stack traces", () => {
   test("a database that cannot be created exits 1 with the reason", () => {
     const h = home();
     writeFileSync(join(h.home, "blocker"), "");
-    const result = runCli(["--stats", "--db", join(h.home, "blocker", "x.db")], h.env);
+    writeFileSync(h.input, runLines(0, 1));
+    const result = runCli(["--parse-existing", "--db", join(h.home, "blocker", "x.db")], h.env);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain("Cannot create the database directory");
+    expect(result.stderr).toContain(`"${join(h.home, "blocker")}`);
+    expect(result.stderr).toContain("a file is in the way");
     expect(result.stderr).not.toContain("    at ");
   });
 

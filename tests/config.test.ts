@@ -122,7 +122,7 @@ describe("config", () => {
   test.each([
     ['jobs:\n  backup: { cron: "0 25 * * *" }\n', '"jobs.backup.cron": invalid cron expression "0 25 * * *"'],
     ['jobs:\n  backup: { cron: "0 3 * *" }\n', "a cron expression has 5 fields"],
-    ['jobs:\n  backup: { cron: "0 3 * * *", timezone: Mars/Base }\n', 'unknown time zone "Mars/Base"'],
+    ['jobs:\n  backup: { cron: "0 3 * * *", timezone: Mars/Base }\n', '2:42 "jobs.backup.timezone": unknown time zone "Mars/Base"'],
     ["jobs:\n  backup: { every: 1m, cron: \"* * * * *\" }\n", 'has both "every" and "cron"'],
     ["jobs:\n  backup: { every: often }\n", '"jobs.backup.every" must be a duration such as 30s, 5m or 1h, got "often"'],
     ["jobs:\n  backup: { every: 1m, grase: 30s }\n", 'unknown key "jobs.backup.grase"; did you mean "grace"?'],

@@ -1,7 +1,7 @@
 /** The watching collector in-process: reload, signals, services, backoff, the input's directory. */
 import { afterEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config/load.ts";
 import type { Service, StartService } from "../src/daemon/running.ts";
@@ -109,6 +109,24 @@ describe("reload", () => {
     writeFileSync(h.input, runLines(0, 2));
     watch.emit(join(h.home, "logs"), "ladder.jsonl"); // still the old config, still reading
     await waitFor(() => rows(h.db) === 2, 5000, "lines read with the running config");
+  });
+
+  test("a broken edit, then the running config put back: one ERROR, then a line saying it is valid again", async () => {
+    const h = daemonHome();
+    h.config("check_interval: 60\n");
+    const good = readFileSync(h.configPath, "utf8");
+    const daemon = start(h, { watchDirectory: new FakeDirectoryWatch().watchDirectory });
+    await waitFor(() => h.logged("Watching") === 1, 5000, "start");
+    writeFileSync(h.configPath, `${good}check_intervall: 30\n`);
+    daemon.signals.send("SIGHUP");
+    await waitFor(() => h.logged("Config not reloaded (SIGHUP)") === 1, 5000, "refused reload");
+    writeFileSync(h.configPath, good);
+    daemon.signals.send("SIGHUP");
+    await waitFor(() => h.logged("config.yaml is valid again (SIGHUP)") === 1, 5000, "valid again");
+    expect(h.logged("Watching")).toBe(1); // nothing restarted
+    daemon.signals.send("SIGHUP"); // nothing was wrong before this one: no line
+    expect(await daemon.stop()).toBe(0);
+    expect(h.logged("is valid again")).toBe(1);
   });
 
   test("config.yaml gone for a moment (the default one, beside collector.ts) is an invalid edit too", async () => {

@@ -125,7 +125,8 @@ describe("manager.sh usage", () => {
     const h = home();
     symlinkSync(MANAGER, join(h.bin, "cron-manager"));
     const result = manager(h, ["status"], {}, join(h.bin, "cron-manager"));
-    expect(result.stderr).toBe("");
+    // Nothing else on stderr: only the note that no database exists yet (status shows empty stats).
+    expect(result.stderr).toBe(`cron-collector: No database at "${join(h.logDir, "ladder.db")}" yet (nothing has been stored there): the report is empty\n`);
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toContain(`config:   ${h.config}`);
     manager(h, ["install"], {}, join(h.bin, "cron-manager"));
@@ -164,7 +165,11 @@ describe("manager.sh start / stop without a daemon", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain("cron-collector did not start; its last words:");
     expect(result.stderr).toContain('"check_interval" must be a number of seconds');
+    expect(result.stderr.split('"check_interval" must be').length - 1).toBe(1); // said once, not by every helper call
     expect(result.stderr).not.toContain("old");
+    const status = manager(h, ["status"]);
+    expect(status.exitCode).toBe(3);
+    expect(status.stderr.split('"check_interval" must be').length - 1).toBe(1);
   });
 
   test("start refuses a log_dir every user can write to", () => {

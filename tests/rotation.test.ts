@@ -4,7 +4,7 @@
  * a crash in the middle of the chain, and gaps that cannot be followed.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../src/logger.ts";
 import { listRotations, openRotated, rotationOrder } from "../src/rotated-file.ts";
@@ -99,6 +99,133 @@ describe("rotation with the real logrotate, while the collector is down", () => 
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`${3 * PER_FILE} new run(s)`);
     expect(messages(h.db)).toEqual(names(0, 4 * PER_FILE));
+  });
+});
+
+/**
+ * The tester's sequence (plain rotations first, then `compress` switched on): logrotate shifts only
+ * the `.N.gz` names, so the plain `.2` of before stays beside a `.2.gz` of other, newer content.
+ * `poll` says after which steps a running collector polls (its tailer holding the input open);
+ * `restart` whether the collector is down for the whole compressed part, as with `parse`.
+ */
+function plainThenCompressed(f: TailFixture, pollAfter: ReadonlySet<string>): number {
+  let written = 0;
+  const append = (): void => {
+    appendFileSync(f.input, runLines(written, PER_FILE));
+    written += PER_FILE;
+  };
+  for (let i = 0; i < 2; i++) {
+    append();
+    f.tailer.poll();
+    logrotate(f.dir, f.input, ["create"]);
+  }
+  append();
+  f.tailer.poll(); // the checkpoint's file: read to its end, then g appended to it
+  if (pollAfter.has("restart")) f.tailer.close();
+  const steps: Array<[string, () => void]> = [
+    ["g", append],
+    ["rotate g", () => logrotate(f.dir, f.input, ["create", "compress"])],
+    ["h", append],
+    ["rotate h", () => logrotate(f.dir, f.input, ["create", "compress"])],
+    ["i", append],
+  ];
+  for (const [step, run] of steps) {
+    run();
+    if (pollAfter.has(step)) f.tailer.poll();
+  }
+  expect(readdirSync(f.dir).filter((name) => name.startsWith("ladder.jsonl")).sort()).toEqual([
+    "ladder.jsonl",
+    "ladder.jsonl.1.gz",
+    "ladder.jsonl.2",
+    "ladder.jsonl.2.gz",
+  ]);
+  return written;
+}
+
+describe("plain and compressed siblings side by side (compress switched on later)", () => {
+  test("collector down: .2.gz (the checkpoint's file) is read, the older plain .2 is not needed", () => {
+    const f = tailFixture();
+    const written = plainThenCompressed(f, new Set(["restart"]));
+    f.restart();
+    f.tailer.poll();
+    expect(f.logs.filter((line) => line.includes("Rotation gap"))).toEqual([]);
+    expectExactlyOnce(f, written);
+  });
+
+  test.each([[[]], [["rotate g"]], [["h"]], [["g", "rotate h"]], [["g", "rotate g", "h", "rotate h", "i"]]])("collector running, polling after %p: every line once", (polls) => {
+    const f = tailFixture();
+    const written = plainThenCompressed(f, new Set(polls));
+    f.tailer.poll();
+    f.tailer.poll();
+    expect(f.logs.filter((line) => line.includes("Rotation gap"))).toEqual([]);
+    expectExactlyOnce(f, written);
+  });
+});
+
+describe("the checkpoint's file is a plain leftover older than higher-numbered .gz files", () => {
+  test("x.2 (plain, read up to its end) is followed by x.3.gz, x.2.gz, x.1.gz: each read once, in order", () => {
+    const f = tailFixture();
+    writeFileSync(f.input, runLines(0, PER_FILE));
+    f.tailer.poll();
+    f.tailer.close();
+    logrotate(f.dir, f.input, ["create"]); // the checkpoint's file becomes .1, then .2 (the new .1 is empty)
+    logrotate(f.dir, f.input, ["create"]);
+    let written = PER_FILE;
+    for (let i = 0; i < 3; i++) {
+      appendFileSync(f.input, runLines(written, PER_FILE));
+      written += PER_FILE;
+      logrotate(f.dir, f.input, ["create", "compress"]); // shifts only the .gz names: the plain .2 stays
+    }
+    appendFileSync(f.input, runLines(written, PER_FILE));
+    written += PER_FILE;
+    expect(readdirSync(f.dir).filter((name) => name.startsWith("ladder.jsonl.")).sort()).toEqual(["ladder.jsonl.1.gz", "ladder.jsonl.2", "ladder.jsonl.2.gz", "ladder.jsonl.3.gz"]);
+    f.restart();
+    f.tailer.poll();
+    expect(f.logs.filter((line) => line.includes("Rotation gap"))).toEqual([]);
+    expectExactlyOnce(f, written);
+  });
+});
+
+describe("naming switched between rotations", () => {
+  test.each([
+    ["dateext switched on: the dated file is newer than the numbered ones", ["create"], ["create", "dateext", "dateformat -%Y%m%d"]],
+    ["dateext and compress switched on together", ["create"], ["create", "compress", "dateext", "dateformat -%Y%m%d"]],
+    ["compress switched off: the plain .1 is newer than .2.gz", ["create", "compress"], ["create"]],
+  ] as const)("%s", (_case, before, after) => {
+    const f = tailFixture();
+    writeFileSync(f.input, runLines(0, PER_FILE));
+    f.tailer.poll();
+    appendFileSync(f.input, runLines(PER_FILE, PER_FILE));
+    f.tailer.poll();
+    f.tailer.close();
+    appendFileSync(f.input, runLines(2 * PER_FILE, PER_FILE)); // in the checkpoint's file
+    logrotate(f.dir, f.input, before);
+    appendFileSync(f.input, runLines(3 * PER_FILE, PER_FILE));
+    logrotate(f.dir, f.input, after);
+    appendFileSync(f.input, runLines(4 * PER_FILE, PER_FILE));
+    f.restart();
+    f.tailer.poll();
+    expect(f.logs.filter((line) => line.includes("Rotation gap"))).toEqual([]);
+    expectExactlyOnce(f, 5 * PER_FILE);
+  });
+});
+
+describe("a crash in the middle of a chain of plain and compressed siblings", () => {
+  // ~55-byte lines, 1 KiB chunks: about 9 commits per file; .2.gz, .1.gz and the input are left to read.
+  test.each([1, 9, 10, 19, 25])("killed before commit %d, then rotated (compressed) again: resumes exactly once", (failAt) => {
+    const f = tailFixture({ chunkBytes: 1024, maxLineBytes: 1000 });
+    let written = plainThenCompressed(f, new Set(["restart"]));
+    const options = { source: f.input, maxLineBytes: 1000, chunkBytes: 1024, log: createLogger("error", []), clock: () => new Date() };
+    const killed = new Tailer(crashingSink(f.writer, failAt), options);
+    expect(() => killed.poll()).toThrow("killed");
+    killed.close();
+    logrotate(f.dir, f.input, ["create", "compress"]); // the file it was reading moves on to .3.gz or .2.gz
+    appendFileSync(f.input, runLines(written, PER_FILE));
+    written += PER_FILE;
+    f.restart();
+    f.tailer.poll();
+    expect(f.logs.filter((line) => line.includes("Rotation gap"))).toEqual([]);
+    expectExactlyOnce(f, written);
   });
 });
 
@@ -224,18 +351,41 @@ describe("openRotated", () => {
 });
 
 describe("rotationOrder", () => {
+  const at = (entries: ReadonlyArray<readonly [string, number]>) => entries.map(([name, mtimeMs]) => ({ name, mtimeMs }));
+
   test("numbered oldest first, dated by name, compressed ones included, other siblings left out", () => {
-    const listing = ["ladder.jsonl", "ladder.jsonl.1", "ladder.jsonl.10.gz", "ladder.jsonl.2.gz", "ladder.jsonl.lock", "ladder.db", "ladder.jsonl-20261127.gz", "ladder.jsonl-20261128"];
-    expect(rotationOrder("ladder.jsonl", listing)).toEqual([
-      "ladder.jsonl-20261127.gz",
-      "ladder.jsonl-20261128",
-      "ladder.jsonl.10.gz",
-      "ladder.jsonl.2.gz",
-      "ladder.jsonl.1",
-    ]);
+    // dateext switched on later: the numbered files of before are older.
+    const listing = at([["ladder.jsonl", 9], ["ladder.jsonl.1", 3], ["ladder.jsonl.10.gz", 1], ["ladder.jsonl.2.gz", 2], ["ladder.jsonl.lock", 0], ["ladder.db", 0], ["ladder.jsonl-20261127.gz", 4], ["ladder.jsonl-20261128", 5]]);
+    expect(rotationOrder("ladder.jsonl", listing)).toEqual(["ladder.jsonl.10.gz", "ladder.jsonl.2.gz", "ladder.jsonl.1", "ladder.jsonl-20261127.gz", "ladder.jsonl-20261128"]);
   });
 
-  test("a file being compressed (ladder.jsonl.2 beside a partial ladder.jsonl.2.gz) is read plain", () => {
-    expect(rotationOrder("ladder.jsonl", ["ladder.jsonl.2", "ladder.jsonl.2.gz", "ladder.jsonl.1"])).toEqual(["ladder.jsonl.2", "ladder.jsonl.1"]);
+  test("a plain .2 and a compressed .2.gz side by side: interleaved by mtime, either way round", () => {
+    // compress switched on later: the plain .2 of before is older than every .gz.
+    expect(rotationOrder("x", at([["x.2", 1], ["x.2.gz", 3], ["x.1.gz", 4], ["x.3.gz", 2]]))).toEqual(["x.2", "x.3.gz", "x.2.gz", "x.1.gz"]);
+    // compress switched off later: the .gz files of before are older than every plain one.
+    expect(rotationOrder("x", at([["x.2", 3], ["x.2.gz", 1], ["x.1", 4], ["x.3.gz", 0]]))).toEqual(["x.3.gz", "x.2.gz", "x.2", "x.1"]);
+  });
+
+  test("inside one series the name decides, whatever the mtimes (a file touched by hand)", () => {
+    expect(rotationOrder("x", at([["x.9", 5], ["x.10", 1], ["x.1", 2]]))).toEqual(["x.10", "x.9", "x.1"]);
+    expect(rotationOrder("x", at([["x-20261128.gz", 1], ["x-20261127.gz", 9]]))).toEqual(["x-20261127.gz", "x-20261128.gz"]);
+  });
+});
+
+describe("a compressed file beside its plain twin (logrotate compressing it right now)", () => {
+  test.each([["half-written", true], ["finished, plain not yet removed", false]] as const)("%s .1.gz: the plain .1 is read once, no gap", (_state, partial) => {
+    const f = tailFixture();
+    writeFileSync(f.input, runLines(0, PER_FILE));
+    f.tailer.poll();
+    f.tailer.close();
+    appendFileSync(f.input, runLines(PER_FILE, PER_FILE));
+    const rotated = `${f.input}.1`;
+    renameSync(f.input, rotated);
+    writeFileSync(f.input, runLines(2 * PER_FILE, PER_FILE));
+    const gz = Bun.gzipSync(readFileSync(rotated));
+    writeFileSync(`${rotated}.gz`, partial ? gz.subarray(0, gz.length >> 1) : gz);
+    f.restart();
+    expect(f.tailer.poll()).toMatchObject({ inserted: 2 * PER_FILE, duplicates: 0, rejected: 0 });
+    expectExactlyOnce(f, 3 * PER_FILE);
   });
 });

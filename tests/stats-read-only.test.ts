@@ -1,6 +1,6 @@
 /** `--stats` only looks: it works on a database the user may read but not write (issue 14 item 17). */
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config/load.ts";
 import { createLogger } from "../src/logger.ts";
@@ -32,5 +32,15 @@ describe("--stats on a read-only database", () => {
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout.toString()).jobs.map((job: { name: string }) => job.name)).toContain("backup");
     expect(guardCalls(home)).toEqual([]);
+  });
+
+  test.each([["stats"], ["jobs"]])("%s on a database that does not exist yet creates nothing: an empty report and a note", (command) => {
+    const home = tempDir("cc-nodb-");
+    const env = cliEnv(home);
+    const db = join(home, "typo", "ladder.db");
+    const result = Bun.spawnSync(["bun", join(REPO, "collector.ts"), command, "--db", db], { env, cwd: "/", stdout: "pipe", stderr: "pipe" });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr.toString()).toBe(`cron-collector: No database at "${db}" yet (nothing has been stored there): the report is empty\n`);
+    expect(existsSync(join(home, "typo"))).toBe(false);
   });
 });

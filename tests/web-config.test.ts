@@ -7,6 +7,7 @@ import { dashboardUrl, desktopOpener, openCommand } from "../src/commands/open.t
 import { parseConfig } from "../src/config/load.ts";
 import { listenAddress, webTokenPath } from "../src/config/web.ts";
 import { tempDir } from "./helpers.ts";
+import { startFixture } from "./web-fixture.ts";
 
 const parse = (yaml: string) => parseConfig(yaml, null, { home: "/home/u", baseDir: "/etc/cc" });
 
@@ -82,13 +83,31 @@ describe("open", () => {
     expect(desktopOpener({ ...linux, platform: "darwin", which: (name) => `/usr/bin/${name}` })).toBe("/usr/bin/open");
   });
 
-  test("--print prints the URL with the token from the token file", async () => {
-    const dir = tempDir("cc-open-");
-    writeFileSync(join(dir, "web-token"), "0123456789abcdef0123456789abcdef\n", { mode: 0o600 });
-    const config = parseConfig(`database: ${join(dir, "ladder.db")}\n`, null, { home: dir, baseDir: dir }).config;
-    const output = captured();
-    expect(await openCommand(config, { print: true }, linux, output)).toBe(0);
-    expect(output.out_).toEqual(["http://127.0.0.1:8765/?token=0123456789abcdef0123456789abcdef"]);
+  test("--print prints the URL with the token, once this collector's dashboard answers with it", async () => {
+    const f = await startFixture();
+    try {
+      const config = parseConfig(`database: ${join(f.dir, "db", "ladder.db")}\nweb: { listen: 127.0.0.1:${f.server.port} }\n`, null, { home: f.dir, baseDir: f.dir }).config;
+      const output = captured();
+      expect(await openCommand(config, { print: true }, linux, output)).toBe(0);
+      expect(output.out_).toEqual([`http://127.0.0.1:${f.server.port}/?token=${f.token}`]);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test("another server on the port (it refuses this token): no link, exit 1, say the port is taken", async () => {
+    const f = await startFixture();
+    try {
+      const dir = tempDir("cc-open-");
+      writeFileSync(join(dir, "web-token"), "0123456789abcdef0123456789abcdef\n", { mode: 0o600 });
+      const config = parseConfig(`database: ${join(dir, "ladder.db")}\nweb: { listen: 127.0.0.1:${f.server.port} }\n`, null, { home: dir, baseDir: dir }).config;
+      const output = captured();
+      expect(await openCommand(config, { print: true }, linux, output)).toBe(1);
+      expect(output.out_).toEqual([]);
+      expect(output.err_.join("")).toContain("refuses this collector's token: the port was taken");
+    } finally {
+      await f.close();
+    }
   });
 
   test("no token file yet: say to start the collector", async () => {

@@ -91,7 +91,7 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
       });
     }
     case "paths": {
-      const config = resolveConfigLeniently(command.options, environment, (problems) => output.err(`cron-collector: ${problems}`));
+      const config = resolveConfigLeniently(command.options, environment, (problems) => output.err(prefixed(problems)));
       output.out(formatPaths(config, locateConfig(command.options.config, environment.env, environment.appDir).path));
       return 0;
     }
@@ -113,7 +113,7 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
     case "run":
     case "log": {
       const config = resolveConfigLeniently(command.options, environment, (problems) =>
-        output.err(`cron-collector: ${problems} (using defaults for it)`),
+        output.err(`${prefixed(problems)} (using defaults for it)`),
       );
       const context = {
         input: config.input,
@@ -130,6 +130,17 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
   }
 }
 
+/**
+ * Every line of a message starts with the program's name, as the first does (a config with several
+ * problems has one per line); indented lines continue the one above and stay as they are.
+ */
+export function prefixed(message: string): string {
+  return message
+    .split("\n")
+    .map((line) => (line === "" || /^\s/.test(line) ? line : `cron-collector: ${line}`))
+    .join("\n");
+}
+
 export async function runMain(argv: readonly string[], environment: Environment): Promise<number> {
   const output = processOutput(environment.env);
   // The collector's own files (database, logs, pid file) are private to the user; a command that
@@ -139,7 +150,7 @@ export async function runMain(argv: readonly string[], environment: Environment)
     return await run(argv, environment, output, { callerUmask });
   } catch (error) {
     if (error instanceof CollectorError) {
-      output.err(`cron-collector: ${error.message}`);
+      output.err(prefixed(error.message));
       return exitCodeFor(error.kind);
     }
     output.err(`cron-collector: unexpected error: ${describeError(error)}`);

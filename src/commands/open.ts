@@ -33,13 +33,25 @@ export function dashboardUrl(config: Config, token: string | null): string {
   return `http://${host}:${listen.port}/${token === null ? "" : `?token=${token}`}`;
 }
 
-async function answers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(new URL("/healthz", url), { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
-    return response.ok;
-  } catch {
-    return false;
-  }
+/**
+ * Whether this collector's dashboard answers at `url`: "down" when nothing does, "other" when a
+ * server answers but refuses this collector's token (another collector, or another program, took
+ * the port first; this one then runs without a dashboard).
+ */
+async function dashboardState(url: string, token: string | null): Promise<"ours" | "down" | "other"> {
+  const get = async (path: string, headers: Record<string, string> = {}): Promise<Response | null> => {
+    try {
+      return await fetch(new URL(path, url), { headers, signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+    } catch {
+      return null;
+    }
+  };
+  const health = await get("/healthz");
+  if (health === null) return "down";
+  if (!health.ok) return "other";
+  if (token === null) return "ours"; // web.auth: none: nothing tells two collectors apart
+  const own = await get("/api/alerts?limit=1", { Authorization: `Bearer ${token}` });
+  return own?.ok ? "ours" : "other";
 }
 
 function writeRedirect(path: string, url: string): void {
@@ -60,13 +72,22 @@ export async function openCommand(config: Config, options: { readonly print: boo
     throw new CollectorError(`The dashboard has no access token yet ("${tokenPath}"): start the collector first (bun collector.ts, or ./manager.sh start)`, "runtime");
   }
   const url = dashboardUrl(config, token);
+  const bare = dashboardUrl(config, null);
+  // Checked before printing too: a link to a dashboard that is not this collector's only fails later.
+  const state = await dashboardState(url, token);
+  if (state === "down") {
+    output.err(`cron-collector: Nothing answers at ${bare}: start the collector first (bun collector.ts, or ./manager.sh start).`);
+    return 1;
+  }
+  if (state === "other") {
+    output.err(
+      `cron-collector: Something else answers at ${bare} and refuses this collector's token: the port was taken when the collector started, so it runs without a dashboard. Set web.listen to a free port in config.yaml (the collector reloads it).`,
+    );
+    return 1;
+  }
   if (options.print) {
     output.out(url);
     return 0;
-  }
-  if (!(await answers(url))) {
-    output.err(`Nothing answers at ${dashboardUrl(config, null)}: start the collector first (bun collector.ts, or ./manager.sh start).`);
-    return 1;
   }
   const opener = desktopOpener(system);
   if (opener === null) {

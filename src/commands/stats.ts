@@ -6,14 +6,19 @@ import { formatStats } from "../report.ts";
 import { statsSourcesOf } from "../session.ts";
 import { collectStats, type Stats } from "../stats.ts";
 import { AlertStore } from "../store/alerts.ts";
-import { openDatabase, openDatabaseReadOnly } from "../store/database.ts";
+import { openDatabaseReadOnly, openEmptyDatabase } from "../store/database.ts";
 import { JobHistoryQueries } from "../store/job-history.ts";
 import { JobStateStore } from "../store/job-state.ts";
 
-/** The stats document as of `now`, read from the database and closed again (also for `jobs`). */
-export function readStats(config: Config, now: Date, job?: string): Stats {
-  // Read-only: looking needs no write access (issue 14 item 17); only a first look creates it.
-  const db = existsSync(config.database) ? openDatabaseReadOnly(config.database) : openDatabase(config.database);
+/**
+ * The stats document as of `now`, read from the database and closed again (also for `jobs`).
+ * Looking needs no write access and creates nothing (issue 14 item 17): a database that does not
+ * exist yet reads as an empty one, with a note on stderr so that a mistyped --db is noticed.
+ */
+export function readStats(config: Config, now: Date, job?: string, note: (text: string) => void = () => {}): Stats {
+  const exists = existsSync(config.database);
+  if (!exists) note(`No database at "${config.database}" yet (nothing has been stored there): the report is empty`);
+  const db = exists ? openDatabaseReadOnly(config.database) : openEmptyDatabase();
   const jobStates = new JobStateStore(db);
   const alerts = new AlertStore(db);
   const history = new JobHistoryQueries(db);
@@ -28,7 +33,7 @@ export function readStats(config: Config, now: Date, job?: string): Stats {
 }
 
 export function statsCommand(config: Config, now: Date, output: Output, json: boolean, job?: string): number {
-  const stats = readStats(config, now, job);
+  const stats = readStats(config, now, job, (text) => output.err(`cron-collector: ${text}`));
   output.out(
     json
       ? JSON.stringify(stats, null, 2)

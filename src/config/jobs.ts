@@ -39,7 +39,8 @@ function readJob(name: string, section: Section, defaultAlertAfter: number): Job
   } else if (cron !== null) {
     const checked = cronSchedule(cron, timezone);
     if (checked.ok) job.schedule = checked.schedule;
-    else section.problemAt(null, `"jobs.${name}.cron": ${checked.problem}`);
+    // At the key that is wrong: an unknown zone is the timezone's problem, not the expression's.
+    else section.problemAt(section.valueNode(checked.field), `"jobs.${name}.${checked.field}": ${checked.problem}`);
   }
   if (timezone !== null && cron === null) section.problemAt(null, `"jobs.${name}.timezone" only applies to a "cron" schedule`);
   const config: JobConfig = {

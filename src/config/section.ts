@@ -53,6 +53,11 @@ export class Section {
     this.problems.push({ code, line: position.line, column: position.col, message });
   }
 
+  /** The node of `key`'s value (null when absent), so a problem found later can point at it. */
+  valueNode(key: string): unknown {
+    return this.pairs.get(key)?.value ?? null;
+  }
+
   /** The checked value of `key`, or `fallback` when it is absent or wrong (wrong is recorded). */
   get<T>(key: string, check: Checker<T>, fallback: T): T {
     this.asked.push(key);

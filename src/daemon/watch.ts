@@ -122,6 +122,9 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
     log.info(`Config reloaded (${reason})`);
   };
 
+  // After a refused edit the newest log line is an ERROR; an edit that puts the running config back
+  // says so, or the log would go on claiming config.yaml is broken.
+  let lastReloadRefused = false;
   async function reloadNow(reason: string): Promise<void> {
     let next: Config;
     try {
@@ -131,9 +134,13 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
     } catch (error) {
       const message = error instanceof CollectorError ? error.message : describeError(error);
       log.error(`Config not reloaded (${reason}); the running config stays in force:\n${message}`);
+      lastReloadRefused = true;
       return;
     }
+    const refused = lastReloadRefused;
+    lastReloadRefused = false;
     if (running && JSON.stringify(next) !== JSON.stringify(running.config)) await swap(running, next, reason);
+    else if (refused) log.info(`${basename(options.configPath)} is valid again (${reason}); it is the config already running, nothing to reload`);
   }
 
   const scheduler = new Scheduler(deps.timers);

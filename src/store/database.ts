@@ -55,6 +55,13 @@ function reasonFor(error: unknown): string {
   return text;
 }
 
+/** An empty database of the current schema, in memory: what a read of a database not created yet sees. */
+export function openEmptyDatabase(): Database {
+  const db = new Database(":memory:");
+  migrate(db);
+  return db;
+}
+
 /**
  * Opens (creating if needed) and migrates the database. Throws CollectorError with a readable
  * reason. `busyTimeoutMs`: how long a write waits for another writer before SQLITE_BUSY.

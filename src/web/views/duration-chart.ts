@@ -9,7 +9,7 @@ const PAD = { left: 56, right: 12, top: 12, bottom: 24 };
 
 export function durationChart(newestFirst: readonly HistoryRun[]): Html {
   const runs = newestFirst.filter((run) => run.durationMs !== null).reverse();
-  if (runs.length === 0) return html`<p class="muted">No run of this job reported a duration yet (<code>run</code> records it; <code>log --duration</code> too).</p>`;
+  if (runs.length === 0) return html`<p class="muted">No run of this job reported a duration yet (<code>run</code> records it; <code>log --duration-ms</code> too).</p>`;
   const first = runs[0]?.epochMs ?? 0;
   const last = runs.at(-1)?.epochMs ?? first;
   const maxMs = Math.max(1, ...runs.map((run) => run.durationMs ?? 0));
