@@ -19,9 +19,9 @@
  */
 import type { JobConfig } from "./config/jobs.ts";
 import { formatDuration } from "./duration.ts";
-import { localTime } from "./local-time.ts";
+import { localTime, secondsMatter } from "./local-time.ts";
 import type { JobHistory } from "./records.ts";
-import { describeSchedule, nextExpected, type Schedule } from "./schedule.ts";
+import { describeSchedule, nextExpected, schedulePeriodMs, type Schedule } from "./schedule.ts";
 
 export type { FinishedRun, JobHistory } from "./records.ts";
 
@@ -42,7 +42,12 @@ export interface JobStatusResult {
   readonly state: JobStateName;
   /** When the job entered this state: late, too_long, running; null for the others. */
   readonly sinceMs: number | null;
-  /** The next time a run is expected (as of now), or null without a schedule. */
+  /**
+   * The next time a run is expected, or null without a schedule. For a `late` job it is the
+   * expected time it missed (in the past: the run is overdue since then), never a later slot, so
+   * "next expected" never reads "in 6 s" beside "late". Running and paused jobs past their
+   * deadline get the schedule's next time after now.
+   */
   readonly nextExpectedMs: number | null;
   /** One line saying why, e.g. "late since 14:05, expected every 5m + 1m grace". */
   readonly reason: string;
@@ -96,6 +101,11 @@ export function deadline(history: JobHistory, settings: StatusSettings): Deadlin
   return expected === null ? null : { expectedMs: expected, deadlineMs: expected + settings.graceMs };
 }
 
+/** Whether texts about this job show seconds: its period is under an hour (see local-time.ts). */
+export function showSeconds(settings: Pick<StatusSettings, "schedule">, ms: number, nowMs: number): boolean {
+  return secondsMatter(settings.schedule ? schedulePeriodMs(settings.schedule, nowMs) : null, ms, nowMs);
+}
+
 function scheduleText(settings: StatusSettings): string {
   const schedule = settings.schedule ? describeSchedule(settings.schedule) : "";
   return settings.graceMs > 0 ? `${schedule} + ${formatDuration(settings.graceMs)} grace` : schedule;
@@ -106,7 +116,7 @@ export function jobStatus(history: JobHistory, settings: StatusSettings, pausedU
   const late = due !== null && nowMs > due.deadlineMs;
   const base = lastActivityMs(history) ?? history.watchedSinceMs;
   const nextExpectedMs = !due ? null : !late ? due.expectedMs : settings.schedule && base !== null ? nextAfterNow(settings.schedule, base, nowMs) : null;
-  const at = (ms: number): string => localTime(ms, nowMs);
+  const at = (ms: number): string => localTime(ms, nowMs, showSeconds(settings, ms, nowMs));
   const result = (state: JobStateName, sinceMs: number | null, reason: string): JobStatusResult => ({ state, sinceMs, nextExpectedMs, reason });
 
   if (pausedUntilMs !== null && pausedUntilMs > nowMs) {
@@ -121,7 +131,7 @@ export function jobStatus(history: JobHistory, settings: StatusSettings, pausedU
     return result("running", open, `running since ${at(open)}`);
   }
   if (late && due) {
-    return result("late", due.deadlineMs, `late since ${at(due.deadlineMs)}, expected ${scheduleText(settings)}`);
+    return { ...result("late", due.deadlineMs, `late since ${at(due.deadlineMs)}, expected ${scheduleText(settings)}`), nextExpectedMs: due.expectedMs };
   }
   const last = history.lastRun;
   if (last && last.exit !== 0) {

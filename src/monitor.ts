@@ -5,7 +5,7 @@
  * a few indexed lookups per job whatever the gap, runs in one transaction, and says when the next
  * one is due, so the caller sets a timer for the earliest deadline instead of polling.
  */
-import { decideStateAlert, heldAfterGap, holdEndMs } from "./alerts/state-alerts.ts";
+import { decideStateAlert, heldAfterGap, holdEndMs, type ResumeCause } from "./alerts/state-alerts.ts";
 import type { Config } from "./config/config.ts";
 import type { JobConfig } from "./config/jobs.ts";
 import { jobKey, jobName } from "./job-key.ts";
@@ -101,6 +101,11 @@ export class ScheduleMonitor {
     return resumed === null ? null : Number(resumed);
   }
 
+  /** A resume that ended the last recorded gap is a restart (or wake-up); otherwise the first start. */
+  private watchResumeCause(watchResumedMs: number): ResumeCause {
+    return lastGap(this.stores.alerts)?.to === new Date(watchResumedMs).toISOString() ? "restart" : "first_start";
+  }
+
   private checkNow(): CheckResult {
     const { jobStates } = this.stores;
     const now = this.clock();
@@ -136,7 +141,9 @@ export class ScheduleMonitor {
     const status = jobStatus(past, job, pausedUntilMs, nowMs);
     // The end of a pause counts like the end of a gap in watching (see state-alerts.ts).
     const pauseEnded = pausedUntilMs !== null && pausedUntilMs <= nowMs ? pausedUntilMs : null;
-    const resumedMs = pauseEnded !== null && (watchResumedMs === null || pauseEnded > watchResumedMs) ? pauseEnded : watchResumedMs;
+    const byPause = pauseEnded !== null && (watchResumedMs === null || pauseEnded > watchResumedMs);
+    const resumedMs = byPause ? pauseEnded : watchResumedMs;
+    const resumeCause = byPause ? "pause_end" : watchResumedMs === null ? null : this.watchResumeCause(watchResumedMs);
     const memory = jobStates.alertMemory(key);
     const remindEveryMs = job.remindEveryMs ?? notify.remindEveryMs;
     const decision = decideStateAlert({
@@ -147,6 +154,7 @@ export class ScheduleMonitor {
       memory,
       nowMs,
       watchResumedMs: resumedMs,
+      resumeCause,
       remindEveryMs,
       onRecovery: notify.onRecovery,
       sound: notify.sound,

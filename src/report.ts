@@ -59,6 +59,12 @@ const STATE_MARKS: Record<JobStats["state"], string> = {
 
 const durationCell = (ms: number | null): string => (ms === null ? "-" : formatDuration(ms));
 
+/** A late job's next_expected is the run it missed: shown as overdue, never as a coming time. */
+function nextExpectedText(job: JobStats): string {
+  if (job.next_expected === null) return "-";
+  return job.state === "late" ? `overdue since ${job.next_expected}` : job.next_expected;
+}
+
 function jobTable(jobs: readonly JobStats[]): string[] {
   const rows = jobs.map((job) => [
     job.name,
@@ -68,7 +74,7 @@ function jobTable(jobs: readonly JobStats[]): string[] {
     formatRate(job.last_24h.success_rate),
     formatRate(job.last_7d.success_rate),
     `${durationCell(job.p50_duration_ms)}/${durationCell(job.p95_duration_ms)}`,
-    job.next_expected ?? "-",
+    nextExpectedText(job),
   ]);
   const header = ["Job", "State", "Last run", "Runs 24h", "OK 24h", "OK 7d", "p50/p95", "Next expected"];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)));
@@ -125,7 +131,7 @@ export function formatStats(stats: Stats, style: ReportStyle, { onlyJob, default
   const only = onlyJob === undefined ? undefined : stats.jobs[0];
   if (only) {
     lines.push(`📋 State: ${STATE_MARKS[only.state]} (${only.reason})`);
-    if (only.schedule) lines.push(`   Schedule: ${only.schedule}; next expected: ${only.next_expected ?? "-"}`);
+    if (only.schedule) lines.push(`   Schedule: ${only.schedule}; next expected: ${nextExpectedText(only)}`);
     lines.push(`   Last success: ${only.last_success ?? "never"}`);
     if (only.p50_duration_ms !== null) lines.push(`   Duration (7 days): p50 ${durationCell(only.p50_duration_ms)}, p95 ${durationCell(only.p95_duration_ms)}`);
     lines.push("");

@@ -63,6 +63,17 @@ export function nextExpected(schedule: Schedule, afterMs: number): number | null
   }
 }
 
+/**
+ * How long the schedule's period is around `nearMs`: `every` exactly; for cron, the gap between
+ * its next two times (every ten minutes is 10 minutes, "0 3 * * *" a day). Null when it has no
+ * two more runs.
+ */
+export function schedulePeriodMs(schedule: Schedule, nearMs: number): number | null {
+  const first = nextExpected(schedule, nearMs);
+  const second = first === null ? null : nextExpected(schedule, first);
+  return first === null || second === null ? null : second - first;
+}
+
 export function describeSchedule(schedule: Schedule): string {
   switch (schedule.kind) {
     case "every":

@@ -128,10 +128,11 @@ export function failureStats(row: RunRow | null, defaultJob: string): FailureSta
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-function runSummary(queries: StatsQueries, filter: JobFilter, nowMs: number, defaultJob: string): RunSummary {
+/** `lastRunMs`: a job's is known from its history already; the whole log's is looked up. */
+function runSummary(queries: StatsQueries, filter: JobFilter, nowMs: number, defaultJob: string, lastRunMs: number | null): RunSummary {
   const week = queries.window(nowMs - WEEK_MS, nowMs, filter);
   return {
-    last_run: iso(queries.lastRunMs(nowMs, filter)),
+    last_run: iso(lastRunMs),
     last_24h: windowStats(queries.window(nowMs - DAY_MS, nowMs, filter)),
     last_7d: windowStats(week),
     average_interval_seconds: averageIntervalSeconds(week),
@@ -168,7 +169,10 @@ function jobStats(sources: StatsSources, config: StatsConfig, name: string, nowM
   const past = history.historyAt({ name, isDefault: key === "", key }, nowMs);
   const pausedUntil = jobStates.pausedUntilMs(key, nowMs);
   const status = jobStatus(past, settings, pausedUntil, nowMs);
-  const summary = runSummary(queries, filter, nowMs, config.defaultJob);
+  // The percentiles first: their 7-day aggregate then serves the 7-day counts too.
+  const p50 = queries.durationPercentile(nowMs - WEEK_MS, nowMs, filter, 0.5);
+  const p95 = queries.durationPercentile(nowMs - WEEK_MS, nowMs, filter, 0.95);
+  const summary = runSummary(queries, filter, nowMs, config.defaultJob, past.lastRun?.ms ?? null);
   // Runs pruned by retention_days leave the job's own record of its last success.
   const kept = jobStates.load(key).lastSuccessMs;
   const lastSuccess = past.lastSuccessMs ?? (kept !== null && kept <= nowMs ? kept : null);
@@ -183,18 +187,22 @@ function jobStats(sources: StatsSources, config: StatsConfig, name: string, nowM
     paused_until: status.state === "paused" && pausedUntil !== OPEN_ENDED_PAUSE_MS ? iso(pausedUntil) : null,
     ...summary,
     last_success: iso(lastSuccess),
-    p50_duration_ms: queries.durationPercentile(nowMs - WEEK_MS, nowMs, filter, 0.5),
-    p95_duration_ms: queries.durationPercentile(nowMs - WEEK_MS, nowMs, filter, 0.95),
+    p50_duration_ms: p50,
+    p95_duration_ms: p95,
   };
 }
 
 /** Everything the dashboard shows, as of `now` (runs after `now` are not counted). */
 export function collectStats(sources: StatsSources, now: Date, config: StatsConfig, onlyJob?: string): Stats {
+  return sources.queries.readingOnce(() => collectStatsNow(sources, now, config, onlyJob));
+}
+
+function collectStatsNow(sources: StatsSources, now: Date, config: StatsConfig, onlyJob?: string): Stats {
   const { queries } = sources;
   const defaultJob = config.defaultJob;
   const nowMs = now.getTime();
   const filter: JobFilter = onlyJob === undefined ? { kind: "all" } : jobFilter(onlyJob, defaultJob);
-  const overall = runSummary(queries, filter, nowMs, defaultJob);
+  const overall = runSummary(queries, filter, nowMs, defaultJob, queries.lastRunMs(nowMs, filter));
   const configured = config.jobs.map((job) => job.name);
   const names = onlyJob === undefined ? jobList([...queries.jobNames(), ...configured], defaultJob) : [onlyJob];
   const stats: Stats = {

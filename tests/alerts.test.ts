@@ -93,7 +93,7 @@ describe("decideAlerts", () => {
     const jobs = [job("backup", { maxDurationMs: 3_600_000 })];
     const { alerts } = decide([withDuration], new Map(), notify, jobs);
     expect(alerts.map((a) => [a.text.kind, a.text.title, a.text.message])).toEqual([
-      ["long", "⏱️ Cron job ran too long: backup", "Took 1h 6m (max_duration 1h), started 11:58"],
+      ["long", "⏱️ Cron job ran too long: backup", "Took 1h 6m (max_duration 1h), started 11:58:00"],
     ]);
     const memories = new Map([["backup", { state: "too_long" as const, sinceMs: NOW - 60_000, alertedAtMs: NOW - 60_000 }]]);
     const seen = decideAlerts({ runs: [withDuration], states: new Map(), memories, nowMs: NOW, notify, defaultJob: "ladder", jobConfig: (name) => jobSettings(jobs, name, 1) });
@@ -166,6 +166,7 @@ describe("decideStateAlert", () => {
     memory: noAlertMemory,
     nowMs: NOW,
     watchResumedMs: null,
+    resumeCause: null,
     remindEveryMs: null,
     onRecovery: true,
     sound: "Basso",
@@ -181,8 +182,8 @@ describe("decideStateAlert", () => {
     ["staying late: nothing more", { memory: late }, [null, "late"]],
     ["staying late with remind_every due: a reminder", { memory: late, remindEveryMs: 15 * 60_000 }, ["⏰ Cron job still late: ladder", "late"]],
     ["staying late with remind_every not yet due", { memory: late, remindEveryMs: 30 * 60_000 }, [null, "late"]],
-    ["late meanwhile, watching resumed 2 min ago: held for its first chance", { watchResumedMs: NOW - 2 * 60_000 }, [null, null]],
-    ["late, watching resumed 7 min ago and that chance passed too", { watchResumedMs: NOW - 7 * 60_000 }, ["⏰ Cron job late: ladder", "late"]],
+    ["late meanwhile, watching resumed 2 min ago: held for its first chance", { watchResumedMs: NOW - 2 * 60_000, resumeCause: "restart" }, [null, null]],
+    ["late, watching resumed 7 min ago and that chance passed too", { watchResumedMs: NOW - 7 * 60_000, resumeCause: "restart" }, ["⏰ Cron job late: ladder", "late"]],
     ["entering too_long alerts once", { status: status("too_long", NOW - 60_000), history: { ...history, openStartMs: NOW - 11 * 60_000 } }, ["⏱️ Cron job ran too long: ladder", "too_long"]],
     ["late to up: one recovery", { status: status("up"), memory: late }, ["✅ Cron job recovered: ladder", null]],
     ["late to running (a start marker came): one recovery", { status: status("running", NOW), memory: late }, ["✅ Cron job recovered: ladder", null]],
@@ -194,8 +195,33 @@ describe("decideStateAlert", () => {
     expect(outcome(over)).toEqual(expected);
   });
 
-  test("the texts: no job name in the message, local times with how long ago", () => {
-    expect(decideStateAlert(input({})).alert?.message).toBe("Expected at 11:35 + 1m grace; last ran 11:30 (30 min ago)");
-    expect(decideStateAlert(input({ status: status("up"), memory: late })).alert?.message).toBe("Ran again; it was late since 11:36 (24 min ago)");
+  test("the texts: no job name in the message, local times with how long ago, seconds for a schedule under an hour", () => {
+    expect(decideStateAlert(input({})).alert?.message).toBe("Expected at 11:35:00 + 1m grace; last ran 11:30:00 (30 min ago)");
+    expect(decideStateAlert(input({ status: status("up"), memory: late })).alert?.message).toBe("Ran again; it was late since 11:36:00 (24 min ago)");
+    const daily = { ...every5m, schedule: { kind: "cron" as const, expression: "30 11 * * *", timezone: "UTC" } };
+    const dailyHistory = { ...history, lastRun: { ms: ranAt - 86_400_000 + 17_000, exit: 0, durationMs: null } };
+    expect(decideStateAlert(input({ settings: daily, history: dailyHistory })).alert?.message).toBe("Expected at 11:30 + 1m grace; last ran 2025-07-28 11:30 (1d 29m ago)");
+  });
+
+  // The tester's case: `tick: { every: 10s, grace: 3s }` last ran 18:59:37, the collector was down
+  // 2 minutes and came back at 19:01:48. The alert is for the run expected after the restart.
+  const tick = { schedule: { kind: "every" as const, periodMs: 10_000 }, graceMs: 3_000, maxDurationMs: null };
+  const at = (hms: string): number => Date.parse(`2025-07-29T${hms}Z`);
+  const tickHistory = { ...emptyHistory, lastRun: { ms: at("18:59:37"), exit: 0, durationMs: null }, lastSuccessMs: at("18:59:37") };
+  const tickInput = (over: Partial<StateAlertInput>): StateAlertInput =>
+    input({ settings: tick, history: tickHistory, status: status("late", at("18:59:50")), watchResumedMs: at("19:01:48"), resumeCause: "restart", ...over });
+
+  test.each<[string, Partial<StateAlertInput>, string]>([
+    ["after a restart: the deadline after it, and why", { nowMs: at("19:02:01.001") }, "Missed its run expected at 19:01:58 + 3s grace after the collector restarted (or the machine woke up); late since 18:59:50; last ran 18:59:37 (2 min ago)"],
+    ["after the first start", { nowMs: at("19:02:01.001"), resumeCause: "first_start" }, "Missed its run expected at 19:01:58 + 3s grace after the collector started watching; late since 18:59:50; last ran 18:59:37 (2 min ago)"],
+    ["after a pause ended", { nowMs: at("19:02:01.001"), resumeCause: "pause_end" }, "Missed its run expected at 19:01:58 + 3s grace after its pause ended; late since 18:59:50; last ran 18:59:37 (2 min ago)"],
+    ["late after watching resumed: its own deadline", { nowMs: at("19:02:20"), history: { ...tickHistory, lastRun: { ms: at("19:02:05"), exit: 0, durationMs: null } }, status: status("late", at("19:02:18")) }, "Expected at 19:02:15 + 3s grace; last ran 19:02:05 (15 s ago)"],
+  ])("a late alert after a gap in watching names the deadline it missed: %s", (_name, over, message) => {
+    expect(decideStateAlert(tickInput(over)).alert?.message).toBe(message);
+  });
+
+  test("a recovery 24 s after the deadline says 24 s ago, not just now", () => {
+    const memory = { state: "late" as const, sinceMs: at("18:59:13"), alertedAtMs: at("18:59:14") };
+    expect(decideStateAlert(tickInput({ nowMs: at("18:59:37"), status: status("up"), memory })).alert?.message).toBe("Ran again; it was late since 18:59:13 (24 s ago)");
   });
 });

@@ -159,6 +159,17 @@ describe("summaries", () => {
     );
   });
 
+  test("failures sharing one timestamp: the summary names the last one written, and a job is up again only if its recovery was written last", async () => {
+    const notifier = recordingNotifier();
+    const h = harness({ auto: notifier });
+    for (let i = 0; i < 20; i++) h.add(failure("k", T0 - 10_000, `s ${i}`));
+    h.add(recovery("r", T0 - 20_000));
+    h.add(failure("r", T0 - 20_000, "after the recovery"));
+    await h.dispatcher.flush();
+    const messages = notifier.sent.map((alert) => alert.message);
+    expect(messages.at(-1)).toBe("17 failures, 1 recovery in a burst; last failure: k at 2025-07-29T11:59:50.000Z, Exit code 2: s 19");
+  });
+
   test("old failures read late are one summary that does not blame a stopped collector", async () => {
     const notifier = recordingNotifier();
     const h = harness({ auto: notifier });

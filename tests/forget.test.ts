@@ -1,47 +1,7 @@
 /** `forget JOB [--runs]`, in process on a real database file. */
 import { describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
-import { join } from "node:path";
 import { forgetCommand } from "../src/commands/forget.ts";
-import { parseConfig } from "../src/config/load.ts";
-import { parseLine } from "../src/line.ts";
-import type { Run } from "../src/records.ts";
-import { openDatabase } from "../src/store/database.ts";
-import { JobStateStore } from "../src/store/job-state.ts";
-import { RunWriter } from "../src/store/runs.ts";
-import { tempDir } from "./helpers.ts";
-
-function collected(): { out: string[]; err: string[]; output: { out(text: string): void; err(text: string): void; color: boolean } } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, output: { out: (text) => out.push(text), err: (text) => err.push(text), color: false } };
-}
-
-function withRuns(): { config: ReturnType<typeof parseConfig>["config"]; count: (sql: string) => number } {
-  const dir = tempDir("cc-forget-");
-  const config = { ...parseConfig("jobs:\n  backup: { every: 1h }\n", "config.yaml", { home: dir, baseDir: dir }).config, database: join(dir, "ladder.db") };
-  const db = openDatabase(config.database);
-  const line = (fields: Record<string, unknown>): Run => {
-    const parsed = parseLine(JSON.stringify(fields));
-    if (parsed.kind !== "run") throw new Error("bad fixture");
-    return parsed.run;
-  };
-  const writer = new RunWriter(db, config.defaultJob);
-  const runs = [line({ ts: "2025-07-29T04:00:00Z", exit: 1, msg: "a", job: "old" }), line({ ts: "2025-07-29T04:01:00Z", exit: 0, msg: "b", job: "backup" })];
-  writer.commit({ runs, starts: [{ ts: "2025-07-29T04:02:00Z", epochMs: Date.parse("2025-07-29T04:02:00Z"), runId: "r", job: "old", host: null }], rejects: [], from: null, to: { source: "s", dev: "0", ino: "0", offset: 1, headHash: "", tailHash: "" } }, "now");
-  new JobStateStore(db).setPause("old", Date.parse("2025-08-01T00:00:00Z"), new Date("2025-07-29T05:00:00Z"));
-  writer.finalize();
-  db.close();
-  const count = (sql: string): number => {
-    const read = new Database(config.database, { readonly: true });
-    try {
-      return read.query<{ n: number }, []>(sql).get()?.n ?? 0;
-    } finally {
-      read.close();
-    }
-  };
-  return { config, count };
-}
+import { collected, withRuns } from "./job-fixture.ts";
 
 describe("forgetCommand", () => {
   test("removes the job's state and start markers; its runs stay unless --runs", () => {
@@ -58,10 +18,13 @@ describe("forgetCommand", () => {
     expect(count("SELECT COUNT(*) AS n FROM cron_entries")).toBe(1);
   });
 
-  test("an unknown job is said so, with exit 1", () => {
+  test("an unknown job is said so with a did-you-mean and exit 2; a known job with nothing stored, with exit 1", () => {
     const { config } = withRuns();
     const io = collected();
-    expect(forgetCommand(config, "nope", { runs: false }, new Date(), io.output)).toBe(1);
-    expect(io.err).toEqual(['No state of a job named "nope" is stored; nothing to forget.']);
+    expect(forgetCommand(config, "bakup", { runs: false }, new Date(), io.output)).toBe(2);
+    expect(io.err).toEqual(['No job named "bakup": config.yaml does not list it and no run of it was seen; did you mean "backup"?; nothing to forget.']);
+    expect(forgetCommand(config, "old", { runs: false }, new Date(), io.output)).toBe(0);
+    expect(forgetCommand(config, "old", { runs: false }, new Date(), io.output)).toBe(1);
+    expect(io.err.at(-1)).toBe('No state of job "old" is stored, only its runs (add --runs to delete them); nothing to forget.');
   });
 });

@@ -119,7 +119,7 @@ describe("issue 9 reproductions", () => {
     at(s, "2025-07-29T04:02:06Z");
     at(s, "2025-07-29T04:02:15Z");
     expect(notifications(s)).toEqual([
-      ["⏰ Cron job late: ladder", "Expected at 04:00:10 + 5s grace; last ran 04:00 (1 min ago)"],
+      ["⏰ Cron job late: ladder", "Expected at 04:00:10 + 5s grace; last ran 04:00:00 (1 min ago)"],
       ["✅ Cron job recovered: ladder", "Ran again; it was late since 04:00:15 (1 min ago)"],
     ]);
   });
@@ -142,7 +142,7 @@ describe("issue 9 reproductions", () => {
       state: "late",
       state_since: "2025-07-29T04:31:00.000Z",
       consecutive_failures: 0,
-      next_expected: "2025-07-29T05:05:00.000Z",
+      next_expected: "2025-07-29T04:30:00.000Z", // late: the run it missed, not the next slot after now
     });
     expect(statsJson(s, "2025-07-29T05:31:00Z").jobs[0]).toMatchObject({ state: "up", next_expected: "2025-07-29T05:35:00.000Z" });
   });
@@ -184,7 +184,7 @@ describe("missed runs", () => {
     at(s, "2025-08-01T04:01:00Z");
     expect(notifications(s)).toEqual([]);
     at(s, "2025-08-01T04:01:31Z");
-    expect(notifications(s)).toEqual([["⏰ Cron job late: ladder", "Expected at 2025-07-29 04:01 + 30s grace; last ran 2025-07-29 04:00 (3d 1m ago)"]]);
+    expect(notifications(s)).toEqual([["⏰ Cron job late: ladder", "Missed its run expected at 04:01:00 + 30s grace after the collector restarted (or the machine woke up); late since 2025-07-29 04:01:30; last ran 2025-07-29 04:00:00 (3d 1m ago)"]]);
   });
 
   test("a cron job is expected at its local time across the DST change", () => {
@@ -253,7 +253,7 @@ describe("per-job alert settings", () => {
     expect(notifications(s)).toHaveLength(2);
     appendFileSync(s.input, jsonl({ ts: "2025-07-29T03:00:00Z", exit: 0, msg: "finally", job: "backup", run_id: "r-1", duration_ms: 3_700_000 }));
     at(s, "2025-07-29T04:02:00Z");
-    expect(notifications(s).at(-1)).toEqual(["✅ Cron job recovered: backup", "The long run ended; it was over max_duration since 04:00 (2 min ago)"]);
+    expect(notifications(s).at(-1)).toEqual(["✅ Cron job recovered: backup", "The long run ended; it was over max_duration since 04:00:00 (2 min ago)"]);
     expect(notifications(s)).toHaveLength(3);
     expect(statsJson(s, "2025-07-29T04:02:00Z").jobs[0]).toMatchObject({ state: "up", p50_duration_ms: 3_700_000, p95_duration_ms: 5_000_000 });
     // As of 03:30, the run that ended at 04:01:40 was still going.
@@ -286,7 +286,7 @@ describe("pause and resume", () => {
     at(s, "2025-07-29T04:03:30Z");
     expect(notifications(s)).toEqual([]);
     at(s, "2025-07-29T04:04:01Z");
-    expect(notifications(s)).toEqual([["⏰ Cron job late: ladder", "Expected at 04:01:50 + 30s grace; last ran 04:00:50 (3 min ago)"]]);
+    expect(notifications(s)).toEqual([["⏰ Cron job late: ladder", "Missed its run expected at 04:03:30 + 30s grace after its pause ended; late since 04:02:20; last ran 04:00:50 (3 min ago)"]]);
   });
 
   test("usage errors", () => {
@@ -309,7 +309,7 @@ describe("stats and retention", () => {
       schedule: 'cron "0 3 * * *" (UTC)',
       state_since: "2025-07-29T03:15:00.000Z",
       reason: "late since 03:15, expected cron \"0 3 * * *\" (UTC) + 15m grace",
-      next_expected: "2025-07-30T03:00:00.000Z",
+      next_expected: "2025-07-29T03:00:00.000Z", // late: the run it missed
       last_success: "2025-07-28T03:00:00.000Z",
       last_failure: null,
       p50_duration_ms: 2000,

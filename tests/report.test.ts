@@ -37,9 +37,9 @@ describe("formatStats", () => {
     expect(text).not.toContain("📋 Jobs:");
   });
 
-  test("says why jobs need attention, and shows the newest unreadable lines", () => {
+  test("says why jobs need attention, shows a late job's next expected run as overdue, and the newest unreadable lines", () => {
     const job = (name: string, state: "late" | "up", reason: string) => ({
-      name, state, reason, state_since: null, consecutive_failures: 0, schedule: "every 5m", next_expected: null, paused_until: null,
+      name, state, reason, state_since: null, consecutive_failures: 0, schedule: "every 5m", next_expected: state === "late" ? "2025-07-29T04:10:00.000Z" : null, paused_until: null,
       last_run: null, last_success: null, last_24h: stats.last_24h, last_7d: stats.last_7d, average_interval_seconds: null, last_failure: null,
       p50_duration_ms: null, p95_duration_ms: null,
     });
@@ -54,6 +54,8 @@ describe("formatStats", () => {
     );
     expect(text).toContain("⚠️  Needs attention:\n   backup: late since 04:11, expected every 5m + 1m grace\n\n");
     expect(text).not.toContain("ladder: last ran");
+    // A late job's next expected run is the one it missed: overdue, not a coming time.
+    expect(text).toMatch(/\n {3}backup +⏰ late .* overdue since 2025-07-29T04:10:00\.000Z\n/);
     expect(text).toContain("🚫 Newest unreadable lines:\n   byte 190 of /logs/ladder.jsonl: not valid JSON: garbage\n");
   });
 

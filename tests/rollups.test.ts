@@ -12,22 +12,12 @@ import { runKey } from "../src/store/run-key.ts";
 import { RunWriter } from "../src/store/runs.ts";
 import { StatsQueries, type JobFilter, type WindowRow } from "../src/store/stats-queries.ts";
 import { createPythonDatabase, tempDir } from "./helpers.ts";
+import { random } from "./seeded-random.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const NOW = Date.UTC(2025, 6, 29, 12, 0, 0);
 const DEFAULT_JOB = "ladder";
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Durations that hit bucket bounds exactly, just below them, under 1 ms, and spread log-uniformly. */
 function duration(next: () => number): number | null {

@@ -178,8 +178,8 @@ describe("a simulated week", () => {
       ["2025-03-25T10:15:01.000Z", "pending", "✅ Cron job recovered: fast", "Succeeded again after 3 failed runs"],
       ["2025-03-25T15:30:00.001Z", "pending", "⏱️ Cron job ran too long: hourly", "Still running after 30m, started 15:00; max_duration 30m"],
       ["2025-03-25T15:45:00.000Z", "pending", "✅ Cron job recovered: hourly", "The long run ended; it was over max_duration since 15:30 (15 min ago)"],
-      ["2025-03-26T12:01:00.001Z", "pending", "⏰ Cron job late: fast", "Expected at 12:00 + 1m grace; last ran 11:55 (6 min ago)"],
-      ["2025-03-26T13:00:01.000Z", "pending", "✅ Cron job recovered: fast", "Ran again; it was late since 12:01 (59 min ago)"],
+      ["2025-03-26T12:01:00.001Z", "pending", "⏰ Cron job late: fast", "Expected at 12:00:00 + 1m grace; last ran 11:55:00 (6 min ago)"],
+      ["2025-03-26T13:00:01.000Z", "pending", "✅ Cron job recovered: fast", "Ran again; it was late since 12:01:00 (59 min ago)"],
       // Collector down all Thursday: the failure it missed is stale, for one summary; no late alerts.
       ["2025-03-28T00:00:00.000Z", "stale", "🚨 Cron Job Failed", "Exit code 1: boom"],
       // Sunday, the DST day: 03:00 CEST is 01:00Z, so late from 01:15Z.
@@ -192,12 +192,12 @@ describe("a simulated week", () => {
     expect(week.live).toEqual(PROBES.map((p) => [p.at, p.job, p.state]));
   });
 
-  test("afterwards, --now reproduces each of those states, streaks and next expected times", () => {
+  test("afterwards, --now reproduces each of those states, streaks and next expected times (a late job: the run it missed)", () => {
     for (const p of PROBES) {
       expect([p.at, p.job, week.asOf(p.at, p.job).state]).toEqual([p.at, p.job, p.state]);
     }
     expect(week.asOf("2025-03-25T10:07:00Z", "fast")).toMatchObject({ consecutive_failures: 2, next_expected: "2025-03-25T10:10:00.000Z", last_run: "2025-03-25T10:05:00.000Z" });
-    expect(week.asOf("2025-03-26T12:30:00Z", "fast")).toMatchObject({ state_since: "2025-03-26T12:01:00.000Z", reason: "late since 12:01, expected every 5m + 1m grace", next_expected: "2025-03-26T12:35:00.000Z" });
-    expect(week.asOf("2025-03-30T01:16:00Z", "daily")).toMatchObject({ next_expected: "2025-03-31T01:00:00.000Z" });
+    expect(week.asOf("2025-03-26T12:30:00Z", "fast")).toMatchObject({ state_since: "2025-03-26T12:01:00.000Z", reason: "late since 12:01:00, expected every 5m + 1m grace", next_expected: "2025-03-26T12:00:00.000Z" });
+    expect(week.asOf("2025-03-30T01:16:00Z", "daily")).toMatchObject({ next_expected: "2025-03-30T01:00:00.000Z" });
   });
 });

@@ -82,6 +82,12 @@ describe("overview", () => {
     const backupRow = page.slice(page.indexOf('data-name="backup"'));
     const strip = backupRow.slice(backupRow.indexOf("<svg"), backupRow.indexOf("</svg>"));
     expect([...strip.matchAll(/class="cell (\w+)"/g)].map((match) => match[1])).toEqual(["ok", "missed", "ok", "fail", "missed"]);
+    // Late: its next expected run is the one it missed, shown as overdue, never "in 6 s".
+    const backupCells = backupRow.slice(0, backupRow.indexOf("</tr>"));
+    expect(backupCells).toContain('<span class="overdue">overdue since <time');
+    expect(backupCells).not.toMatch(/>in \d/);
+    const jobPage = await (await f.get(jobPageUrl("backup"))).text();
+    expect(jobPage).toMatch(/<dt>Next expected<\/dt><dd>overdue since [^<]* ago · /);
   });
 
   test("?state= and ?q= filter on the server, for pages without script", async () => {

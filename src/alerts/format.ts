@@ -83,14 +83,44 @@ export interface StateAlertFacts {
   readonly sound: string;
   /** A repeat under remind_every. */
   readonly reminder: boolean;
+  /** Whether times show seconds (the schedule repeats in under an hour; see local-time.ts). */
+  readonly seconds: boolean;
+  /**
+   * Set when the job became late while nobody watched (or during a pause): what the alert is for
+   * is the first run expected after watching resumed, which it missed too.
+   */
+  readonly missedAfterResume: { readonly expectedMs: number; readonly cause: ResumeCause } | null;
+}
+
+/** Why watching a job resumed: the collector's first start, a restart or wake-up after a gap, a pause's end. */
+export type ResumeCause = "first_start" | "restart" | "pause_end";
+
+function resumeText(cause: ResumeCause): string {
+  switch (cause) {
+    case "first_start":
+      return "after the collector started watching";
+    case "restart":
+      return "after the collector restarted (or the machine woke up)";
+    case "pause_end":
+      return "after its pause ended";
+    default:
+      return cause satisfies never;
+  }
 }
 
 /** A scheduled run that did not happen by its deadline (expected time + grace). */
 export function lateAlert(facts: StateAlertFacts): AlertText {
-  const { job, nowMs } = facts;
-  const last = facts.lastActivityMs === null ? "no run seen yet" : `last ran ${whenText(facts.lastActivityMs, nowMs)}`;
+  const { job, nowMs, seconds } = facts;
+  const last = facts.lastActivityMs === null ? "no run seen yet" : `last ran ${whenText(facts.lastActivityMs, nowMs, seconds)}`;
   const grace = facts.graceMs > 0 ? ` + ${formatDuration(facts.graceMs)} grace` : "";
-  const expected = facts.expectedMs === null ? "" : `Expected at ${localTime(facts.expectedMs, nowMs)}${grace}; `;
+  const missed = facts.missedAfterResume;
+  // After a gap the deadline that was missed is the first one after watching resumed, not the
+  // older one the job passed while nobody watched: the text names the one that raised the alert.
+  const expected = missed
+    ? `Missed its run expected at ${localTime(missed.expectedMs, nowMs, seconds)}${grace} ${resumeText(missed.cause)}; late since ${localTime(facts.sinceMs, nowMs, seconds)}; `
+    : facts.expectedMs === null
+      ? ""
+      : `Expected at ${localTime(facts.expectedMs, nowMs, seconds)}${grace}; `;
   return {
     kind: "late",
     title: `⏰ Cron job ${facts.reminder ? "still late" : "late"}: ${job}`,
@@ -110,13 +140,13 @@ export function stillRunningAlert(facts: StateAlertFacts): AlertText {
   const { job, nowMs } = facts;
   const started = facts.openStartMs ?? facts.sinceMs;
   const max = facts.maxDurationMs === null ? "" : `; max_duration ${formatDuration(facts.maxDurationMs)}`;
-  return longRunAlert(job, `Still running after ${formatDuration(nowMs - started)}, started ${localTime(started, nowMs)}${max}`, nowMs, facts.reminder);
+  return longRunAlert(job, `Still running after ${formatDuration(nowMs - started)}, started ${localTime(started, nowMs, facts.seconds)}${max}`, nowMs, facts.reminder);
 }
 
 /** A job left a bad state: it ran again after being late, or its overlong run ended. */
-export function stateRecoveryAlert(job: string, left: "late" | "too_long", sinceMs: number, nowMs: number): AlertText {
-  const message =
-    left === "late" ? `Ran again; it was late since ${whenText(sinceMs, nowMs)}` : `The long run ended; it was over max_duration since ${whenText(sinceMs, nowMs)}`;
+export function stateRecoveryAlert(job: string, left: "late" | "too_long", sinceMs: number, nowMs: number, seconds: boolean): AlertText {
+  const since = whenText(sinceMs, nowMs, seconds);
+  const message = left === "late" ? `Ran again; it was late since ${since}` : `The long run ended; it was over max_duration since ${since}`;
   return {
     kind: "recovery",
     title: `✅ Cron job recovered: ${job}`,

@@ -16,6 +16,7 @@ import type { NotifyConfig } from "../config/config.ts";
 import type { JobConfig } from "../config/jobs.ts";
 import { formatDuration } from "../duration.ts";
 import { jobKey } from "../job-key.ts";
+import { showSeconds } from "../job-status.ts";
 import { localTime } from "../local-time.ts";
 import { freshJobState, type AlertMemory, type JobState, type Run, type StoredRun } from "../records.ts";
 import { failureAlert, longRunAlert, recoveryAlert, type AlertText } from "./format.ts";
@@ -134,7 +135,7 @@ export function decideAlerts({ runs, states, memories, nowMs, notify, defaultJob
     if (newest) state.lastRunMs = run.epochMs;
     const alertedWhileGoing = memories?.get(key)?.state === "too_long";
     if (settings.maxDurationMs !== null && run.durationMs !== null && run.durationMs > settings.maxDurationMs && !muted && !alertedWhileGoing) {
-      const detail = `Took ${formatDuration(run.durationMs)} (max_duration ${formatDuration(settings.maxDurationMs)}), started ${localTime(run.epochMs, nowMs)}`;
+      const detail = `Took ${formatDuration(run.durationMs)} (max_duration ${formatDuration(settings.maxDurationMs)}), started ${localTime(run.epochMs, nowMs, showSeconds(settings, run.epochMs, nowMs))}`;
       // The news is the end of the run, so its age counts from when it finished.
       const finishedMs = run.epochMs + run.durationMs;
       const finishedStale = nowMs - finishedMs > notify.maxAgeMs;

@@ -11,10 +11,12 @@
  * - What was alerted is remembered per job (AlertMemory, stored in `jobs`), so a restart neither
  *   repeats an alert nor forgets a recovery.
  */
-import { lastActivityMs, expectedAfter, type JobStatusResult, type StatusSettings } from "../job-status.ts";
+import { lastActivityMs, expectedAfter, showSeconds, type JobStatusResult, type StatusSettings } from "../job-status.ts";
 import type { AlertMemory, JobHistory } from "../records.ts";
 import { noAlertMemory } from "../records.ts";
-import { lateAlert, stateRecoveryAlert, stillRunningAlert, type AlertText, type StateAlertFacts } from "./format.ts";
+import { lateAlert, stateRecoveryAlert, stillRunningAlert, type AlertText, type ResumeCause, type StateAlertFacts } from "./format.ts";
+
+export type { ResumeCause } from "./format.ts";
 
 export interface StateAlertInput {
   readonly job: string;
@@ -28,6 +30,8 @@ export interface StateAlertInput {
    * or null when unknown.
    */
   readonly watchResumedMs: number | null;
+  /** Why watching resumed at `watchResumedMs` (null with it), for the text of a late alert after it. */
+  readonly resumeCause: ResumeCause | null;
   /** 0 or null: no reminders. */
   readonly remindEveryMs: number | null;
   readonly onRecovery: boolean;
@@ -52,11 +56,24 @@ export function holdEndMs(settings: StatusSettings, watchResumedMs: number | nul
   return expected === null ? null : expected + settings.graceMs;
 }
 
+/**
+ * The run a late job missed after watching resumed, when it became late before that (while nobody
+ * watched, or during a pause): that later deadline, not the old one, is what raised the alert.
+ */
+function missedAfterResume(input: StateAlertInput, sinceMs: number): StateAlertFacts["missedAfterResume"] {
+  const { watchResumedMs, resumeCause, settings } = input;
+  if (input.status.state !== "late" || watchResumedMs === null || resumeCause === null || sinceMs > watchResumedMs) return null;
+  const end = holdEndMs(settings, watchResumedMs);
+  return end === null ? null : { expectedMs: end - settings.graceMs, cause: resumeCause };
+}
+
 function facts(input: StateAlertInput, sinceMs: number, reminder: boolean): StateAlertFacts {
   const { history, settings, nowMs } = input;
   const activity = lastActivityMs(history);
   const base = activity ?? history.watchedSinceMs;
   return {
+    seconds: showSeconds(settings, activity ?? sinceMs, nowMs),
+    missedAfterResume: missedAfterResume(input, sinceMs),
     job: input.job,
     nowMs,
     sinceMs,
@@ -87,6 +104,7 @@ export function decideStateAlert(input: StateAlertInput): StateAlertDecision {
   }
   if (memory.state === null) return { alert: null, memory };
   const recovered = (state === "up" || state === "running") && input.onRecovery;
-  const alert = recovered ? stateRecoveryAlert(input.job, memory.state, memory.sinceMs ?? nowMs, nowMs) : null;
+  const sinceMs = memory.sinceMs ?? nowMs;
+  const alert = recovered ? stateRecoveryAlert(input.job, memory.state, sinceMs, nowMs, showSeconds(input.settings, sinceMs, nowMs)) : null;
   return { alert, memory: noAlertMemory };
 }

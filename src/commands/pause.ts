@@ -1,6 +1,8 @@
 /**
  * `pause JOB [--for 2h]` and `resume JOB`: mute one job's alerts. Stored in the database, so a
- * pause survives restarts; a running collector sees it at its next check.
+ * pause survives restarts; a running collector sees it at its next check. A job neither in
+ * config.yaml nor ever seen is refused (exit 2, with a did-you-mean); a configured job that never
+ * ran can be paused.
  */
 import type { Config } from "../config/config.ts";
 import type { Output } from "../cli/io.ts";
@@ -8,13 +10,18 @@ import { jobKey } from "../job-key.ts";
 import { OPEN_ENDED_PAUSE_MS } from "../job-status.ts";
 import { openDatabase } from "../store/database.ts";
 import { JobStateStore } from "../store/job-state.ts";
+import { unknownJobMessage } from "./unknown-job.ts";
 
 export function pauseCommand(config: Config, job: string, forMs: number | null | undefined, now: Date, output: Output): number {
   const db = openDatabase(config.database);
   const jobStates = new JobStateStore(db);
   try {
     const key = jobKey(job, config.defaultJob);
-    const known = jobStates.known(key) || config.jobs.some((entry) => entry.name === job);
+    // A job neither configured nor ever seen is a typo: refused, so it does not become a job row.
+    if (!config.jobs.some((entry) => entry.name === job) && !jobStates.seen(key, job, key === "")) {
+      output.err(unknownJobMessage(job, config, jobStates));
+      return 2;
+    }
     if (forMs === undefined) {
       // Stored as a pause that ended now: a job late meanwhile gets one chance to run before it is alerted.
       jobStates.setPause(key, now.getTime(), now);
@@ -25,7 +32,6 @@ export function pauseCommand(config: Config, job: string, forMs: number | null |
     jobStates.setPause(key, until, now);
     const when = forMs === null ? "until you resume it" : `until ${new Date(until).toISOString()}`;
     output.out(`Alerts for job "${job}" are paused ${when} (bun collector.ts resume ${job} turns them on).`);
-    if (!known) output.err(`Note: no run of a job named "${job}" has been seen yet, and config.yaml does not list it.`);
     return 0;
   } finally {
     jobStates.finalize();

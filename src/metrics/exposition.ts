@@ -142,8 +142,8 @@ function jobFamilies(snapshotJobs: readonly JobMetrics[]): string[] {
     jobGauge(jobs, "cron_job_last_failure_timestamp_seconds", "Start of the newest run that exited non-zero, Unix seconds.", (job) => seconds(job.lastFailureMs)),
     jobGauge(jobs, "cron_job_last_exit_code", "Exit code of the newest run.", (job) => job.lastExitCode),
     jobGauge(jobs, "cron_job_last_duration_seconds", "Duration of the newest run, when it reported one.", (job) => job.lastDurationSeconds),
-    jobGauge(jobs, "cron_job_next_expected_run_timestamp_seconds", "When the next run of a scheduled job is expected, Unix seconds.", (job) => seconds(job.nextExpectedMs)),
-    jobGauge(jobs, "cron_job_deadline_timestamp_seconds", "When a scheduled job becomes late (next expected run plus grace), Unix seconds.", (job) => seconds(job.deadlineMs)),
+    jobGauge(jobs, "cron_job_next_expected_run_timestamp_seconds", "When the next run of a scheduled job is expected, Unix seconds; for a late job, the expected run it missed (in the past).", (job) => seconds(job.nextExpectedMs)),
+    jobGauge(jobs, "cron_job_deadline_timestamp_seconds", "When a scheduled job becomes late (next expected run plus grace), Unix seconds; for a late job, the deadline it missed.", (job) => seconds(job.deadlineMs)),
     jobGauge(jobs, "cron_job_paused", "1 while the job's alerts are paused.", (job) => (job.state === "paused" ? 1 : 0)),
     family("cron_job_runs_total", "counter", "Runs stored since the job was first seen, by outcome (kept when old runs are pruned).", runs),
     histogram(jobs),
@@ -164,7 +164,7 @@ function collectorFamilies(c: CollectorMetrics): string[] {
       c.lastIngestMs === null ? "" : sample("cron_collector_last_ingest_timestamp_seconds", "", c.lastIngestMs / 1000),
     ),
     family("cron_collector_alerts_pending", "gauge", "Alerts in the outbox waiting for delivery.", sample("cron_collector_alerts_pending", "", c.alertsPending)),
-    family("cron_collector_alerts_total", "counter", "Alerts whose delivery ended, by kind and result (failed: given up after retries).", alerts),
+    family("cron_collector_alerts_total", "counter", "Alerts whose delivery ended, by kind and result (sent: a notifier took it; failed: it settled without any notifier taking it, only logged or its backend was removed).", alerts),
   ];
 }
 

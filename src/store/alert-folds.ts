@@ -43,13 +43,16 @@ export class AlertFolds {
         counts: this.prepare(`SELECT a.kind AS kind, SUM(a.covers) AS count, MAX(a.event_ms) AS newest FROM alerts a WHERE ${where} GROUP BY a.kind`),
         lastProblem: this.prepare(
           `SELECT a.kind, a.job, a.exit_code, a.event_ms, a.message FROM alerts a WHERE ${where} AND a.kind IN ('failure', 'late', 'long')
-           ORDER BY a.kind = 'failure' DESC, a.event_ms DESC LIMIT 1`,
+           ORDER BY a.kind = 'failure' DESC, a.event_ms DESC, a.id DESC LIMIT 1`,
         ),
-        // A job is up again when its newest folded alert is its recovery.
+        // A job is up again when its newest folded alert is its recovery. "Newest" is by event time,
+        // then by insertion (alert id): runs sharing one timestamp keep the order they were written in.
         upAgain: this.prepare(
-          `SELECT a.job FROM alerts a WHERE ${where} GROUP BY a.job
-           HAVING MAX(CASE WHEN a.kind = 'recovery' THEN a.event_ms END) >= COALESCE(MAX(CASE WHEN a.kind != 'recovery' THEN a.event_ms END), -1)
-           ORDER BY MAX(a.event_ms) DESC LIMIT ${UP_AGAIN_SHOWN + 1}`,
+          `SELECT job FROM (
+             SELECT a.job, a.kind, a.event_ms, a.id, ROW_NUMBER() OVER (PARTITION BY a.job ORDER BY a.event_ms DESC, a.id DESC) AS rank
+             FROM alerts a WHERE ${where})
+           WHERE rank = 1 AND kind = 'recovery'
+           ORDER BY event_ms DESC, id DESC LIMIT ${UP_AGAIN_SHOWN + 1}`,
         ),
         mark: this.prepare(
           `INSERT INTO alert_deliveries (alert_id, backend, status, done_ms) SELECT a.id, $backend, 'summarized', $now FROM alerts a WHERE ${where}

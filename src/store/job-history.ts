@@ -1,10 +1,12 @@
 /**
- * A job's history as of an instant, for the status function (src/job-status.ts): a few indexed
- * lookups per job, each bounded by LIMIT 1 or an aggregate, whatever the gap or the number of runs.
- * Nothing after `now` counts, so --now T sees the job as it was at T.
+ * A job's history as of an instant, for the status function (src/job-status.ts): a few lookups
+ * per job, each an index walk stopped by LIMIT 1 or bounded to an hour by the rollups (see
+ * job-runs.ts), whatever the gap or the number of runs. Nothing after `now` counts, so --now T
+ * sees the job as it was at T.
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { JobHistory } from "../records.ts";
+import { JobRuns } from "./job-runs.ts";
 
 /** Which runs belong to a job: its name, and for the default job also runs that name none. */
 export interface JobRef {
@@ -14,49 +16,23 @@ export interface JobRef {
   readonly key: string;
 }
 
-// ?1 = now, ?2 = job name, ?3 = 1 when the job is the default one.
-const JOB = "(job = ?2 OR (?3 = 1 AND job IS NULL))";
-
-type Params = [number, string, number];
-
-interface LastRunRow {
-  ms: number;
-  exit: number;
-  duration: number | null;
-}
-
 export class JobHistoryQueries {
-  private readonly lastRun: Statement<LastRunRow, Params>;
-  private readonly lastSuccess: Statement<{ ms: number }, Params>;
-  private readonly failuresSince: Statement<{ n: number }, [number, string, number, number]>;
-  private readonly lastStart: Statement<{ ms: number; finished: number | null }, Params>;
+  private readonly runs: JobRuns;
   private readonly watchedSince: Statement<{ ms: number | null }, [string]>;
 
   constructor(db: Database) {
-    this.lastRun = db.prepare(
-      `SELECT ts_ms AS ms, exit_code AS exit, duration_ms AS duration FROM cron_entries
-       WHERE ts_ms <= ?1 AND ${JOB} ORDER BY ts_ms DESC, id DESC LIMIT 1`,
-    );
-    this.lastSuccess = db.prepare(
-      `SELECT ts_ms AS ms FROM cron_entries WHERE exit_code = 0 AND ts_ms <= ?1 AND ${JOB} ORDER BY ts_ms DESC LIMIT 1`,
-    );
-    // Served by the partial index on failures: the streak is counted, never loaded.
-    this.failuresSince = db.prepare(
-      `SELECT COUNT(*) AS n FROM cron_entries WHERE exit_code != 0 AND ts_ms > ?4 AND ts_ms <= ?1 AND ${JOB}`,
-    );
-    this.lastStart = db.prepare(
-      `SELECT ts_ms AS ms, finished_ms AS finished FROM run_starts WHERE ts_ms <= ?1 AND ${JOB} ORDER BY ts_ms DESC LIMIT 1`,
-    );
+    this.runs = new JobRuns(db);
     this.watchedSince = db.prepare("SELECT watched_since_ms AS ms FROM jobs WHERE name = ?");
   }
 
   /** The job's history as of `nowMs`. */
   historyAt(job: JobRef, nowMs: number): JobHistory {
-    const params: Params = [nowMs, job.name, job.isDefault ? 1 : 0];
-    const last = this.lastRun.get(...params);
-    const lastSuccessMs = this.lastSuccess.get(...params)?.ms ?? null;
-    const failureStreak = last && last.exit !== 0 ? (this.failuresSince.get(...params, lastSuccessMs ?? Number.MIN_SAFE_INTEGER)?.n ?? 0) : 0;
-    const start = this.lastStart.get(...params);
+    const last = this.runs.newest(job, nowMs);
+    // The newest run is the newest success when it succeeded; else look further back.
+    const lastSuccessMs = last === null ? null : last.exit === 0 ? last.ms : this.runs.newestSuccessMs(job, nowMs);
+    // Every run after the newest success (up to now) failed: the streak is a count of runs.
+    const failureStreak = last && last.exit !== 0 ? this.runs.count(job, lastSuccessMs, nowMs) : 0;
+    const start = this.runs.newestStartMarker(job, nowMs);
     const open = start && (start.finished === null || start.finished > nowMs) ? start.ms : null;
     return {
       lastRun: last ? { ms: last.ms, exit: last.exit, durationMs: last.duration } : null,
@@ -69,6 +45,7 @@ export class JobHistoryQueries {
   }
 
   finalize(): void {
-    for (const statement of [this.lastRun, this.lastSuccess, this.failuresSince, this.lastStart, this.watchedSince]) statement.finalize();
+    this.runs.finalize();
+    this.watchedSince.finalize();
   }
 }

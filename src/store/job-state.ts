@@ -92,6 +92,20 @@ export class JobStateStore {
     return this.select.get(key) !== null;
   }
 
+  /**
+   * Whether the job was ever seen: it has a row, or runs (a job forgotten without `--runs`).
+   * `name` is the job as lines write it; `isDefault` adds the lines that name no job.
+   */
+  seen(key: string, name: string, isDefault: boolean): boolean {
+    if (this.known(key) || isDefault) return true;
+    return this.db.query<{ one: number }, [string]>("SELECT 1 AS one FROM cron_entries WHERE job = ? LIMIT 1").get(name) !== null;
+  }
+
+  /** The keys of every job with a row, for "did you mean …?" on a mistyped name. */
+  keys(): string[] {
+    return this.db.query<{ name: string }, []>("SELECT name FROM jobs ORDER BY name").all().map((row) => row.name);
+  }
+
   alertMemory(key: string): AlertMemory {
     const row = this.select.get(key);
     if (!row) return noAlertMemory;

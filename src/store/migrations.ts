@@ -237,6 +237,11 @@ UPDATE alerts SET status = 'pending' WHERE status = 'failed';`;
 // by walking the whole time index backwards: 3 s on 5 million runs (bench/web.ts).
 const jobTimeIndex = "CREATE INDEX IF NOT EXISTS cron_entries_job_time ON cron_entries (job, ts_ms)";
 
+// A job's newest start marker (its state as of now: running, on time) is found by walking this
+// index from the job's newest end; on the time index alone it walked back through every other
+// job's markers (src/store/job-runs.ts). Only start markers pay for it at ingest.
+const startJobTimeIndex = "CREATE INDEX IF NOT EXISTS run_starts_job_time ON run_starts (job, ts_ms)";
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: "schema of the Python collector", up: (db) => db.run(seedSchema) },
   {
@@ -255,6 +260,7 @@ export const migrations: readonly Migration[] = [
   { version: 8, description: "per-backend alert deliveries; failed alerts retried again", up: (db) => db.run(deliveryTables) },
   { version: 9, description: "Prometheus: run duration histogram, line and alert counters", up: createMetricsTables },
   { version: 11, description: "index for a job's newest runs (dashboard lists)", up: (db) => db.run(jobTimeIndex) },
+  { version: 12, description: "index for a job's newest start marker (job status)", up: (db) => db.run(startJobTimeIndex) },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

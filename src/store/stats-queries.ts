@@ -11,6 +11,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { StoredRunRow } from "../records.ts";
 import { percentile } from "../duration-histogram.ts";
+import { forJob } from "./job-runs.ts";
 import { HOUR_MS, RollupStore, bucketedRuns, emptyRollup, fromBucketRows, hourStart, mergeRollups, type BucketRow, type HourKind, type JobKeys, type Rollup } from "./rollups.ts";
 
 export interface WindowRow {
@@ -27,19 +28,100 @@ export type JobFilter = { readonly kind: "all" } | { readonly kind: "job"; reado
 
 const RUN_COLUMNS = `id, timestamp AS ts, ts_ms AS epochMs, exit_code AS exit, message AS msg, job,
   duration_ms AS durationMs, extra`;
-// ?3 = job name, ?4 = 1 when that job is the default one, ?5 = 0 for kind "all" (no job filter).
-const JOB_CLAUSE = "(?5 = 0 OR job = ?3 OR (?4 = 1 AND job IS NULL))";
+const RANGE = "ts_ms > ?1 AND ts_ms <= ?2";
+/**
+ * The runs of one job in the range, ?3 = its name: their ids from the (job, ts_ms) index (see
+ * job-runs.ts for why not an OR; for the default job from two walks of it), then only those rows.
+ * As `job = ?3` beside the range, the planner may take the time index instead (it did with the
+ * duration buckets), reading every job's runs of the range; only with ORDER BY ts_ms DESC … LIMIT
+ * (which the job's walk of the index serves without sorting) is it taken for granted.
+ */
+const NAMED_RUNS = `${RANGE} AND id IN (${forJob(`SELECT id FROM cron_entries WHERE JOB AND ${RANGE}`, "?3").named})`;
+/** A named job's runs for ORDER BY ts_ms DESC … LIMIT: the index walk itself, stopped by the LIMIT. */
+const NAMED_RUNS_NEWEST_FIRST = `${RANGE} AND job = ?3`;
+const DEFAULT_JOB_RUNS = `${RANGE} AND id IN (${forJob(`SELECT id FROM cron_entries WHERE JOB AND ${RANGE}`, "?3").withUnnamed})`;
 
-type JobParams = [number, number];
-type QueryParams = [number, number, string, number, number];
+/** ?1 = from (exclusive), ?2 = to (inclusive), for one job ?3 = its name, then any more. */
+type QueryParams = Array<string | number>;
+
+/**
+ * One statement per kind of filter: over every run (the time index), over a named job's, over the
+ * default job's. `sql` gets the WHERE condition and the next free parameter (for an OFFSET).
+ */
+class ByFilter<Row> {
+  private readonly all: Statement<Row, QueryParams>;
+  private readonly named: Statement<Row, QueryParams>;
+  private readonly defaultJob: Statement<Row, QueryParams>;
+
+  constructor(db: Database, sql: (where: string, next: string) => string, order: "newest first" | "any" = "any") {
+    this.all = db.query(sql(RANGE, "?3"));
+    this.named = db.query(sql(order === "newest first" ? NAMED_RUNS_NEWEST_FIRST : NAMED_RUNS, "?4"));
+    this.defaultJob = db.query(sql(DEFAULT_JOB_RUNS, "?4"));
+  }
+
+  private pick(filter: JobFilter, fromMs: number, toMs: number): { readonly statement: Statement<Row, QueryParams>; readonly params: QueryParams } {
+    if (filter.kind === "all") return { statement: this.all, params: [fromMs, toMs] };
+    return { statement: filter.isDefault ? this.defaultJob : this.named, params: [fromMs, toMs, filter.name] };
+  }
+
+  get(fromMs: number, toMs: number, filter: JobFilter, ...more: number[]): Row | null {
+    const { statement, params } = this.pick(filter, fromMs, toMs);
+    return statement.get(...params, ...more);
+  }
+
+  list(fromMs: number, toMs: number, filter: JobFilter): Row[] {
+    const { statement, params } = this.pick(filter, fromMs, toMs);
+    return statement.all(...params);
+  }
+}
 
 /**
  * Percentiles are read exactly from the rows while (runs in the window) × (jobs with runs in it)
- * stays under this: each job's exact percentile scans every run of the window (there is no index
- * on job), so this bounds the scans of all jobs' percentiles together. Above it they come from the
- * hourly histograms (see src/duration-histogram.ts).
+ * stays under this, a bound on the rows all jobs' exact percentiles read together. Above it they
+ * come from the hourly histograms (see src/duration-histogram.ts).
  */
 export const EXACT_PERCENTILE_BUDGET = 200_000;
+
+/** The last few rollups computed, by range, filter and database version. */
+class RecentRollups {
+  private entries: Array<{ readonly from: number; readonly to: number; readonly filter: JobFilter; readonly version: string; readonly rollup: Rollup }> = [];
+
+  constructor(private readonly size: number) {}
+
+  find(from: number, to: number, filter: JobFilter, version: string): Rollup | null {
+    return this.entries.find((entry) => entry.from === from && entry.to === to && entry.version === version && sameFilter(entry.filter, filter))?.rollup ?? null;
+  }
+
+  get(from: number, to: number, filter: JobFilter, version: string, compute: () => Rollup): Rollup {
+    const known = this.find(from, to, filter, version);
+    if (known) return known;
+    const rollup = compute();
+    this.entries = [{ from, to, filter, version, rollup }, ...this.entries.slice(0, this.size - 1)];
+    return rollup;
+  }
+}
+
+const emptyWindow: WindowRow = { total: 0, succeeded: 0, firstMs: null, lastMs: null };
+
+const windowOf = (rollup: Rollup): WindowRow => ({ total: rollup.runs, succeeded: rollup.runs - rollup.failures, firstMs: rollup.firstMs, lastMs: rollup.lastMs });
+
+function mergeWindows(a: WindowRow, b: WindowRow): WindowRow {
+  const pick = (x: number | null, y: number | null, f: (x: number, y: number) => number): number | null => (x === null ? y : y === null ? x : f(x, y));
+  return { total: a.total + b.total, succeeded: a.succeeded + b.succeeded, firstMs: pick(a.firstMs, b.firstMs, Math.min), lastMs: pick(a.lastMs, b.lastMs, Math.max) };
+}
+
+/**
+ * A range fromMs < instant <= toMs as the whole hours it spans (first and last hour start, or
+ * null) and the partial ranges at both ends, read from the rows.
+ */
+function splitHours(fromMs: number, toMs: number): { readonly whole: readonly [number, number] | null; readonly partial: ReadonlyArray<readonly [number, number]> } {
+  if (toMs <= fromMs) return { whole: null, partial: [] };
+  const firstWhole = hourStart(fromMs + HOUR_MS); // the first hour starting after fromMs
+  const lastWhole = hourStart(toMs + 1) - HOUR_MS; // the last hour ending at or before toMs
+  if (firstWhole > lastWhole) return { whole: null, partial: [[fromMs, toMs]] };
+  const partial: Array<readonly [number, number]> = [[fromMs, firstWhole - 1], [lastWhole + HOUR_MS - 1, toMs]];
+  return { whole: [firstWhole, lastWhole], partial: partial.filter(([from, to]) => to > from) };
+}
 
 function jobKeys(filter: JobFilter): JobKeys {
   if (filter.kind === "all") return null;
@@ -51,19 +133,26 @@ function sameFilter(a: JobFilter, b: JobFilter): boolean {
 }
 
 export class StatsQueries {
-  private readonly lastFailureStatement: Statement<RunRow, [number, number, string, number, number]>;
-  private readonly recentStatement: Statement<RunRow, [number, number, string, number, number]>;
-  private readonly lastRunStatement: Statement<{ lastMs: number | null }, [number, number, string, number, number]>;
-  private readonly lastSuccessStatement: Statement<{ ms: number }, QueryParams>;
-  private readonly scanStatement: Statement<BucketRow, QueryParams>;
+  private readonly lastFailureStatement: ByFilter<RunRow>;
+  private readonly recentStatement: ByFilter<RunRow>;
+  private readonly lastRunStatement: ByFilter<{ lastMs: number | null }>;
+  private readonly lastSuccessStatement: ByFilter<{ ms: number }>;
+  private readonly scanStatement: ByFilter<BucketRow>;
+  private readonly countStatement: ByFilter<WindowRow>;
+  private readonly storedDurations: ByFilter<{ n: number }>;
+  private readonly durationAtRank: ByFilter<{ d: number }>;
   private readonly rollups: RollupStore;
   /**
-   * The last window aggregated: the 7-day window serves its counts and two percentiles. Valid while
-   * nothing was written: `data_version` moves with other connections' commits, total_changes()
-   * with this connection's own (the watch loop writes and reads through one connection).
+   * The last windows aggregated (the 7-day window serves its counts and two percentiles, the
+   * 24-hour one its counts). Valid while nothing was written: `data_version` moves with other
+   * connections' commits, total_changes() with this connection's own (the watch loop writes and
+   * reads through one connection).
    */
-  private lastAggregate: { from: number; to: number; filter: JobFilter; version: string; rollup: Rollup } | null = null;
+  private readonly recentAggregates = new RecentRollups(2);
+  /** The partial hours at both ends of the last windows: the day and the week end in the same one. */
+  private readonly recentScans = new RecentRollups(3);
   private readonly versionStatement: Statement<{ version: string }, []>;
+  private pinnedVersion: string | null = null;
   /** The size of the last window's hours, the same for every job (a `--stats` asks it once per job). */
   private lastSize: { fromHour: number; toHour: number; version: string; runs: number; jobs: number } | null = null;
 
@@ -74,29 +163,23 @@ export class StatsQueries {
   ) {
     this.rollups = new RollupStore(db);
     this.versionStatement = db.query("SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes() AS version");
-    this.scanStatement = db.query(bucketedRuns(`ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`));
-    this.lastSuccessStatement = db.query(
-      `SELECT ts_ms AS ms FROM cron_entries WHERE exit_code = 0 AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}
-       ORDER BY ts_ms DESC LIMIT 1`,
+    this.scanStatement = new ByFilter(db, (where) => bucketedRuns(where));
+    this.countStatement = new ByFilter(
+      db,
+      (where) => `SELECT COUNT(*) AS total, COALESCE(SUM(exit_code = 0), 0) AS succeeded, MIN(ts_ms) AS firstMs, MAX(ts_ms) AS lastMs FROM cron_entries WHERE ${where}`,
     );
-    this.lastFailureStatement = db.query(
-      `SELECT ${RUN_COLUMNS} FROM cron_entries
-       WHERE exit_code != 0 AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE} ORDER BY ts_ms DESC, id DESC LIMIT 1`,
+    this.lastSuccessStatement = new ByFilter(db, (where) => `SELECT ts_ms AS ms FROM cron_entries WHERE exit_code = 0 AND ${where} ORDER BY ts_ms DESC LIMIT 1`, "newest first");
+    this.lastFailureStatement = new ByFilter(
+      db,
+      (where) => `SELECT ${RUN_COLUMNS} FROM cron_entries WHERE exit_code != 0 AND ${where} ORDER BY ts_ms DESC, id DESC LIMIT 1`,
+      "newest first",
     );
-    this.recentStatement = db.query(
-      `SELECT ${RUN_COLUMNS} FROM cron_entries
-       WHERE ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE} ORDER BY ts_ms DESC, id DESC LIMIT 10`,
-    );
-    // ORDER BY … LIMIT 1 walks the time index backwards and stops at the job's newest run.
-    this.lastRunStatement = db.query(
-      `SELECT ts_ms AS lastMs FROM cron_entries WHERE ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}
-       ORDER BY ts_ms DESC LIMIT 1`,
-    );
-  }
-
-  private params(fromMs: number, toMs: number, filter: JobFilter): [number, number, string, number, number] {
-    const job: JobParams = filter.kind === "job" ? [filter.isDefault ? 1 : 0, 1] : [0, 0];
-    return [fromMs, toMs, filter.kind === "job" ? filter.name : "", ...job];
+    this.recentStatement = new ByFilter(db, (where) => `SELECT ${RUN_COLUMNS} FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC, id DESC LIMIT 10`, "newest first");
+    // Over every job, ORDER BY … LIMIT 1 walks the time index backwards and stops at the newest run.
+    this.lastRunStatement = new ByFilter(db, (where) => `SELECT ts_ms AS lastMs FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC LIMIT 1`, "newest first");
+    const durations = (where: string): string => `duration_ms IS NOT NULL AND ${where}`;
+    this.storedDurations = new ByFilter(db, (where) => `SELECT COUNT(*) AS n FROM cron_entries WHERE ${durations(where)}`);
+    this.durationAtRank = new ByFilter(db, (where, rank) => `SELECT duration_ms AS d FROM cron_entries WHERE ${durations(where)} ORDER BY duration_ms LIMIT 1 OFFSET ${rank}`);
   }
 
   totalEntries(): number {
@@ -108,36 +191,45 @@ export class StatsQueries {
   }
 
   /** Counters of the runs with fromMs < instant <= toMs (instants are whole milliseconds). */
-  aggregate(fromMs: number, toMs: number, filter: JobFilter): Rollup {
-    const version = this.versionStatement.get()?.version ?? "";
-    const last = this.lastAggregate;
-    if (last && last.from === fromMs && last.to === toMs && last.version === version && sameFilter(last.filter, filter)) return last.rollup;
-    const rollup = this.computeAggregate(fromMs, toMs, filter);
-    this.lastAggregate = { from: fromMs, to: toMs, filter, version, rollup };
-    return rollup;
+  aggregate(fromMs: number, toMs: number, filter: JobFilter, version = this.version()): Rollup {
+    return this.recentAggregates.get(fromMs, toMs, filter, version, () => this.computeAggregate(fromMs, toMs, filter, version));
   }
 
-  private computeAggregate(fromMs: number, toMs: number, filter: JobFilter): Rollup {
+  private computeAggregate(fromMs: number, toMs: number, filter: JobFilter, version: string): Rollup {
+    const { whole, partial } = splitHours(fromMs, toMs);
+    const rows = partial.map(([from, to]) => this.scan(from, to, filter, version));
+    return [whole === null ? emptyRollup : this.rollups.sum(whole[0], whole[1], jobKeys(filter)), ...rows].reduce(mergeRollups, emptyRollup);
+  }
+
+  /**
+   * The counts of a window without the duration histogram: 4 sums per rollup row instead of 72,
+   * and over every job the partial hours are counted on the covering time index. A window over
+   * every job costs a fifth of its full aggregate on 5 million runs (bench/stats.ts).
+   */
+  private windowCounts(fromMs: number, toMs: number, filter: JobFilter, version: string): WindowRow {
+    const { whole, partial } = splitHours(fromMs, toMs);
+    // The 24-hour window ends in the partial hour the 7-day one scanned already.
+    const parts = partial.map(([from, to]) => {
+      const scanned = this.recentScans.find(from, to, filter, version);
+      return scanned === null ? (this.countStatement.get(from, to, filter) ?? emptyWindow) : windowOf(scanned);
+    });
+    return [whole === null ? emptyWindow : this.rollups.counts(whole[0], whole[1], jobKeys(filter)), ...parts].reduce(mergeWindows, emptyWindow);
+  }
+
+  /**
+   * Counters of the runs with fromMs < instant <= toMs, from the rows (an indexed range). The
+   * day and the week end in the same partial hour: the last scan is kept while nothing was written.
+   */
+  private scan(fromMs: number, toMs: number, filter: JobFilter, version: string): Rollup {
     if (toMs <= fromMs) return emptyRollup;
-    const firstWhole = hourStart(fromMs + HOUR_MS); // the first hour starting after fromMs
-    const lastWhole = hourStart(toMs + 1) - HOUR_MS; // the last hour ending at or before toMs
-    if (firstWhole > lastWhole) return this.scan(fromMs, toMs, filter);
-    const whole = this.rollups.sum(firstWhole, lastWhole, jobKeys(filter));
-    const head = this.scan(fromMs, firstWhole - 1, filter);
-    const tail = this.scan(lastWhole + HOUR_MS - 1, toMs, filter);
-    return mergeRollups(mergeRollups(head, whole), tail);
+    return this.recentScans.get(fromMs, toMs, filter, version, () => fromBucketRows(this.scanStatement.list(fromMs, toMs, filter)));
   }
 
-  /** Counters of the runs with fromMs < instant <= toMs, from the rows (an indexed range). */
-  private scan(fromMs: number, toMs: number, filter: JobFilter): Rollup {
-    if (toMs <= fromMs) return emptyRollup;
-    return fromBucketRows(this.scanStatement.all(...this.params(fromMs, toMs, filter)));
-  }
-
-  /** Runs with fromMs < instant <= toMs. */
+  /** Runs with fromMs < instant <= toMs: from the full aggregate when it is at hand, else counted alone. */
   window(fromMs: number, toMs: number, filter: JobFilter): WindowRow {
-    const rollup = this.aggregate(fromMs, toMs, filter);
-    return { total: rollup.runs, succeeded: rollup.runs - rollup.failures, firstMs: rollup.firstMs, lastMs: rollup.lastMs };
+    const version = this.version();
+    const rollup = this.recentAggregates.find(fromMs, toMs, filter, version);
+    return rollup === null ? this.windowCounts(fromMs, toMs, filter, version) : windowOf(rollup);
   }
 
   /**
@@ -153,21 +245,21 @@ export class StatsQueries {
   }
 
   lastFailure(untilMs: number, filter: JobFilter): RunRow | null {
-    return this.newest(untilMs, filter, "failures", (from, to) => this.lastFailureStatement.get(...this.params(from, to, filter)));
+    return this.newest(untilMs, filter, "failures", (from, to) => this.lastFailureStatement.get(from, to, filter));
   }
 
   lastRunMs(untilMs: number, filter: JobFilter): number | null {
-    return this.newest(untilMs, filter, "runs", (from, to) => this.lastRunStatement.get(...this.params(from, to, filter))?.lastMs ?? null);
+    return this.newest(untilMs, filter, "runs", (from, to) => this.lastRunStatement.get(from, to, filter)?.lastMs ?? null);
   }
 
   recentRuns(untilMs: number, filter: JobFilter): RunRow[] {
     // Ten hours with runs before the current one hold at least ten runs: scan from there.
     const tenthHour = this.rollups.nthLatestHour(hourStart(untilMs), jobKeys(filter), 10);
-    return this.recentStatement.all(...this.params(tenthHour === null ? Number.MIN_SAFE_INTEGER : tenthHour - 1, untilMs, filter));
+    return this.recentStatement.list(tenthHour === null ? Number.MIN_SAFE_INTEGER : tenthHour - 1, untilMs, filter);
   }
 
   lastSuccessMs(untilMs: number, filter: JobFilter): number | null {
-    return this.newest(untilMs, filter, "successes", (from, to) => this.lastSuccessStatement.get(...this.params(from, to, filter))?.ms ?? null);
+    return this.newest(untilMs, filter, "successes", (from, to) => this.lastSuccessStatement.get(from, to, filter)?.ms ?? null);
   }
 
   /**
@@ -176,14 +268,33 @@ export class StatsQueries {
    * src/duration-histogram.ts.
    */
   durationPercentile(fromMs: number, toMs: number, filter: JobFilter, p: number): number | null {
-    const rollup = this.aggregate(fromMs, toMs, filter);
+    const version = this.version();
+    const rollup = this.aggregate(fromMs, toMs, filter, version);
     if (rollup.count === 0) return null;
-    const exact = this.exactPercentile(fromMs, toMs, filter, p, rollup.count);
+    const exact = this.exactPercentile(fromMs, toMs, filter, p, rollup.count, version);
     return exact ?? percentile(rollup, p);
   }
 
-  private windowSize(fromHour: number, toHour: number): { readonly runs: number; readonly jobs: number } {
-    const version = this.versionStatement.get()?.version ?? "";
+  private version(): string {
+    return this.pinnedVersion ?? this.versionStatement.get()?.version ?? "";
+  }
+
+  /**
+   * Runs `read`, which only reads, with the database version read once at its start: a stats
+   * document asks it for every window of every job (4 reads a job, a tenth of the document's time
+   * with 1,000 jobs). A commit by another connection meanwhile is noticed at the next call.
+   */
+  readingOnce<T>(read: () => T): T {
+    if (this.pinnedVersion !== null) return read();
+    this.pinnedVersion = this.version();
+    try {
+      return read();
+    } finally {
+      this.pinnedVersion = null;
+    }
+  }
+
+  private windowSize(fromHour: number, toHour: number, version: string): { readonly runs: number; readonly jobs: number } {
     const last = this.lastSize;
     if (last && last.fromHour === fromHour && last.toHour === toHour && last.version === version) return last;
     this.lastSize = { fromHour, toHour, version, ...this.rollups.hoursSize(fromHour, toHour) };
@@ -194,30 +305,13 @@ export class StatsQueries {
    * The exact nearest-rank percentile from the rows, within EXACT_PERCENTILE_BUDGET and when none
    * of the durations counted was pruned; otherwise null.
    */
-  private exactPercentile(fromMs: number, toMs: number, filter: JobFilter, p: number, counted: number): number | null {
-    const size = this.windowSize(hourStart(fromMs), hourStart(toMs));
+  private exactPercentile(fromMs: number, toMs: number, filter: JobFilter, p: number, counted: number, version: string): number | null {
+    const size = this.windowSize(hourStart(fromMs), hourStart(toMs), version);
     if (size.runs * Math.max(1, size.jobs) > this.exactPercentileBudget) return null;
-    const params = this.params(fromMs, toMs, filter);
-    const where = `duration_ms IS NOT NULL AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`;
-    const stored = this.db.query<{ n: number }, QueryParams>(`SELECT COUNT(*) AS n FROM cron_entries WHERE ${where}`).get(...params)?.n ?? 0;
+    const stored = this.storedDurations.get(fromMs, toMs, filter)?.n ?? 0;
     if (stored !== counted) return null;
     const rank = Math.max(1, Math.ceil(p * counted));
-    return (
-      this.db
-        .query<{ d: number }, [...QueryParams, number]>(`SELECT duration_ms AS d FROM cron_entries WHERE ${where} ORDER BY duration_ms LIMIT 1 OFFSET ?6`)
-        .get(...params, rank - 1)?.d ?? null
-    );
-  }
-
-  /** The start of the oldest unfinished run of a job (start marker without finish line), or null. */
-  openStartMs(untilMs: number, filter: JobFilter): number | null {
-    return (
-      this.db
-        .query<{ ms: number | null }, [number, number, string, number, number]>(
-          `SELECT MIN(ts_ms) AS ms FROM run_starts WHERE finished = 0 AND ts_ms > ?1 AND ts_ms <= ?2 AND ${JOB_CLAUSE}`,
-        )
-        .get(...this.params(Number.MIN_SAFE_INTEGER, untilMs, filter))?.ms ?? null
-    );
+    return this.durationAtRank.get(fromMs, toMs, filter, rank - 1)?.d ?? null;
   }
 
   /** Job names as stored; null stands for runs that carry no `job`. */

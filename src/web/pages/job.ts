@@ -36,6 +36,13 @@ export function stateReason(job: JobStats, nowMs: number): string {
   }
 }
 
+/** A late job's next_expected is the run it missed: "overdue since …", never "in 6 s". */
+function nextExpectedFact(job: JobStats, nowMs: number): string {
+  if (job.next_expected === null) return "–";
+  const when = `${relativeTime(job.next_expected, nowMs)} · ${exactTime(job.next_expected)}`;
+  return job.state === "late" ? `overdue since ${when}` : when;
+}
+
 function fact(label: string, value: Html | string): Html {
   return html`<div class="fact"><dt>${label}</dt><dd>${value}</dd></div>`;
 }
@@ -77,7 +84,7 @@ export function jobPage(request: RouteRequest): Response {
 ${fact("Schedule", job.schedule ?? "none (add it under jobs: in config.yaml)")}
 ${fact("Last run", job.last_run === null ? "never" : `${relativeTime(job.last_run, nowMs)} · ${exactTime(job.last_run)}`)}
 ${fact("Last success", job.last_success === null ? "never" : `${relativeTime(job.last_success, nowMs)} · ${exactTime(job.last_success)}`)}
-${fact("Next expected", job.next_expected === null ? "–" : `${relativeTime(job.next_expected, nowMs)} · ${exactTime(job.next_expected)}`)}
+${fact("Next expected", nextExpectedFact(job, nowMs))}
 ${fact("Success 24 h / 7 d", `${percent(job.last_24h.success_rate)} of ${job.last_24h.total} / ${percent(job.last_7d.success_rate)} of ${job.last_7d.total}`)}
 ${fact("Duration p50 / p95 (7 d)", `${durationText(job.p50_duration_ms)} / ${durationText(job.p95_duration_ms)}`)}
 ${fact("Failures in a row", String(job.consecutive_failures))}

@@ -26,6 +26,13 @@ function time(iso: string | null, nowMs: number): Html {
   return iso === null ? html`<span class="muted">never</span>` : html`<time datetime="${iso}" title="${exactTime(iso)}">${relativeTime(iso, nowMs)}</time>`;
 }
 
+/** A late job's next_expected is the run it missed: "overdue since …", never "in 6 s". */
+function nextExpectedCell(job: JobStats, nowMs: number): Html {
+  if (job.next_expected === null) return html`<span class="muted">–</span>`;
+  if (job.state !== "late") return time(job.next_expected, nowMs);
+  return html`<span class="overdue">overdue since ${time(job.next_expected, nowMs)}</span>`;
+}
+
 function row(job: JobStats, runs: readonly HistoryRun[], request: RouteRequest, nowMs: number): Html {
   const { config } = request.context;
   const newest = runs[0];
@@ -36,7 +43,7 @@ function row(job: JobStats, runs: readonly HistoryRun[], request: RouteRequest, 
 <td class="name"><a href="${jobPageUrl(job.name)}">${job.name}</a><div class="sub">${job.schedule ?? "no schedule"}</div></td>
 <td class="when">${time(job.last_run, nowMs)}${exit !== null && html`<div class="exit ${exit === 0 ? "ok" : "fail"}">exit ${exit}</div>`}</td>
 <td class="when">${time(job.last_success, nowMs)}</td>
-<td class="when">${job.next_expected === null ? html`<span class="muted">–</span>` : time(job.next_expected, nowMs)}</td>
+<td class="when">${nextExpectedCell(job, nowMs)}</td>
 <td class="num">${percent(job.last_24h.success_rate)} <span class="sub">/ ${percent(job.last_7d.success_rate)}</span></td>
 <td class="num">${durationText(job.p50_duration_ms)} <span class="sub">/ ${durationText(job.p95_duration_ms)}</span></td>
 <td class="strip-cell">${runStrip(stripItems(runs, settings, nowMs))}</td>
