@@ -1,19 +1,24 @@
 /**
- * Keeping a catch-up's memory flat: what each committed batch leaves behind is collected before
+ * Keeping a catch-up's memory flat: what the committed batches leave behind is collected before
  * it piles up.
  *
  * Each batch (one chunk of the input, 1 MiB) allocates a few MB of objects and strings that are
  * garbage once it is committed. Left to its own heuristics, JavaScriptCore collects the old
- * generation only when the heap has doubled, and the process grew from 56 MB to 125–140 MB while
- * reading a backfill (bench/ingest.ts; SQLite's page cache, the WAL and the chunk size made no
- * difference). So after each batch: a young-generation collection (free at that size: it finds
- * little alive between batches), and a full one when the resident size is over the budget, at
- * most once every FULL_COLLECTION_MIN_BATCHES batches. The peak is then the budget plus about
- * what one batch allocates, whatever the input's size, and a process whose fixed footprint is
- * already over the budget pays at most one full collection per that many batches (the 1M backfill
- * ran 25 full and 88 young collections at no CPU time measurable against runs without them).
+ * generation only when the heap has doubled, and the process grew from 56 MB at the first poll
+ * to 125–145 MB while reading a backfill (bench/ingest.ts; SQLite's page cache, the WAL's
+ * checkpoint interval and the chunk size made no difference). So after a batch, when the resident
+ * size is over the budget, a full collection runs, at most once every FULL_COLLECTION_MIN_BATCHES
+ * batches: the heap then holds at most a few batches' garbage whatever the input's size, and a
+ * process whose fixed footprint is already over the budget pays at most one full collection (a
+ * few ms) per that many batches.
+ *
+ * What was measured and not kept (10M-line backfill, CPU): also a young-generation collection
+ * after every batch: +4.3 s (and young ones alone let the process grow to 3.9 GB, since they
+ * keep JavaScriptCore from ever running a full one); Bun.gc(true) instead of fullGC (it also
+ * hands free pages back to the system): +0.15–0.35 s on 1M lines; a full collection at most every
+ * 2 batches: +1.5 s for 1 MB less.
  */
-import { edenGC, fullGC } from "bun:jsc";
+import { fullGC } from "bun:jsc";
 
 /** Resident size above which a full collection runs after a batch. */
 export const RSS_BUDGET_BYTES = 88 * 1024 * 1024;
@@ -21,17 +26,13 @@ export const RSS_BUDGET_BYTES = 88 * 1024 * 1024;
 export const FULL_COLLECTION_MIN_BATCHES = 4;
 
 export interface GarbageCollector {
-  /** `full`: the whole heap; otherwise the young generation only. */
-  collect(full: boolean): void;
+  fullCollection(): void;
   residentBytes(): number;
 }
 
-// JavaScriptCore's own collections: Bun.gc(true) also returns the allocator's free pages to the
-// system, which the next batch faults in again (1M backfill: CPU +0.15–0.35 s against ±0.05 s).
 export const bunGarbageCollector: GarbageCollector = {
-  collect: (full) => {
-    if (full) fullGC();
-    else edenGC();
+  fullCollection: () => {
+    fullGC();
   },
   residentBytes: () => process.memoryUsage.rss(),
 };
@@ -44,15 +45,12 @@ export class BatchMemory {
     private readonly budgetBytes = RSS_BUDGET_BYTES,
   ) {}
 
-  /** Call after each committed batch; says which collection ran. */
-  afterBatch(): "young" | "full" {
+  /** Call after each committed batch; says whether a full collection ran. */
+  afterBatch(): boolean {
     this.batchesSinceFull++;
-    if (this.batchesSinceFull >= FULL_COLLECTION_MIN_BATCHES && this.gc.residentBytes() > this.budgetBytes) {
-      this.gc.collect(true);
-      this.batchesSinceFull = 0;
-      return "full";
-    }
-    this.gc.collect(false);
-    return "young";
+    if (this.batchesSinceFull < FULL_COLLECTION_MIN_BATCHES || this.gc.residentBytes() <= this.budgetBytes) return false;
+    this.gc.fullCollection();
+    this.batchesSinceFull = 0;
+    return true;
   }
 }

@@ -11,38 +11,37 @@ import { runLines, tempDir } from "./helpers.ts";
 
 const MB = 1024 * 1024;
 
-/** A collector whose resident size is whatever the test says, recording each collection. */
-function fakeCollector(residentMb: () => number): GarbageCollector & { readonly calls: Array<"young" | "full"> } {
-  const calls: Array<"young" | "full"> = [];
-  return { calls, collect: (full) => calls.push(full ? "full" : "young"), residentBytes: () => residentMb() * MB };
+/** A collector whose resident size is whatever the test says, counting its full collections. */
+function fakeCollector(residentMb: () => number): GarbageCollector & { fulls: number } {
+  const gc = { fulls: 0, fullCollection: () => void gc.fulls++, residentBytes: () => residentMb() * MB };
+  return gc;
 }
 
 describe("BatchMemory", () => {
-  test("under the budget, each batch gets a young-generation collection only", () => {
+  test("under the budget, no collection is forced", () => {
     const gc = fakeCollector(() => 60);
     const memory = new BatchMemory(gc, 88 * MB);
-    for (let i = 0; i < 50; i++) memory.afterBatch();
-    expect(gc.calls).toEqual(Array(50).fill("young"));
+    for (let i = 0; i < 50; i++) expect(memory.afterBatch()).toBe(false);
+    expect(gc.fulls).toBe(0);
   });
 
   test("over the budget, a full collection runs, at most once per FULL_COLLECTION_MIN_BATCHES batches", () => {
     const gc = fakeCollector(() => 200); // a footprint a full collection cannot bring under the budget
     const memory = new BatchMemory(gc, 88 * MB);
-    for (let i = 0; i < 10 * FULL_COLLECTION_MIN_BATCHES; i++) memory.afterBatch();
-    expect(gc.calls.filter((c) => c === "full")).toHaveLength(10);
-    expect(gc.calls[0]).toBe("full"); // the first batch over the budget is not kept waiting
-    expect(gc.calls.length).toBe(10 * FULL_COLLECTION_MIN_BATCHES); // one collection per batch, never more
+    const collected = Array.from({ length: 10 * FULL_COLLECTION_MIN_BATCHES }, () => memory.afterBatch());
+    expect(gc.fulls).toBe(10);
+    expect(collected[0]).toBe(true); // the first batch over the budget is not kept waiting
   });
 
   test("a full collection only when the resident size is over the budget", () => {
     let rss = 80;
     const gc = fakeCollector(() => rss);
     const memory = new BatchMemory(gc, 88 * MB);
-    const kinds = [80, 87, 89, 70, 75, 80, 85, 90, 95].map((mb) => {
+    const collected = [80, 87, 89, 70, 75, 80, 85, 90, 95].map((mb) => {
       rss = mb;
       return memory.afterBatch();
     });
-    expect(kinds).toEqual(["young", "young", "full", "young", "young", "young", "young", "full", "young"]);
+    expect(collected).toEqual([false, false, true, false, false, false, false, true, false]);
   });
 });
 
