@@ -3,10 +3,9 @@
  * zone is the process's, which `bun test` sets to UTC).
  */
 import { formatDuration } from "./duration.ts";
+import { HOUR_MS } from "./time.ts";
 
 const pad = (n: number): string => String(n).padStart(2, "0");
-
-const HOUR_MS = 3_600_000;
 
 function localDate(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;

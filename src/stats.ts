@@ -13,6 +13,7 @@ import type { JobHistoryQueries } from "./store/job-history.ts";
 import type { JobStateStore } from "./store/job-state.ts";
 import type { RejectRow } from "./store/rejects.ts";
 import type { JobFilter, RunRow, StatsQueries, WindowRow } from "./store/stats-queries.ts";
+import { DAY_MS, WEEK_MS } from "./time.ts";
 
 /** A job's state as of the report's instant (see src/job-status.ts for the rules). */
 export interface JobStatus {
@@ -96,10 +97,6 @@ export interface RecentRun {
   readonly msg: string;
   readonly duration_ms: number | null;
 }
-
-const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
-export const WEEK_MS = 7 * DAY_MS;
 
 export function windowStats(row: WindowRow): WindowStats {
   return {

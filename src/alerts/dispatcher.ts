@@ -19,6 +19,7 @@ import type { DeliveryResult } from "../notify/spawn.ts";
 import type { FoldSelection, Outbox, OwedAlert } from "../store/outbox.ts";
 import { planDelivery } from "./policy.ts";
 import { failuresIn, summaryAlert, type FoldReason } from "./summary.ts";
+import { MINUTE_MS } from "../time.ts";
 
 export interface DispatchResult {
   /** Notifications a real notifier took. */
@@ -33,7 +34,6 @@ export interface DispatchResult {
   readonly retryAtMs: number | null;
 }
 
-const MINUTE_MS = 60_000;
 /** The first retry after a failed delivery; each further failure doubles the wait … */
 export const RETRY_FIRST_MS = 30_000;
 /** … up to this: a notifier that comes back is used again within the hour. */

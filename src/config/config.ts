@@ -10,6 +10,7 @@ import { readHeartbeat, readMetrics, type HeartbeatConfig, type MetricsConfig } 
 import type { Section } from "./section.ts";
 import { readWeb, type WebConfig } from "./web.ts";
 import { backendList, isWebhookUrl, notifyBackends, webhookFormats, type NotifyBackendName, type WebhookFormat } from "./notify.ts";
+import { DAY_MS, SECOND_MS } from "../time.ts";
 export { notifyBackends, type NotifyBackendName } from "./notify.ts";
 
 /** Exit codes from `first` to `last` (inclusive) play `sound`. */
@@ -84,8 +85,6 @@ export function expandPath(path: string, context: PathContext): string {
   return isAbsolute(path) ? path : resolve(context.baseDir, path);
 }
 
-const SECOND = 1000;
-const DAY = 86_400 * SECOND;
 const SOUND_KEY = /^(\d{1,3})(?:\s*-\s*(\d{1,3}))?$/;
 
 export const defaultSounds: readonly SoundRule[] = [
@@ -123,16 +122,16 @@ function readNotify(section: Section): NotifyConfig {
     webhookFormat: section.get("webhook_format", oneOf(webhookFormats), "json"),
     terminalNotifier: section.get("terminal_notifier", text, "terminal-notifier"),
     autoInstall: section.get("auto_install", flag, true),
-    maxAgeMs: section.get("max_age", duration(0, 365 * DAY), 3600 * SECOND),
+    maxAgeMs: section.get("max_age", duration(0, 365 * DAY_MS), 3600 * SECOND_MS),
     maxPerMinute: section.get("max_per_minute", integer(1, 1000), 5),
     onRecovery: section.get("on_recovery", flag, true),
-    timeoutMs: section.get("timeout", duration(SECOND, 300 * SECOND), 10 * SECOND),
+    timeoutMs: section.get("timeout", duration(SECOND_MS, 300 * SECOND_MS), 10 * SECOND_MS),
     sound: section.get("sound", soundName, "Basso"),
     sounds: readSounds(section.section("sounds")),
     command: section.get<readonly string[] | null>("command", textList, null),
     webhookUrl: section.get("webhook_url", optionalText, null),
     alertAfter: section.get("alert_after", integer(1, 1000), 1),
-    remindEveryMs: section.get<number | null>("remind_every", duration(0, 365 * DAY), null),
+    remindEveryMs: section.get<number | null>("remind_every", duration(0, 365 * DAY_MS), null),
   };
   section.rejectUnknownKeys();
   if (notify.backends.includes("command") && notify.command === null) {
@@ -153,14 +152,14 @@ export function readConfig(root: Section, file: string | null, context: PathCont
     input,
     database: path("database", "~/.cron_dash/ladder.db"),
     logDir: path("log_dir", "~/.cron_dash"),
-    checkIntervalMs: root.get("check_interval", checkInterval, 30 * SECOND),
-    statsIntervalMs: root.get("stats_interval", duration(SECOND, DAY, "a number of seconds or a duration such as 5m"), 300 * SECOND),
+    checkIntervalMs: root.get("check_interval", checkInterval, 30 * SECOND_MS),
+    statsIntervalMs: root.get("stats_interval", duration(SECOND_MS, DAY_MS, "a number of seconds or a duration such as 5m"), 300 * SECOND_MS),
     logLevel: root.get("log_level", oneOf(logLevels), "info"),
     logMaxBytes: root.get("log_max_bytes", integer(10_000, 1 << 30), 10 << 20),
     logKeep: root.get("log_keep", integer(0, 100), 5),
     maxLineBytes: root.get("max_line_bytes", integer(1024, 64 << 20), 1 << 20),
-    busyTimeoutMs: root.get("busy_timeout", duration(0, 300 * SECOND), 5 * SECOND),
-    maxFutureMs: root.get("max_future", duration(0, 365 * DAY), 3600 * SECOND),
+    busyTimeoutMs: root.get("busy_timeout", duration(0, 300 * SECOND_MS), 5 * SECOND_MS),
+    maxFutureMs: root.get("max_future", duration(0, 365 * DAY_MS), 3600 * SECOND_MS),
     defaultJob: root.get("default_job", text, basename(input, extname(input))),
     notify: readNotify(root.section("notify")),
     jobs: [],

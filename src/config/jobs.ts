@@ -10,6 +10,7 @@
 import { cronSchedule, type Schedule } from "../schedule.ts";
 import { duration, editDistance, integer, optionalText, text } from "./fields.ts";
 import type { Section } from "./section.ts";
+import { DAY_MS, SECOND_MS } from "../time.ts";
 
 export interface JobConfig {
   readonly name: string;
@@ -23,12 +24,12 @@ export interface JobConfig {
   readonly remindEveryMs: number | null;
 }
 
-const SECOND = 1000;
-const YEAR = 366 * 86_400 * SECOND;
-export const DEFAULT_GRACE_MS = 5 * 60 * SECOND;
+/** The longest period or grace a job may give: a leap year. */
+const YEAR_MS = 366 * DAY_MS;
+export const DEFAULT_GRACE_MS = 5 * 60 * SECOND_MS;
 
 function readJob(name: string, section: Section, defaultAlertAfter: number): JobConfig {
-  const every = section.get<number | null>("every", duration(SECOND, YEAR), null);
+  const every = section.get<number | null>("every", duration(SECOND_MS, YEAR_MS), null);
   const cron = section.get<string | null>("cron", text, null);
   const timezone = section.get("timezone", optionalText, null);
   const job: { schedule: Schedule | null } = { schedule: null };
@@ -46,10 +47,10 @@ function readJob(name: string, section: Section, defaultAlertAfter: number): Job
   const config: JobConfig = {
     name,
     schedule: job.schedule,
-    graceMs: section.get("grace", duration(0, YEAR), DEFAULT_GRACE_MS),
-    maxDurationMs: section.get<number | null>("max_duration", duration(SECOND, YEAR), null),
+    graceMs: section.get("grace", duration(0, YEAR_MS), DEFAULT_GRACE_MS),
+    maxDurationMs: section.get<number | null>("max_duration", duration(SECOND_MS, YEAR_MS), null),
     alertAfter: section.get("alert_after", integer(1, 1000), defaultAlertAfter),
-    remindEveryMs: section.get<number | null>("remind_every", duration(0, YEAR), null),
+    remindEveryMs: section.get<number | null>("remind_every", duration(0, YEAR_MS), null),
   };
   section.rejectUnknownKeys();
   return config;

@@ -11,6 +11,7 @@
  */
 import { duration, optionalText, type Checker } from "./fields.ts";
 import type { Section } from "./section.ts";
+import { DAY_MS, SECOND_MS } from "../time.ts";
 
 export interface ListenAddress {
   readonly hostname: string;
@@ -32,7 +33,6 @@ export interface HeartbeatConfig {
   readonly intervalMs: number;
 }
 
-const SECOND = 1000;
 const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/;
 
 /** `HOST:PORT` or `[IPv6]:PORT`, with the host spelled out: an explicit choice of what to expose. */
@@ -74,7 +74,7 @@ export function readMetrics(section: Section, expandPath: (path: string) => stri
 export function readHeartbeat(section: Section): HeartbeatConfig {
   const config: HeartbeatConfig = {
     url: section.get("url", httpUrl, null),
-    intervalMs: section.get("interval", duration(10 * SECOND, 86_400 * SECOND), 300 * SECOND),
+    intervalMs: section.get("interval", duration(10 * SECOND_MS, DAY_MS), 300 * SECOND_MS),
   };
   section.rejectUnknownKeys();
   return config;

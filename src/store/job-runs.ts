@@ -13,7 +13,8 @@
  * tests/job-runs.test.ts checks every statement's query plan and compares answers with a scan.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { HOUR_MS, hourStart } from "./rollups.ts";
+import { hourStart } from "./rollups.ts";
+import { HOUR_MS } from "../time.ts";
 
 /** Which stored job names a job covers: its own name, and NULL for the default job. */
 export interface JobRunsRef {

@@ -12,8 +12,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Run } from "../records.ts";
 import { BUCKET_COUNT, SQUARED_BOUNDS, bucketOf, type DurationSummary } from "../duration-histogram.ts";
-
-export const HOUR_MS = 3_600_000;
+import { HOUR_MS } from "../time.ts";
 
 /**
  * The start of the UTC hour holding `ms` (also before 1970). Division, not `%`: a remainder of

@@ -12,7 +12,8 @@ import type { Database, Statement } from "bun:sqlite";
 import type { StoredRunRow } from "../records.ts";
 import { percentile } from "../duration-histogram.ts";
 import { forJob } from "./job-runs.ts";
-import { HOUR_MS, RollupStore, bucketedRuns, emptyRollup, fromBucketRows, hourStart, mergeRollups, type BucketRow, type HourKind, type JobKeys, type Rollup } from "./rollups.ts";
+import { RollupStore, bucketedRuns, emptyRollup, fromBucketRows, hourStart, mergeRollups, type BucketRow, type HourKind, type JobKeys, type Rollup } from "./rollups.ts";
+import { HOUR_MS } from "../time.ts";
 
 export interface WindowRow {
   readonly total: number;
