@@ -10,10 +10,12 @@
  *                    idle, then the latency from appending a failure to the notifier call
  * Alerts go to a fake `command` notifier (a bash line recording the instant of each call).
  *
- * Usage: bun bench/ingest.ts [--big] [--repeat N] [--idle S] [--reuse] [--skip-resident]
+ * Usage: bun bench/ingest.ts [--big] [--repeat N] [--idle S] [--reuse] [--skip-resident] [--only REGEX]
  *   --repeat N   run each ingest case N times and keep the fastest (default 1)
  *   --idle S     idle seconds of the resident case (default 60)
  *   --reuse      reuse the generated backfill files in bench/out/ (they do not depend on the date)
+ *   --only REGEX run only the cases whose name matches (backfill-1m, backfill-10m, burst-300k,
+ *                future-1m, stats, resident), e.g. --only 'burst|future'
  * Inputs and databases are written to bench/out/ (git-ignored).
  */
 import { statSync } from "node:fs";
@@ -31,10 +33,13 @@ const { values } = parseArgs({
     idle: { type: "string" },
     reuse: { type: "boolean" },
     "skip-resident": { type: "boolean" },
+    only: { type: "string" },
   },
 });
 const repeat = Number(values.repeat ?? 1);
 const reuse = values.reuse ?? false;
+const only = values.only === undefined ? null : new RegExp(values.only);
+const selected = (name: string): boolean => only === null || only.test(name);
 const OUT = join(ROOT, "bench", "out");
 const HOUR = 3_600_000;
 const BACKFILL_START = Date.UTC(2025, 0, 1);
@@ -83,13 +88,14 @@ async function statsCase(name: string, spec: InputSpec): Promise<{ rows: number;
 
 const now = Date.now();
 const rows: IngestRow[] = [];
-rows.push(await ingestCase("backfill-1m", { lines: 1_000_000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 }, true));
-if (values.big) rows.push(await ingestCase("backfill-10m", { lines: 10_000_000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 }, true));
-rows.push(await ingestCase("burst-300k", { lines: 300_000, startMs: now - HOUR + 1000, stepMs: 11, failEvery: 1 }, false));
-rows.push(await ingestCase("future-1m", { lines: 1_000_000, startMs: now - 500_000_000, stepMs: 1000, failEvery: 10 }, false));
-const small = await statsCase("stats-1k", { lines: 1000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 });
-const large = await statsCase("stats-5m", { lines: 5_000_000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 });
-const resident = values["skip-resident"] ? null : await residentCase(Number(values.idle ?? 60), 100);
+if (selected("backfill-1m")) rows.push(await ingestCase("backfill-1m", { lines: 1_000_000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 }, true));
+if (values.big && selected("backfill-10m")) rows.push(await ingestCase("backfill-10m", { lines: 10_000_000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 }, true));
+if (selected("burst-300k")) rows.push(await ingestCase("burst-300k", { lines: 300_000, startMs: now - HOUR + 1000, stepMs: 11, failEvery: 1 }, false));
+if (selected("future-1m")) rows.push(await ingestCase("future-1m", { lines: 1_000_000, startMs: now - 500_000_000, stepMs: 1000, failEvery: 10 }, false));
+const stats = selected("stats")
+  ? { small: await statsCase("stats-1k", { lines: 1000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 }), large: await statsCase("stats-5m", { lines: 5_000_000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 }) }
+  : null;
+const resident = values["skip-resident"] || !selected("resident") ? null : await residentCase(Number(values.idle ?? 60), 100);
 
 const n = (value: number): string => value.toLocaleString("en");
 console.log(`\nBun ${Bun.version}, ${navigator.hardwareConcurrency} cores; wall time (CPU time) of the fastest of ${repeat} run(s), process start included`);
@@ -102,10 +108,13 @@ for (const row of rows) {
       `${(c.seconds / b.seconds).toFixed(2)}× (CPU ${(c.cpuSeconds / b.cpuSeconds).toFixed(2)}×) | ${b.maxRssMb.toFixed(0)} / ${c.maxRssMb.toFixed(0)} MB | ${row.alerts} (${row.alertsMaxPerMinute}; limit ${MAX_PER_MINUTE}) |`,
   );
 }
-console.log(
-  `\n--stats --json (median of 5): ${n(small.rows)} runs ${small.seconds.toFixed(3)} s (CPU ${small.cpuSeconds.toFixed(3)}), ` +
-    `${n(large.rows)} runs ${large.seconds.toFixed(3)} s (CPU ${large.cpuSeconds.toFixed(3)}): ${(large.seconds / small.seconds).toFixed(2)}×`,
-);
+if (stats) {
+  const { small, large } = stats;
+  console.log(
+    `\n--stats --json (median of 5): ${n(small.rows)} runs ${small.seconds.toFixed(3)} s (CPU ${small.cpuSeconds.toFixed(3)}), ` +
+      `${n(large.rows)} runs ${large.seconds.toFixed(3)} s (CPU ${large.cpuSeconds.toFixed(3)}): ${(large.seconds / small.seconds).toFixed(2)}×`,
+  );
+}
 if (resident) {
   console.log(
     `resident, idle ${resident.idleSeconds} s after a day of a line a minute: RSS ${resident.rssMb.toFixed(0)} MB (peak ${resident.peakRssMb.toFixed(0)} MB), CPU ${resident.cpuPercent.toFixed(3)} %`,
