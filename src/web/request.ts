@@ -2,6 +2,7 @@
 import type { Config } from "../config/config.ts";
 import type { WebData } from "./data.ts";
 import type { EventHub } from "./events.ts";
+import type { RenderCache } from "./render-cache.ts";
 
 export interface WebContext {
   readonly config: Config;
@@ -10,6 +11,8 @@ export interface WebContext {
   readonly csrfToken: string;
   readonly data: WebData;
   readonly events: EventHub;
+  /** Pages and JSON rendered from the current stats documents (render-cache.ts). */
+  readonly rendered: RenderCache;
   /** The token file, for the 401 page; null with web.auth none. */
   readonly tokenPath: string | null;
   /** The collector's own state, for /healthz. */
@@ -29,11 +32,26 @@ export interface RouteRequest {
 export type Handler = (request: RouteRequest) => Response | Promise<Response>;
 
 export function jsonResponse(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" } });
+  return jsonTextResponse(JSON.stringify(body), status);
 }
 
 export function htmlResponse(body: { readonly text: string }, status = 200): Response {
-  return new Response(`<!doctype html>\n${body.text}`, { status, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  return htmlTextResponse(documentText(body), status);
+}
+
+/** The whole HTML document of a page (what htmlResponse sends). */
+export function documentText(body: { readonly text: string }): string {
+  return `<!doctype html>\n${body.text}`;
+}
+
+/** A whole document already rendered (e.g. from the RenderCache). */
+export function htmlTextResponse(text: string, status = 200): Response {
+  return new Response(text, { status, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+/** JSON already serialized. */
+export function jsonTextResponse(text: string, status = 200): Response {
+  return new Response(text, { status, headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" } });
 }
 
 /** A positive whole number from the query, clamped; `fallback` when absent or malformed. */

@@ -14,6 +14,7 @@ import { openWebData, type WebData } from "./data.ts";
 import { EventHub } from "./events.ts";
 import { unauthorizedPage } from "./pages/errors.ts";
 import { jsonResponse, type WebContext } from "./request.ts";
+import { RenderCache } from "./render-cache.ts";
 import { matchRoute, routeTable } from "./routes.ts";
 import { authenticate, csrfProblem, hostAllowed, sameSecret, securityHeaders, type AccessPolicy } from "./security.ts";
 import { loadStaticFiles, staticHandler } from "./static.ts";
@@ -86,11 +87,20 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
   }
   const startedAt = clock();
   const base = { config, clock, data };
-  const events = new EventHub({ dataVersion: () => data.history.dataVersion(), nextDeadlineMs: () => nextDeadline(base), clock, ...(options.pollMs !== undefined && { pollMs: options.pollMs }) });
+  const events = new EventHub({
+    dataVersion: () => data.history.dataVersion(),
+    nextDeadlineMs: () => nextDeadline(base),
+    clock,
+    // Same monotonic source as openWebData's default: a change waits until pages see the commit.
+    settledAtMs: () => data.settledAtMs(),
+    onDeadline: () => data.forget(),
+    ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
+  });
   const context: WebContext = {
     ...base,
     csrfToken: newSecret(),
     events,
+    rendered: new RenderCache(),
     tokenPath,
     health: () => ({ started_at: startedAt.toISOString(), pid: process.pid, live_clients: events.size, ...options.health?.() }),
   };
