@@ -229,6 +229,7 @@ const loaded = await load(base, paths, headers);
 report(`collector with dashboard, ingesting ${50} runs/s`, loaded);
 await Bun.sleep(3000);
 const loadedRss = rssMb(collector.pid);
+const loadedAfterMs = performance.now() - spawnedAt;
 await collector.stop();
 
 // 3. Baseline: a bare Bun.serve in its own process, the same clients.
@@ -239,11 +240,17 @@ await waitUntil(async () => (await fetch(`http://127.0.0.1:${port + 1}/`).catch(
 report("baseline: bare Bun.serve", await load(`http://127.0.0.1:${port + 1}`, ["/"], {}));
 bare.kill();
 
-// 4. Memory: the same collector with the dashboard off.
+// 4. Memory: the same collector with the dashboard off, at the same two moments after its start
+// (it ingests meanwhile as well, so its own growth is not counted as the dashboard's).
+const offStartedAt = performance.now();
 const off = await startCollector("off");
-await Bun.sleep(readyAfterMs);
+await Bun.sleep(Math.max(0, readyAfterMs - (performance.now() - offStartedAt)));
 const offRss = rssMb(off.pid);
+await Bun.sleep(Math.max(0, loadedAfterMs - (performance.now() - offStartedAt)));
+const offLaterRss = rssMb(off.pid);
 await off.stop();
 clearInterval(appender);
-console.log(`\ncollector RSS ${(readyAfterMs / 1000).toFixed(0)} s after start: dashboard off ${offRss.toFixed(1)} MB, on ${idleRss.toFixed(1)} MB; on, 3 s after the load ${loadedRss.toFixed(1)} MB`);
+const added = (on: number, offMb: number): string => `${(on - offMb >= 0 ? "+" : "")}${(on - offMb).toFixed(1)} MB`;
+console.log(`\ncollector RSS ${(readyAfterMs / 1000).toFixed(0)} s after start: dashboard off ${offRss.toFixed(1)} MB, on ${idleRss.toFixed(1)} MB (${added(idleRss, offRss)})`);
+console.log(`collector RSS ${(loadedAfterMs / 1000).toFixed(0)} s after start (on: 3 s after the load): dashboard off ${offLaterRss.toFixed(1)} MB, on ${loadedRss.toFixed(1)} MB (${added(loadedRss, offLaterRss)})`);
 if (!values.keep) console.log(`(database in ${dir}; pass --keep DIR to reuse it)`);

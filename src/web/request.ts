@@ -2,7 +2,7 @@
 import type { Config } from "../config/config.ts";
 import type { WebData } from "./data.ts";
 import type { EventHub } from "./events.ts";
-import type { RenderCache } from "./render-cache.ts";
+import type { RenderCache, RenderedBody } from "./render-cache.ts";
 
 export interface WebContext {
   readonly config: Config;
@@ -32,11 +32,11 @@ export interface RouteRequest {
 export type Handler = (request: RouteRequest) => Response | Promise<Response>;
 
 export function jsonResponse(body: unknown, status = 200): Response {
-  return jsonTextResponse(JSON.stringify(body), status);
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" } });
 }
 
 export function htmlResponse(body: { readonly text: string }, status = 200): Response {
-  return htmlTextResponse(documentText(body), status);
+  return new Response(documentText(body), { status, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
 /** The whole HTML document of a page (what htmlResponse sends). */
@@ -44,14 +44,19 @@ export function documentText(body: { readonly text: string }): string {
   return `<!doctype html>\n${body.text}`;
 }
 
-/** A whole document already rendered (e.g. from the RenderCache). */
-export function htmlTextResponse(text: string, status = 200): Response {
-  return new Response(text, { status, headers: { "Content-Type": "text/html; charset=utf-8" } });
-}
+const acceptsGzip = (request: Request): boolean => /\bgzip\b/i.test(request.headers.get("accept-encoding") ?? "");
 
-/** JSON already serialized. */
-export function jsonTextResponse(text: string, status = 200): Response {
-  return new Response(text, { status, headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" } });
+/**
+ * A body from the RenderCache, gzipped when the client accepts it. (Compressing a page that holds
+ * the CSRF token beside a reflected `q` is what BREACH measures; it needs the victim's cookie on a
+ * cross-site request, which SameSite=Strict withholds, and the sizes of loopback traffic.)
+ */
+export function renderedResponse(request: Request, body: RenderedBody, kind: "html" | "json"): Response {
+  const headers: Record<string, string> = kind === "html" ? { "Content-Type": "text/html; charset=utf-8" } : { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
+  headers["Vary"] = "Accept-Encoding";
+  if (!acceptsGzip(request)) return new Response(body.bytes, { headers });
+  headers["Content-Encoding"] = "gzip";
+  return new Response(body.gzipped(), { headers });
 }
 
 /** A positive whole number from the query, clamped; `fallback` when absent or malformed. */

@@ -3,7 +3,7 @@ import type { JobStats } from "../../stats.ts";
 import type { RunCursor } from "../../store/run-history.ts";
 import { html, type Html } from "../html.ts";
 import { jobPageUrl, pauseUrl, resumeUrl, withQuery } from "../links.ts";
-import { documentText, htmlTextResponse, queryInt, type RouteRequest } from "../request.ts";
+import { documentText, queryInt, renderedResponse, type RouteRequest } from "../request.ts";
 import { durationChart } from "../views/duration-chart.ts";
 import { durationText, exactTime, percent, relativeTime } from "../views/format.ts";
 import { alertTable, formatCursor, parseCursor, runLog } from "../views/run-log.ts";
@@ -70,7 +70,8 @@ export function jobPage(request: RouteRequest): Response {
   const job = stats.jobs[0];
   if (!job) return notFoundPage(context, `No job named “${name}”.`);
   // The run log, chart and alerts are read with the document and kept with it (render-cache.ts).
-  return htmlTextResponse(context.rendered.text(`job\n${name}\n${url.search}`, stats, () => jobDocument(request, name, job, Date.parse(stats.now), cursor)));
+  const body = context.rendered.body(`job\n${name}\n${url.search}`, stats, () => jobDocument(request, name, job, Date.parse(stats.now), cursor));
+  return renderedResponse(request.request, body, "html");
 }
 
 function jobDocument(request: RouteRequest, name: string, job: JobStats, nowMs: number, cursor: RunCursor | null): string {

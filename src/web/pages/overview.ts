@@ -4,7 +4,7 @@ import type { JobStats, Stats } from "../../stats.ts";
 import type { HistoryRun } from "../../store/run-history.ts";
 import { html, type Html } from "../html.ts";
 import { jobPageUrl } from "../links.ts";
-import { documentText, htmlTextResponse, type RouteRequest } from "../request.ts";
+import { documentText, renderedResponse, type RouteRequest } from "../request.ts";
 import { durationText, exactTime, percent, relativeTime } from "../views/format.ts";
 import { badge, bySeverity, FILTER_STATES, needsAttention, stateClass, stateLabel } from "../views/state.ts";
 import { runStrip, STRIP_RUNS, stripItems } from "../views/strip.ts";
@@ -89,7 +89,7 @@ export function overviewPage(request: RouteRequest): Response {
   const stats = context.data.stats(context.clock());
   // Only the filters change what is drawn from one document (the live refresh asks without them).
   const key = `overview\n${url.searchParams.get("state") ?? ""}\n${url.searchParams.get("q") ?? ""}`;
-  return htmlTextResponse(context.rendered.text(key, stats, () => overviewDocument(stats, request)));
+  return renderedResponse(request.request, context.rendered.body(key, stats, () => overviewDocument(stats, request)), "html");
 }
 
 function overviewDocument(stats: Stats, request: RouteRequest): string {
