@@ -18,7 +18,7 @@ import { existsSync } from "node:fs";
 import { CollectorError } from "../errors.ts";
 import type { Config } from "../config/config.ts";
 import { jobKey } from "../config/jobs.ts";
-import { statsSourcesOf } from "../session.ts";
+import { statsSourcesOf } from "../stats-sources.ts";
 import { collectStats, type Stats } from "../stats.ts";
 import { AlertStore } from "../store/alerts.ts";
 import { openDatabase } from "../store/database.ts";

@@ -158,6 +158,7 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
     quietTimer = setTimeout(() => {
       quietTimer = null;
       Bun.gc(true);
+      Bun.shrink();
     }, QUIET_GC_MS);
   };
 
