@@ -47,6 +47,7 @@ export class RenderCache {
       return hit.body;
     }
     const body = new RenderedBody(encoder.encode(render()));
+    if (body.size > this.maxBytes) return body;
     this.entries.set(key, { source, body });
     this.evict();
     return body;
