@@ -43,6 +43,8 @@ export interface WebData {
   settledAtMs(): number;
   /** Every cached document forgotten (a deadline passed: the state may change with time alone). */
   forget(): void;
+  /** Cached documents and SQLite's page cache given back (the dashboard is quiet). */
+  release(): void;
   /** JobStateStore.setPause, and the cached documents forgotten (our own commit). */
   setPause(key: string, untilMs: number | null, now: Date): void;
   close(): void;
@@ -113,6 +115,10 @@ export function openWebData(config: Config, options: WebDataOptions = {}): WebDa
     },
     forget() {
       cache.clear();
+    },
+    release() {
+      cache.clear();
+      history.releaseMemory();
     },
     isKnownJob(name) {
       return jobStates.known(jobKey(name, config.defaultJob)) || config.jobs.some((job) => job.name === name);

@@ -57,6 +57,10 @@ export class RenderCache {
     return this.entries.size;
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Sizes are taken now: a body gzipped since it was stored counts from then on. */
   private evict(): void {
     let bytes = 0;
