@@ -5,6 +5,8 @@
  *
  * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX] [--alone-rounds R]
  *   --runs N      runs to generate (default 5,000,000), spread over 50 jobs and the last 70 days
+ *   --rounds R    rounds of every path per client under load (default 100: 22,000 requests, a few
+ *                 seconds, so the load spans many ingest commits and stats documents)
  *   --keep DIR    build the database in DIR and keep it (a second run with the same DIR reuses it)
  *   --only REGEX  under load, request only the paths matching REGEX (e.g. to leave out slow ones)
  *   --alone-rounds R  rounds of every path by one client alone first (default 3)
@@ -24,7 +26,7 @@ const { values } = parseArgs({
 });
 const RUNS = Number(values.runs ?? 5_000_000);
 const CLIENTS = Number(values.clients ?? 20);
-const ROUNDS = Number(values.rounds ?? 10);
+const ROUNDS = Number(values.rounds ?? 100);
 const JOBS = 50;
 const root = join(import.meta.dir, "..");
 const dir = values.keep ?? join(tmpdir(), `cc-bench-web-${process.pid}`);
@@ -67,6 +69,12 @@ async function generate(): Promise<void> {
   }
   writer.write(block);
   await writer.end();
+}
+
+/** CPU seconds (user + system) a process has used so far, all its threads. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
 function rssMb(pid: number): number {
@@ -225,8 +233,11 @@ const alone = await (async () => {
 })();
 report("one client at a time", alone);
 
+const cpuBefore = cpuSeconds(collector.pid);
 const loaded = await load(base, paths, headers);
+const cpuUsed = cpuSeconds(collector.pid) - cpuBefore;
 report(`collector with dashboard, ingesting ${50} runs/s`, loaded);
+console.log(`collector CPU during the load: ${cpuUsed.toFixed(2)} s in ${loaded.seconds.toFixed(1)} s (all its threads)`);
 await Bun.sleep(3000);
 const loadedRss = rssMb(collector.pid);
 const loadedAfterMs = performance.now() - spawnedAt;
