@@ -255,6 +255,9 @@ describe("upgrading a database", () => {
     old.run("DROP TRIGGER alert_deliveries_pruned");
     old.run("DROP TABLE alert_deliveries");
     old.run("ALTER TABLE alerts DROP COLUMN backend");
+    // … and before the gathered alerts (13).
+    old.run("DROP INDEX alerts_pending_job");
+    old.run("ALTER TABLE alerts DROP COLUMN first_event_ms");
     // Before the delivery tables (8) and the metrics tables (9) that follow them.
     for (const drop of ["TRIGGER alert_outcome_counted", "TABLE alert_outcomes", "TABLE collector_counters", "TABLE job_run_durations"]) old.run(`DROP ${drop}`);
     old.run("PRAGMA user_version = 7");
