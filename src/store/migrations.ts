@@ -9,6 +9,7 @@
 import type { Database } from "bun:sqlite";
 import { parseTimestamp } from "../timestamp.ts";
 import { createMetricsTables } from "./metrics-schema.ts";
+import { keyQuarantineInFileOrder } from "./rejects.ts";
 import { createRollups } from "./rollups.ts";
 import { runKey } from "./run-key.ts";
 
@@ -270,7 +271,14 @@ export const migrations: readonly Migration[] = [
   { version: 9, description: "Prometheus: run duration histogram, line and alert counters", up: createMetricsTables },
   { version: 11, description: "index for a job's newest runs (dashboard lists)", up: (db) => db.run(jobTimeIndex) },
   { version: 12, description: "index for a job's newest start marker (job status)", up: (db) => db.run(startJobTimeIndex) },
-  { version: 13, description: "alerts gathered per job while a job fails faster than they may go out", up: (db) => db.run(gatheredAlerts) },
+  {
+    version: 13,
+    description: "alerts gathered per job while it fails faster than they may go out; quarantine keyed in file order",
+    up: (db) => {
+      db.run(gatheredAlerts);
+      keyQuarantineInFileOrder(db);
+    },
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;
