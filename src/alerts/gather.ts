@@ -28,33 +28,43 @@ export interface OutboxPlan {
 
 type MutableGathered = { -readonly [K in keyof GatheredAlerts]: GatheredAlerts[K] };
 
+/** One job's tally while planning: rows it owes, and its gathered alerts by kind. */
+interface JobTally {
+  owed: number;
+  readonly groups: MutableGathered[];
+}
+
 /**
  * `owedBefore(job)`: how many open rows of per-run alerts the job owes already (counted up to
  * `cap`, called once per job); `cap`: the most a job owes one row each (max_per_minute). Alerts
  * keep their order; the first ones of a job go out one by one while it owes fewer than `cap`.
  */
 export function planOutbox(alerts: readonly NewAlert[], owedBefore: (job: string) => number, cap: number): OutboxPlan {
-  const owed = new Map<string, number>();
-  const gathered = new Map<string, MutableGathered>();
+  const jobs = new Map<string, JobTally>();
   const individual: NewAlert[] = [];
+  const gathered: MutableGathered[] = [];
   for (const alert of alerts) {
-    let count = owed.get(alert.job);
-    if (count === undefined) count = owedBefore(alert.job);
-    if (count < cap) {
+    let tally = jobs.get(alert.job);
+    if (!tally) {
+      tally = { owed: owedBefore(alert.job), groups: [] };
+      jobs.set(alert.job, tally);
+    }
+    if (tally.owed < cap) {
       individual.push(alert);
-      owed.set(alert.job, count + 1);
+      tally.owed++;
       continue;
     }
-    owed.set(alert.job, count);
-    const key = `${alert.kind}\u0000${alert.job}`;
-    const group = gathered.get(key);
+    // A job's alerts are of at most three kinds: a short search, no key built per alert.
+    const group = tally.groups.find((candidate) => candidate.kind === alert.kind);
     if (!group) {
-      gathered.set(key, { job: alert.job, kind: alert.kind, count: 1, firstEventMs: alert.eventMs, newest: alert });
+      const created = { job: alert.job, kind: alert.kind, count: 1, firstEventMs: alert.eventMs, newest: alert };
+      tally.groups.push(created);
+      gathered.push(created);
       continue;
     }
     group.count++;
-    group.firstEventMs = Math.min(group.firstEventMs, alert.eventMs);
+    if (alert.eventMs < group.firstEventMs) group.firstEventMs = alert.eventMs;
     if (alert.eventMs >= group.newest.eventMs) group.newest = alert;
   }
-  return { individual, gathered: [...gathered.values()] };
+  return { individual, gathered };
 }
