@@ -55,7 +55,8 @@ export function planOutbox(alerts: readonly NewAlert[], owedBefore: (job: string
       continue;
     }
     // A job's alerts are of at most three kinds: a short search, no key built per alert.
-    const group = tally.groups.find((candidate) => candidate.kind === alert.kind);
+    let group: MutableGathered | undefined;
+    for (const candidate of tally.groups) if (candidate.kind === alert.kind) group = candidate;
     if (!group) {
       const created = { job: alert.job, kind: alert.kind, count: 1, firstEventMs: alert.eventMs, newest: alert };
       tally.groups.push(created);
