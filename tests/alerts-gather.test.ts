@@ -260,3 +260,26 @@ describe("a crash", () => {
     expect(notifiedFailures(after.notifier)).toBe(80);
   });
 });
+
+describe("the lookups of a job's open rows", () => {
+  test("search the index of pending alerts by job, so a backlog of other rows (e.g. left by an older version) is never scanned", () => {
+    const prepared: string[] = [];
+    const db = openDatabase(join(tempDir("cc-gather-"), "ladder.db"));
+    open.push(db);
+    const watched = new Proxy(db, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (property !== "prepare" || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
+        return (text: string) => (prepared.push(text), value.call(target, text));
+      },
+    });
+    new AlertStore(watched).finalize();
+    const lookups = prepared.filter((text) => /^\s*SELECT\b/.test(text) && /\bjob = \?/.test(text));
+    expect(lookups).toHaveLength(2);
+    for (const text of lookups) {
+      const plan = db.query<{ detail: string }, []>(`EXPLAIN QUERY PLAN ${text}`).all().map((row) => row.detail);
+      const alertsAccess = plan.filter((detail) => /^(SCAN|SEARCH) (alerts|a)\b/.test(detail));
+      expect({ text, alertsAccess }).toEqual({ text, alertsAccess: [expect.stringMatching(/^SEARCH (alerts|a) USING (COVERING )?INDEX alerts_pending_job \(job=\? AND kind=\?\)$/)] });
+    }
+  });
+});
