@@ -10,11 +10,15 @@
  *   --keep DIR    build the database in DIR and keep it (a second run with the same DIR reuses it)
  *   --only REGEX  under load, request only the paths matching REGEX (e.g. to leave out slow ones)
  *   --alone-rounds R  rounds of every path by one client alone first (default 3)
+ *   --ingest N    also time the ingestion of N lines appended at once: with the dashboard off, on
+ *                 and idle, and on with 20 clients requesting (what the dashboard costs ingestion;
+ *                 default 0: skipped; it adds 3N runs, dated 30 days back, to a kept database)
  *
  * The collector runs as a real process (`bun collector.ts`) with `web.listen` on a free port; an
  * appender writes 50 runs a second into its input meanwhile. The baseline is a bare Bun.serve
  * answering "ok" to the same clients: the cost of HTTP and of the client itself.
  */
+import { Database } from "bun:sqlite";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,11 +26,12 @@ import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { only: { type: "string" }, "alone-rounds": { type: "string" }, runs: { type: "string" }, clients: { type: "string" }, rounds: { type: "string" }, keep: { type: "string" } },
+  options: { ingest: { type: "string" }, only: { type: "string" }, "alone-rounds": { type: "string" }, runs: { type: "string" }, clients: { type: "string" }, rounds: { type: "string" }, keep: { type: "string" } },
 });
 const RUNS = Number(values.runs ?? 5_000_000);
 const CLIENTS = Number(values.clients ?? 20);
 const ROUNDS = Number(values.rounds ?? 100);
+const INGEST_LINES = Number(values.ingest ?? 0);
 const JOBS = 50;
 const root = join(import.meta.dir, "..");
 const dir = values.keep ?? join(tmpdir(), `cc-bench-web-${process.pid}`);
@@ -129,6 +134,33 @@ function report(title: string, { results, seconds }: { results: Result[]; second
     const cells = [0.5, 0.95, 1].map((p) => percentile(sorted, p).toFixed(1).padStart(9));
     console.log(`${result.name.padEnd(34)} ${cells.join(" ")}${result.failures ? `  (${result.failures} failed)` : ""}`);
   }
+}
+
+/**
+ * Seconds the collector takes to store `lines` lines appended at once; with `base`, 20 clients
+ * keep requesting the dashboard meanwhile.
+ */
+async function ingestSeconds(lines: number, base: string | null, headers: Record<string, string>): Promise<number> {
+  const db = new Database(database, { readonly: true });
+  const newestRow = (): number => db.query<{ id: number | null }, []>("SELECT max(rowid) AS id FROM cron_entries").get()?.id ?? 0;
+  const before = newestRow();
+  // Dated 30 days back, a millisecond apart: stored like any run, outside every window the
+  // dashboard shows, so the runs added do not change what later runs of the bench measure.
+  const at = Date.now() - 30 * 86_400_000;
+  let block = "";
+  for (let i = 0; i < lines; i++) block += `{"ts":"${new Date(at + i).toISOString()}","exit":0,"msg":"bulk #${i}","job":"${jobName(i % (JOBS - 1))}","duration_ms":100}\n`;
+  let done = false;
+  const clients = base === null ? [] : Array.from({ length: CLIENTS }, async (_, client) => {
+    for (let k = client; !done; k++) await (await fetch(`${base}${paths[k % paths.length]}`, { headers })).arrayBuffer();
+  });
+  const t0 = performance.now();
+  appendFileSync(input, block);
+  while (newestRow() - before < lines) await Bun.sleep(20);
+  const seconds = (performance.now() - t0) / 1000;
+  done = true;
+  await Promise.all(clients);
+  db.close();
+  return seconds;
 }
 
 // 1. The database: generated and ingested by the real collector, once.
@@ -241,6 +273,8 @@ console.log(`collector CPU during the load: ${cpuUsed.toFixed(2)} s in ${loaded.
 await Bun.sleep(3000);
 const loadedRss = rssMb(collector.pid);
 const loadedAfterMs = performance.now() - spawnedAt;
+const ingestIdle = INGEST_LINES > 0 ? await ingestSeconds(INGEST_LINES, null, headers) : null;
+const ingestOn = INGEST_LINES > 0 ? await ingestSeconds(INGEST_LINES, base, headers) : null;
 await collector.stop();
 
 // 3. Baseline: a bare Bun.serve in its own process, the same clients.
@@ -259,9 +293,13 @@ await Bun.sleep(Math.max(0, readyAfterMs - (performance.now() - offStartedAt)));
 const offRss = rssMb(off.pid);
 await Bun.sleep(Math.max(0, loadedAfterMs - (performance.now() - offStartedAt)));
 const offLaterRss = rssMb(off.pid);
+const ingestOff = INGEST_LINES > 0 ? await ingestSeconds(INGEST_LINES, null, {}) : null;
 await off.stop();
 clearInterval(appender);
 const added = (on: number, offMb: number): string => `${(on - offMb >= 0 ? "+" : "")}${(on - offMb).toFixed(1)} MB`;
 console.log(`\ncollector RSS ${(readyAfterMs / 1000).toFixed(0)} s after start: dashboard off ${offRss.toFixed(1)} MB, on ${idleRss.toFixed(1)} MB (${added(idleRss, offRss)})`);
 console.log(`collector RSS ${(loadedAfterMs / 1000).toFixed(0)} s after start (on: 3 s after the load): dashboard off ${offLaterRss.toFixed(1)} MB, on ${loadedRss.toFixed(1)} MB (${added(loadedRss, offLaterRss)})`);
 if (!values.keep) console.log(`(database in ${dir}; pass --keep DIR to reuse it)`);
+if (ingestIdle !== null && ingestOn !== null && ingestOff !== null) {
+  console.log(`${INGEST_LINES.toLocaleString("en")} lines appended at once ingested in ${ingestOff.toFixed(2)} s with the dashboard off, ${ingestIdle.toFixed(2)} s with it on and idle, ${ingestOn.toFixed(2)} s with ${CLIENTS} clients requesting`);
+}

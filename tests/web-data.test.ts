@@ -60,4 +60,24 @@ describe("stats documents", () => {
     expect(data.stats(new Date(NOW.getTime() + 999))).toBe(first);
     expect(data.stats(new Date(NOW.getTime() + 1000))).not.toBe(first);
   });
+
+  test("a document that took long to compute is reused four times as long, across commits and by its clock", () => {
+    // The monotonic clock moves 1 s while the document is computed (read before and after).
+    let reads = 0;
+    const slow = openWebData(f.config, { monotonicMs: () => (monotonicMs += reads++ % 2 === 1 ? 1000 : 0) });
+    try {
+      monotonicMs = 100_000;
+      const first = slow.stats(NOW);
+      expect(slow.settledAtMs()).toBe(104_000);
+      f.ingest([run("api", 1)]);
+      monotonicMs = 103_000 - 1; // the next read is "before a computation": no move
+      reads = 0;
+      expect(slow.stats(new Date(NOW.getTime() + 3_999))).toBe(first);
+      monotonicMs = 104_000;
+      reads = 0;
+      expect(slow.stats(new Date(NOW.getTime() + 3_999))).not.toBe(first);
+    } finally {
+      slow.close();
+    }
+  });
 });
