@@ -3,7 +3,7 @@
  * while the collector ingests, on a database of 5 million runs of 50 jobs; and the collector's
  * memory with the dashboard on and off.
  *
- * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX] [--alone-rounds R]
+ * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX] [--alone-rounds R] [--ingest N]
  *   --runs N      runs to generate (default 5,000,000), spread over 50 jobs and the last 70 days
  *   --rounds R    rounds of every path per client under load (default 100: 22,000 requests, a few
  *                 seconds, so the load spans many ingest commits and stats documents)
