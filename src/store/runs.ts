@@ -187,11 +187,12 @@ export class RunWriter {
    *
    * RUN_GROUP runs per INSERT statement: each statement run costs a fixed overhead (binding,
    * stepping, resetting, the result object) of about as much as SQLite's own work for a row
-   * (bench/ingest.ts, 1M lines: 16 rows per statement -0.5 s CPU). A statement's rows are
-   * inserted in the order of its VALUES, each with the next id (AUTOINCREMENT: one more than the
-   * largest id ever used), so when every row of a group is new their ids are the last one's and
-   * the ones before it. When only some are (a re-read range, the same line twice), each run is
-   * looked up by its unique key: it is new if it holds the next id of those the group used.
+   * (bench/ingest.ts, 1M lines: 16 rows per statement -0.5 s CPU). When every row of a group is
+   * new, its rows took the ids up to the last one in the order of the VALUES, one each
+   * (AUTOINCREMENT: one more than the largest id ever used). When only some are (a re-read range,
+   * the same line twice), ids are not consecutive: SQLite also uses up an id for each ignored row
+   * of a multi-row INSERT, so ids get gaps there (harmless: ids only order rows, and stay
+   * increasing). See newInGroup for how the new runs are found then.
    */
   private insertRuns(runs: readonly Run[], parsedAt: string): StoredRun[] {
     const stored: StoredRun[] = [];
@@ -199,18 +200,12 @@ export class RunWriter {
     let next = 0;
     for (; next + RUN_GROUP <= runs.length; next += RUN_GROUP) {
       for (let i = 0; i < RUN_GROUP; i++) bindRun(values, i * RUN_COLUMNS, runs[next + i] as Run, parsedAt);
-      const result = this.insertRunGroup.run(...values);
-      if (result.changes === 0) continue;
-      const lastId = Number(result.lastInsertRowid);
-      let nextId = lastId - result.changes + 1;
-      for (let i = 0; i < RUN_GROUP; i++) {
-        const run = runs[next + i] as Run;
-        if (result.changes < RUN_GROUP) {
-          // values holds this group's keys: the key of run i is at i * RUN_COLUMNS + RUN_KEY_INDEX.
-          const found = this.findRun.get(run.epochMs, values[i * RUN_COLUMNS + RUN_KEY_INDEX] as bigint, run.exit);
-          if (found?.id !== nextId) continue;
-        }
-        stored.push({ id: nextId++, run });
+      const { changes, lastInsertRowid } = this.insertRunGroup.run(...values);
+      if (changes === RUN_GROUP) {
+        const firstId = Number(lastInsertRowid) - RUN_GROUP + 1;
+        for (let i = 0; i < RUN_GROUP; i++) stored.push({ id: firstId + i, run: runs[next + i] as Run });
+      } else if (changes > 0) {
+        this.newInGroup(runs, next, changes, stored);
       }
     }
     for (; next < runs.length; next++) {
@@ -221,6 +216,28 @@ export class RunWriter {
     }
     values.fill(null); // no strings of this batch kept alive until the next one
     return stored;
+  }
+
+  /**
+   * The new runs of a group of which only `changes` rows were inserted (rare: duplicates). Each
+   * run's row is looked up by its unique key; rows inserted now have ids above every older row
+   * (AUTOINCREMENT), so the `changes` largest distinct ids are the new rows, each the first run of
+   * the group holding its key (a later identical line is a duplicate of it).
+   */
+  private newInGroup(runs: readonly Run[], first: number, changes: number, stored: StoredRun[]): void {
+    const ids: number[] = [];
+    for (let i = 0; i < RUN_GROUP; i++) {
+      const run = runs[first + i] as Run;
+      const row = this.findRun.get(run.epochMs, this.groupValues[i * RUN_COLUMNS + RUN_KEY_INDEX] as bigint, run.exit);
+      if (!row) throw new Error(`a run just inserted or ignored is not stored: ${run.ts}`); // cannot happen: the unique key is there either way
+      ids.push(row.id);
+    }
+    const newIds = new Set([...new Set(ids)].sort((a, b) => b - a).slice(0, changes));
+    for (let i = 0; i < RUN_GROUP; i++) {
+      const id = ids[i] as number;
+      if (!newIds.delete(id)) continue; // an older row, or a later copy of a line of this group
+      stored.push({ id, run: runs[first + i] as Run });
+    }
   }
 
   /** Marks started runs as ended; a finish whose start is not stored yet waits for it. */
