@@ -64,16 +64,12 @@ describe("RunWriter", () => {
       const expected = openDatabase(join(tempDir(), "expected.db"));
       reference(expected, before);
       const expectedStored = reference(expected, batch);
-      expect(result.stored.map((s) => s.run.msg)).toEqual(expectedStored.map((s) => s.msg));
+      expect(result.stored.map((s) => ({ id: s.id, msg: s.run.msg }))).toEqual(expectedStored);
       expect(result.inserted).toBe(expectedStored.length);
       expect(result.duplicates).toBe(batch.length - expectedStored.length);
-      // The ids handed back are the rows' own, and they order the rows as one at a time would
-      // (a multi-row INSERT uses up ids for ignored rows too, so the numbers may have gaps).
-      const rows = db.query<{ id: number; message: string }, []>("SELECT id, message FROM cron_entries ORDER BY id").all();
-      const idOf = new Map(rows.map((row) => [row.message, row.id]));
-      for (const s of result.stored) expect(s.id).toBe(idOf.get(s.run.msg) as number);
-      const expectedRows = expected.query<{ message: string }, []>("SELECT message FROM cron_entries ORDER BY id").all();
-      expect(rows.map((row) => row.message)).toEqual(expectedRows.map((row) => row.message));
+      // The same rows with the same ids (an ignored row uses up an id either way).
+      const rows = (database: Database): unknown[] => database.query("SELECT id, message FROM cron_entries ORDER BY id").all();
+      expect(rows(db)).toEqual(rows(expected));
       writer.finalize();
       db.close();
       expected.close();

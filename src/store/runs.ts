@@ -190,9 +190,9 @@ export class RunWriter {
    * (bench/ingest.ts, 1M lines: 16 rows per statement -0.5 s CPU). When every row of a group is
    * new, its rows took the ids up to the last one in the order of the VALUES, one each
    * (AUTOINCREMENT: one more than the largest id ever used). When only some are (a re-read range,
-   * the same line twice), ids are not consecutive: SQLite also uses up an id for each ignored row
-   * of a multi-row INSERT, so ids get gaps there (harmless: ids only order rows, and stay
-   * increasing). See newInGroup for how the new runs are found then.
+   * the same line twice), they are not consecutive: an ignored row uses up an id, in a multi-row
+   * INSERT as one row at a time, so the ids are the same as before; see newInGroup for how the
+   * new runs are found then.
    */
   private insertRuns(runs: readonly Run[], parsedAt: string): StoredRun[] {
     const stored: StoredRun[] = [];
