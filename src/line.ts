@@ -22,7 +22,7 @@ export type { Run, RunStart } from "./records.ts";
 export type LineResult =
   | { readonly kind: "run"; readonly run: Run }
   | { readonly kind: "start"; readonly start: RunStart }
-  | { readonly kind: "reject"; readonly reason: string }
+  | { readonly kind: "reject"; readonly reason: string; readonly futureMs?: number }
   | { readonly kind: "blank" };
 
 /** The collector's clock and how far ahead of it a `ts` may be; null: no limit (tests, tools). */
@@ -183,7 +183,7 @@ export function parseLine(text: string, limit: FutureLimit | null = null): LineR
   const time = parseTimestamp(record.ts);
   if (!time.ok) return reject(time.reason);
   const future = tooFarAhead(record.ts, time.epochMs, limit);
-  if (future !== null) return reject(future);
+  if (future !== null) return { kind: "reject", reason: future, futureMs: time.epochMs };
 
   if (record.event === "start") return parseStart(record, record.ts, time.epochMs);
   if (record.event !== undefined && record.event !== "finish") {

@@ -105,8 +105,8 @@ export class RunWriter {
     this.insertRunGroup = db.prepare(insertRuns(RUN_GROUP));
     this.findRun = db.prepare("SELECT id FROM cron_entries WHERE ts_ms = ? AND run_key = ? AND exit_code = ?");
     this.insertReject = db.prepare(
-      `INSERT OR IGNORE INTO quarantine (source, byte_offset, raw, reason, line_hash, rejected_at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO quarantine (source, byte_offset, raw, reason, line_hash, rejected_at, future_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.selectCheckpoint = db.prepare("SELECT * FROM tail_checkpoints WHERE source = ?");
     this.insertJob = db.prepare("INSERT OR IGNORE INTO jobs (name, first_seen_at) VALUES (?, ?)");
@@ -171,7 +171,7 @@ export class RunWriter {
     const newRejects: Reject[] = [];
     const source = batch.to.source;
     for (const reject of batch.rejects) {
-      if (this.insertReject.run(source, reject.offset, reject.raw, reject.reason, reject.hash, parsedAt).changes > 0) newRejects.push(reject);
+      if (this.insertReject.run(source, reject.offset, reject.raw, reject.reason, reject.hash, parsedAt, reject.futureMs ?? 0).changes > 0) newRejects.push(reject);
     }
     const rejected = newRejects.length;
     const to = batch.to;
