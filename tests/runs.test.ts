@@ -49,7 +49,7 @@ describe("RunWriter", () => {
 
   test("runs inserted in groups: the same new runs, ids and duplicates as one row at a time, whatever a group holds", () => {
     const next = random(11);
-    for (let round = 0; round < 20; round++) {
+    for (let round = 0; round < 10; round++) {
       // Lines from a small pool: some stored before, some twice within a batch, groups full and partial.
       const pool = Array.from({ length: 60 }, (_, i) => run({ ts: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(), exit: i % 4 === 0 ? 1 : 0, msg: `m${i}`, job: i % 2 ? "a" : null }));
       const pick = (): Run => pool[Math.floor(next() * pool.length)] as Run;
