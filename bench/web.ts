@@ -3,16 +3,22 @@
  * while the collector ingests, on a database of 5 million runs of 50 jobs; and the collector's
  * memory with the dashboard on and off.
  *
- * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX] [--alone-rounds R]
+ * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX] [--alone-rounds R] [--ingest N]
  *   --runs N      runs to generate (default 5,000,000), spread over 50 jobs and the last 70 days
+ *   --rounds R    rounds of every path per client under load (default 100: 22,000 requests, a few
+ *                 seconds, so the load spans many ingest commits and stats documents)
  *   --keep DIR    build the database in DIR and keep it (a second run with the same DIR reuses it)
  *   --only REGEX  under load, request only the paths matching REGEX (e.g. to leave out slow ones)
  *   --alone-rounds R  rounds of every path by one client alone first (default 3)
+ *   --ingest N    also time the ingestion of N lines appended at once: with the dashboard off, on
+ *                 and idle, and on with 20 clients requesting (what the dashboard costs ingestion;
+ *                 default 0: skipped; it adds 3N runs, dated 30 days back, to a kept database)
  *
  * The collector runs as a real process (`bun collector.ts`) with `web.listen` on a free port; an
  * appender writes 50 runs a second into its input meanwhile. The baseline is a bare Bun.serve
  * answering "ok" to the same clients: the cost of HTTP and of the client itself.
  */
+import { Database } from "bun:sqlite";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,11 +26,12 @@ import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { only: { type: "string" }, "alone-rounds": { type: "string" }, runs: { type: "string" }, clients: { type: "string" }, rounds: { type: "string" }, keep: { type: "string" } },
+  options: { ingest: { type: "string" }, only: { type: "string" }, "alone-rounds": { type: "string" }, runs: { type: "string" }, clients: { type: "string" }, rounds: { type: "string" }, keep: { type: "string" } },
 });
 const RUNS = Number(values.runs ?? 5_000_000);
 const CLIENTS = Number(values.clients ?? 20);
-const ROUNDS = Number(values.rounds ?? 10);
+const ROUNDS = Number(values.rounds ?? 100);
+const INGEST_LINES = Number(values.ingest ?? 0);
 const JOBS = 50;
 const root = join(import.meta.dir, "..");
 const dir = values.keep ?? join(tmpdir(), `cc-bench-web-${process.pid}`);
@@ -67,6 +74,12 @@ async function generate(): Promise<void> {
   }
   writer.write(block);
   await writer.end();
+}
+
+/** CPU seconds (user + system) a process has used so far, all its threads. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
 function rssMb(pid: number): number {
@@ -121,6 +134,33 @@ function report(title: string, { results, seconds }: { results: Result[]; second
     const cells = [0.5, 0.95, 1].map((p) => percentile(sorted, p).toFixed(1).padStart(9));
     console.log(`${result.name.padEnd(34)} ${cells.join(" ")}${result.failures ? `  (${result.failures} failed)` : ""}`);
   }
+}
+
+/**
+ * Seconds the collector takes to store `lines` lines appended at once; with `base`, 20 clients
+ * keep requesting the dashboard meanwhile.
+ */
+async function ingestSeconds(lines: number, base: string | null, headers: Record<string, string>): Promise<number> {
+  const db = new Database(database, { readonly: true });
+  const newestRow = (): number => db.query<{ id: number | null }, []>("SELECT max(rowid) AS id FROM cron_entries").get()?.id ?? 0;
+  const before = newestRow();
+  // Dated 30 days back, a millisecond apart: stored like any run, outside every window the
+  // dashboard shows, so the runs added do not change what later runs of the bench measure.
+  const at = Date.now() - 30 * 86_400_000;
+  let block = "";
+  for (let i = 0; i < lines; i++) block += `{"ts":"${new Date(at + i).toISOString()}","exit":0,"msg":"bulk #${i}","job":"${jobName(i % (JOBS - 1))}","duration_ms":100}\n`;
+  let done = false;
+  const clients = base === null ? [] : Array.from({ length: CLIENTS }, async (_, client) => {
+    for (let k = client; !done; k++) await (await fetch(`${base}${paths[k % paths.length]}`, { headers })).arrayBuffer();
+  });
+  const t0 = performance.now();
+  appendFileSync(input, block);
+  while (newestRow() - before < lines) await Bun.sleep(20);
+  const seconds = (performance.now() - t0) / 1000;
+  done = true;
+  await Promise.all(clients);
+  db.close();
+  return seconds;
 }
 
 // 1. The database: generated and ingested by the real collector, once.
@@ -225,10 +265,16 @@ const alone = await (async () => {
 })();
 report("one client at a time", alone);
 
+const cpuBefore = cpuSeconds(collector.pid);
 const loaded = await load(base, paths, headers);
+const cpuUsed = cpuSeconds(collector.pid) - cpuBefore;
 report(`collector with dashboard, ingesting ${50} runs/s`, loaded);
+console.log(`collector CPU during the load: ${cpuUsed.toFixed(2)} s in ${loaded.seconds.toFixed(1)} s (all its threads)`);
 await Bun.sleep(3000);
 const loadedRss = rssMb(collector.pid);
+const loadedAfterMs = performance.now() - spawnedAt;
+const ingestIdle = INGEST_LINES > 0 ? await ingestSeconds(INGEST_LINES, null, headers) : null;
+const ingestOn = INGEST_LINES > 0 ? await ingestSeconds(INGEST_LINES, base, headers) : null;
 await collector.stop();
 
 // 3. Baseline: a bare Bun.serve in its own process, the same clients.
@@ -239,11 +285,21 @@ await waitUntil(async () => (await fetch(`http://127.0.0.1:${port + 1}/`).catch(
 report("baseline: bare Bun.serve", await load(`http://127.0.0.1:${port + 1}`, ["/"], {}));
 bare.kill();
 
-// 4. Memory: the same collector with the dashboard off.
+// 4. Memory: the same collector with the dashboard off, at the same two moments after its start
+// (it ingests meanwhile as well, so its own growth is not counted as the dashboard's).
+const offStartedAt = performance.now();
 const off = await startCollector("off");
-await Bun.sleep(readyAfterMs);
+await Bun.sleep(Math.max(0, readyAfterMs - (performance.now() - offStartedAt)));
 const offRss = rssMb(off.pid);
+await Bun.sleep(Math.max(0, loadedAfterMs - (performance.now() - offStartedAt)));
+const offLaterRss = rssMb(off.pid);
+const ingestOff = INGEST_LINES > 0 ? await ingestSeconds(INGEST_LINES, null, {}) : null;
 await off.stop();
 clearInterval(appender);
-console.log(`\ncollector RSS ${(readyAfterMs / 1000).toFixed(0)} s after start: dashboard off ${offRss.toFixed(1)} MB, on ${idleRss.toFixed(1)} MB; on, 3 s after the load ${loadedRss.toFixed(1)} MB`);
+const added = (on: number, offMb: number): string => `${(on - offMb >= 0 ? "+" : "")}${(on - offMb).toFixed(1)} MB`;
+console.log(`\ncollector RSS ${(readyAfterMs / 1000).toFixed(0)} s after start: dashboard off ${offRss.toFixed(1)} MB, on ${idleRss.toFixed(1)} MB (${added(idleRss, offRss)})`);
+console.log(`collector RSS ${(loadedAfterMs / 1000).toFixed(0)} s after start (on: 3 s after the load): dashboard off ${offLaterRss.toFixed(1)} MB, on ${loadedRss.toFixed(1)} MB (${added(loadedRss, offLaterRss)})`);
 if (!values.keep) console.log(`(database in ${dir}; pass --keep DIR to reuse it)`);
+if (ingestIdle !== null && ingestOn !== null && ingestOff !== null) {
+  console.log(`${INGEST_LINES.toLocaleString("en")} lines appended at once ingested in ${ingestOff.toFixed(2)} s with the dashboard off, ${ingestIdle.toFixed(2)} s with it on and idle, ${ingestOn.toFixed(2)} s with ${CLIENTS} clients requesting`);
+}

@@ -4,7 +4,6 @@
  * (closing after transactions threw "database is locked" in some Bun versions, so statements are
  * finalized first).
  */
-import type { Database } from "bun:sqlite";
 import { AlertDispatcher } from "./alerts/dispatcher.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./logger.ts";
@@ -15,9 +14,8 @@ import { AlertStore } from "./store/alerts.ts";
 import { Ingest } from "./ingest.ts";
 import { JobHistoryQueries } from "./store/job-history.ts";
 import { JobStateStore } from "./store/job-state.ts";
-import { lastGap, ScheduleMonitor } from "./monitor.ts";
-import { NEWEST_REJECTS, type StatsSources } from "./stats.ts";
-import { newestRejects } from "./store/rejects.ts";
+import { ScheduleMonitor } from "./monitor.ts";
+import type { StatsSources } from "./stats.ts";
 import { Outbox } from "./store/outbox.ts";
 import { assertDatabaseFile, openDatabase } from "./store/database.ts";
 import { RunWriter } from "./store/runs.ts";
@@ -26,6 +24,7 @@ import { MetricsQueries } from "./store/metrics.ts";
 import { pruneRuns } from "./store/retention.ts";
 import { BatchMemory } from "./batch-memory.ts";
 import { Tailer } from "./tailer.ts";
+import { statsSourcesOf } from "./stats-sources.ts";
 
 /** What the collector needs to know about the machine, read once in main(). */
 export interface SystemContext {
@@ -56,16 +55,7 @@ export interface Session {
   close(): void;
 }
 
-/** What collectStats reads from an open database (the caller finalizes `history`). */
-export function statsSourcesOf(db: Database, stores: { readonly jobStates: JobStateStore; readonly alerts: AlertStore; readonly history: JobHistoryQueries }, queries = new StatsQueries(db)): StatsSources {
-  return {
-    queries,
-    jobStates: stores.jobStates,
-    history: stores.history,
-    watchGap: lastGap(stores.alerts),
-    newestRejects: () => newestRejects(db, NEWEST_REJECTS),
-  };
-}
+export { statsSourcesOf } from "./stats-sources.ts";
 
 export function openSession(config: Config, log: Logger, clock: () => Date, system: SystemContext): Session {
   const db = openDatabase(config.database, config.busyTimeoutMs);

@@ -69,4 +69,58 @@ describe("EventHub", () => {
     await waitFor(() => clients.every((client) => changes(client.text()).includes("pause")), 1000, "all three");
     hub.stop();
   });
+
+  test("a change for a commit is held back until pages see it (settledAtMs), then sent once", async () => {
+    let version = 1;
+    let monotonicMs = 100;
+    const hub = new EventHub({ dataVersion: () => version, nextDeadlineMs: () => null, clock: () => new Date(0), pollMs: 10, monotonicMs: () => monotonicMs, settledAtMs: () => 500 });
+    const client = listen(hub);
+    await waitFor(() => client.text().includes("event: hello"), 1000, "hello");
+    version = 2;
+    await Bun.sleep(60);
+    expect(changes(client.text())).toEqual([]);
+    monotonicMs = 500;
+    await waitFor(() => changes(client.text()).length === 1, 1000, "the held change");
+    await Bun.sleep(50);
+    expect(changes(client.text())).toEqual(["data"]);
+    hub.stop();
+  });
+
+  test("commits seen while a change is held get their own, scheduled when the first goes out (a steady ingest cannot starve them)", async () => {
+    let version = 1;
+    let monotonicMs = 0;
+    // Every request recomputes as soon as it may: the settled instant always lies a window ahead.
+    const hub = new EventHub({ dataVersion: () => version, nextDeadlineMs: () => null, clock: () => new Date(0), pollMs: 10, monotonicMs: () => monotonicMs, settledAtMs: () => monotonicMs + 250 });
+    const client = listen(hub);
+    await waitFor(() => client.text().includes("event: hello"), 1000, "hello");
+    version = 2; // held until 250
+    await Bun.sleep(40);
+    monotonicMs = 100;
+    version = 3; // seen while held
+    await Bun.sleep(40);
+    expect(changes(client.text())).toEqual([]);
+    monotonicMs = 250;
+    await waitFor(() => changes(client.text()).length === 1, 1000, "the first change");
+    monotonicMs = 499;
+    await Bun.sleep(40);
+    expect(changes(client.text())).toEqual(["data"]);
+    monotonicMs = 500;
+    await waitFor(() => changes(client.text()).length === 2, 1000, "the change for the later commit");
+    await Bun.sleep(40);
+    expect(changes(client.text())).toEqual(["data", "data"]);
+    hub.stop();
+  });
+
+  test("documents are forgotten before a deadline's change goes out", async () => {
+    let nowMs = 1000;
+    const order: string[] = [];
+    const hub = new EventHub({ dataVersion: () => 1, nextDeadlineMs: () => (nowMs < 5000 ? 5000 : null), clock: () => new Date(nowMs), pollMs: 10, onDeadline: () => order.push("forget") });
+    const client = listen(hub);
+    await Bun.sleep(40);
+    nowMs = 5000;
+    await waitFor(() => changes(client.text()).length === 1, 1000, "time change");
+    order.push("change");
+    expect(order).toEqual(["forget", "change"]);
+    hub.stop();
+  });
 });

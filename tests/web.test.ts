@@ -133,6 +133,22 @@ describe("JSON API", () => {
     }
   });
 
+  test("pages and documents drawn from a stats document go gzipped to a client that accepts it, plain otherwise", async () => {
+    for (const path of ["/api/stats", "/", "/jobs/backup"]) {
+      const plain = await f.get(path, { headers: { "accept-encoding": "identity" } });
+      expect(plain.headers.get("content-encoding")).toBeNull();
+      const text = await plain.text();
+      // Bun's fetch inflates on its own unless told not to (an option its types do not list).
+      const raw: RequestInit = Object.assign({ headers: { "accept-encoding": "gzip, deflate" } }, { decompress: false });
+      const zipped = await f.get(path, raw);
+      expect(zipped.headers.get("content-encoding")).toBe("gzip");
+      expect(zipped.headers.get("vary")).toBe("Accept-Encoding");
+      const bytes = new Uint8Array(await zipped.arrayBuffer());
+      expect(bytes.byteLength).toBeLessThan(text.length);
+      expect(new TextDecoder().decode(Bun.gunzipSync(bytes))).toBe(text);
+    }
+  });
+
   test("runs page newest first with a cursor", async () => {
     const first = (await (await f.get("/api/jobs/api/runs?limit=2")).json()) as { runs: Array<{ msg: string; duration_ms: number }>; next_before: string };
     expect(first.runs.map((entry) => entry.msg)).toEqual(["api ok 10", "api ok 20"]);
@@ -202,6 +218,31 @@ describe("pause and resume over HTTP", () => {
 });
 
 describe("live events", () => {
+  test("a page refetching on a change sees the commit it announces (documents are reused for a moment across commits)", async () => {
+    const response = await f.get("/api/events");
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let received = "";
+    const pump = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        received += new TextDecoder().decode(value);
+      }
+    })();
+    await waitFor(() => received.includes("event: hello"), 2000, "hello");
+    const stats = async (): Promise<{ total_entries: number; jobs: Array<{ name: string; state: string }> }> => (await f.get("/api/stats")).json() as never;
+    const before = await stats(); // a document computed just before the commit
+    const appended = Date.now();
+    f.ingest([run("fresh-job", 1, 1)]);
+    await waitFor(() => received.includes("event: change"), 1000, "change event");
+    expect(Date.now() - appended).toBeLessThan(1000);
+    const after = await stats();
+    expect(after.total_entries).toBe(before.total_entries + 1);
+    expect(after.jobs.find((job) => job.name === "fresh-job")?.state).toBe("failing");
+    await reader.cancel();
+    await pump.catch(() => {});
+  });
+
   test("an appended line reaches a listening page within a second", async () => {
     const response = await f.get("/api/events");
     expect(response.headers.get("content-type")).toContain("text/event-stream");

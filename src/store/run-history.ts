@@ -164,6 +164,11 @@ export class RunHistory {
     return this.db.query<{ data_version: number }, []>("PRAGMA data_version").get()?.data_version ?? 0;
   }
 
+  /** Gives back the connection's page cache (SQLite's shrink_memory); it fills again as pages are read. */
+  releaseMemory(): void {
+    this.db.run("PRAGMA shrink_memory");
+  }
+
   finalize(): void {
     for (const statement of [this.named, this.unnamed, this.strips, this.alertPage, this.jobAlertPage, this.rejectPage, this.deliveryRows]) statement.finalize();
   }

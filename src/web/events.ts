@@ -4,12 +4,27 @@
  * data_version (it moves whenever another connection commits: every batch the collector ingests,
  * every alert it writes) and a deadline timer catches the changes that only time makes (a job
  * becoming late, a pause running out). Nothing runs while nobody listens.
+ *
+ * The dashboard reuses a stats document for a short window across commits (src/web/data.ts), so a
+ * `change` for a commit is held back until `settledAtMs`: the moment no document computed before
+ * the commit can be served any more. A page refetching on the event then always sees the commit.
+ * Commits seen while an event is held back get an event of their own, scheduled when the first
+ * one goes out (never postponed further, so a steady ingest cannot starve the events). With the
+ * 250 ms poll and a 250 ms window a commit is announced within about 750 ms.
  */
 export interface EventHubOptions {
   readonly dataVersion: () => number;
   /** The next instant a job's state may change by time alone, or null when none is known. */
   readonly nextDeadlineMs: () => number | null;
   readonly clock: () => Date;
+  /**
+   * The monotonic instant (same source as `monotonicMs`) from which pages refetching get a
+   * document that includes every commit made so far; absent: at once.
+   */
+  readonly settledAtMs?: () => number;
+  readonly monotonicMs?: () => number;
+  /** Called before a deadline's `change` goes out (e.g. to forget documents computed before it). */
+  readonly onDeadline?: () => void;
   readonly pollMs?: number;
   readonly pingMs?: number;
   /** How often the deadline is recomputed when nothing else happens. */
@@ -25,6 +40,11 @@ export class EventHub {
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private lastVersion = 0;
+  /** A `change` for data held back until this monotonic instant, or null. */
+  private dueAtMs: number | null = null;
+  /** The data version when the held-back change was scheduled. */
+  private dueVersion = 0;
+  private dueTimer: ReturnType<typeof setTimeout> | null = null;
   private deadlineMs: number | null = null;
   /** Recompute the deadline at the next poll (after a change, or when listening starts). */
   private deadlineDue = true;
@@ -101,20 +121,50 @@ export class EventHub {
   private stopTimers(): void {
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.dueTimer) clearTimeout(this.dueTimer);
     this.pollTimer = null;
     this.pingTimer = null;
+    this.dueTimer = null;
+    this.dueAtMs = null;
+  }
+
+  private monotonicMs(): number {
+    return this.options.monotonicMs?.() ?? performance.now();
+  }
+
+  /** Schedules the `change` for the commits seen up to now, at the first instant pages see them. */
+  private holdDataChange(version: number): void {
+    const nowMs = this.monotonicMs();
+    const dueAtMs = Math.max(nowMs, this.options.settledAtMs?.() ?? nowMs);
+    this.dueVersion = version;
+    if (dueAtMs <= nowMs) {
+      this.broadcast("data");
+      return;
+    }
+    this.dueAtMs = dueAtMs;
+    // The poll would catch it too, up to pollMs late; the timer is on time.
+    this.dueTimer = setTimeout(() => this.poll(), Math.ceil(dueAtMs - nowMs));
   }
 
   private poll(): void {
     const version = this.options.dataVersion();
+    if (this.dueAtMs !== null && this.monotonicMs() >= this.dueAtMs) {
+      this.dueAtMs = null;
+      if (this.dueTimer) clearTimeout(this.dueTimer);
+      this.dueTimer = null;
+      this.broadcast("data");
+      // Commits seen while it was held back: their own change, scheduled from now.
+      if (this.lastVersion !== this.dueVersion) this.holdDataChange(this.lastVersion);
+    }
     if (version !== this.lastVersion) {
       this.lastVersion = version;
-      this.broadcast("data");
+      if (this.dueAtMs === null) this.holdDataChange(version);
       return;
     }
     const nowMs = this.options.clock().getTime();
     if (this.deadlineMs !== null && nowMs >= this.deadlineMs) {
       this.deadlineMs = null;
+      this.options.onDeadline?.();
       this.broadcast("time");
       return;
     }

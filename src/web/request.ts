@@ -2,6 +2,7 @@
 import type { Config } from "../config/config.ts";
 import type { WebData } from "./data.ts";
 import type { EventHub } from "./events.ts";
+import type { RenderCache, RenderedBody } from "./render-cache.ts";
 
 export interface WebContext {
   readonly config: Config;
@@ -10,6 +11,8 @@ export interface WebContext {
   readonly csrfToken: string;
   readonly data: WebData;
   readonly events: EventHub;
+  /** Pages and JSON rendered from the current stats documents (render-cache.ts). */
+  readonly rendered: RenderCache;
   /** The token file, for the 401 page; null with web.auth none. */
   readonly tokenPath: string | null;
   /** The collector's own state, for /healthz. */
@@ -33,7 +36,27 @@ export function jsonResponse(body: unknown, status = 200): Response {
 }
 
 export function htmlResponse(body: { readonly text: string }, status = 200): Response {
-  return new Response(`<!doctype html>\n${body.text}`, { status, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  return new Response(documentText(body), { status, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+/** The whole HTML document of a page (what htmlResponse sends). */
+export function documentText(body: { readonly text: string }): string {
+  return `<!doctype html>\n${body.text}`;
+}
+
+const acceptsGzip = (request: Request): boolean => /\bgzip\b/i.test(request.headers.get("accept-encoding") ?? "");
+
+/**
+ * A body from the RenderCache, gzipped when the client accepts it. (Compressing a page that holds
+ * the CSRF token beside a reflected `q` is what BREACH measures; it needs the victim's cookie on a
+ * cross-site request, which SameSite=Strict withholds, and the sizes of loopback traffic.)
+ */
+export function renderedResponse(request: Request, body: RenderedBody, kind: "html" | "json"): Response {
+  const headers: Record<string, string> = kind === "html" ? { "Content-Type": "text/html; charset=utf-8" } : { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
+  headers["Vary"] = "Accept-Encoding";
+  if (!acceptsGzip(request)) return new Response(body.bytes, { headers });
+  headers["Content-Encoding"] = "gzip";
+  return new Response(body.gzipped(), { headers });
 }
 
 /** A positive whole number from the query, clamped; `fallback` when absent or malformed. */

@@ -1,12 +1,14 @@
 /** The JSON read API: everything the pages show. */
 import { outputTail } from "../../alerts/format.ts";
-import { jsonResponse, queryInt, type RouteRequest } from "../request.ts";
+import { jsonResponse, queryInt, renderedResponse, type RouteRequest } from "../request.ts";
 import { formatCursor, idCursor, parseCursor } from "../views/run-log.ts";
 
 /** GET /api/stats[?job=NAME]: exactly the `--stats --json [--job NAME]` document. */
-export function statsApi({ context, url }: RouteRequest): Response {
+export function statsApi({ context, url, request }: RouteRequest): Response {
   const job = url.searchParams.get("job");
-  return jsonResponse(context.data.stats(context.clock(), job === null || job === "" ? undefined : job));
+  const onlyJob = job === null || job === "" ? undefined : job;
+  const stats = context.data.stats(context.clock(), onlyJob);
+  return renderedResponse(request, context.rendered.body(`stats\n${onlyJob ?? ""}`, stats, () => JSON.stringify(stats)), "json");
 }
 
 /** GET /api/jobs/NAME/runs?before=CURSOR&limit=N: newest first; `next_before` pages on. */

@@ -1,8 +1,9 @@
 /** `/jobs/NAME`: one job's state and why, durations, paged run log, alerts, pause and resume. */
 import type { JobStats } from "../../stats.ts";
+import type { RunCursor } from "../../store/run-history.ts";
 import { html, type Html } from "../html.ts";
 import { jobPageUrl, pauseUrl, resumeUrl, withQuery } from "../links.ts";
-import { htmlResponse, queryInt, type RouteRequest } from "../request.ts";
+import { documentText, queryInt, renderedResponse, type RouteRequest } from "../request.ts";
 import { durationChart } from "../views/duration-chart.ts";
 import { durationText, exactTime, percent, relativeTime } from "../views/format.ts";
 import { alertTable, formatCursor, parseCursor, runLog } from "../views/run-log.ts";
@@ -61,14 +62,21 @@ function actions(name: string, paused: boolean): Html {
 export function jobPage(request: RouteRequest): Response {
   const { context, url } = request;
   const name = request.job ?? "";
-  const { config, data } = context;
+  const { data } = context;
   if (!data.isKnownJob(name)) return notFoundPage(context, `No job named “${name}” has run yet, and config.yaml does not list it.`);
   const cursor = parseCursor(url.searchParams.get("before"));
   if (cursor === "invalid") return notFoundPage(context, "That page of the run log does not exist.", 400);
   const stats = data.stats(context.clock(), name);
   const job = stats.jobs[0];
   if (!job) return notFoundPage(context, `No job named “${name}”.`);
-  const nowMs = Date.parse(stats.now);
+  // The run log, chart and alerts are read with the document and kept with it (render-cache.ts).
+  const body = context.rendered.body(`job\n${name}\n${url.search}`, stats, () => jobDocument(request, name, job, Date.parse(stats.now), cursor));
+  return renderedResponse(request.request, body, "html");
+}
+
+function jobDocument(request: RouteRequest, name: string, job: JobStats, nowMs: number, cursor: RunCursor | null): string {
+  const { context, url } = request;
+  const { config, data } = context;
   const ref = { name, isDefault: name === config.defaultJob };
   const limit = queryInt(url, "limit", PAGE_RUNS, 500);
   const page = data.history.runs(ref, cursor, limit);
@@ -101,5 +109,5 @@ ${actions(name, job.state === "paused")}
 <h2>Alerts</h2>
 <div id="job-alerts" data-live>${alertTable(alerts, data.history.deliveries(alerts.map((alert) => alert.id)), false)}</div>
 <p><a href="${withQuery("/alerts", { job: name })}">All alerts of this job</a></p>`;
-  return htmlResponse(layout({ title: job.name, alarm: needsAttention(job.state), csrfToken: context.csrfToken, active: "job", body }));
+  return documentText(layout({ title: job.name, alarm: needsAttention(job.state), csrfToken: context.csrfToken, active: "job", body }));
 }

@@ -4,7 +4,7 @@ import type { JobStats, Stats } from "../../stats.ts";
 import type { HistoryRun } from "../../store/run-history.ts";
 import { html, type Html } from "../html.ts";
 import { jobPageUrl } from "../links.ts";
-import { htmlResponse, type RouteRequest } from "../request.ts";
+import { documentText, renderedResponse, type RouteRequest } from "../request.ts";
 import { durationText, exactTime, percent, relativeTime } from "../views/format.ts";
 import { badge, bySeverity, FILTER_STATES, needsAttention, stateClass, stateLabel } from "../views/state.ts";
 import { runStrip, STRIP_RUNS, stripItems } from "../views/strip.ts";
@@ -85,10 +85,17 @@ ${filterForm(state, query)}
 }
 
 export function overviewPage(request: RouteRequest): Response {
-  const { context } = request;
+  const { context, url } = request;
   const stats = context.data.stats(context.clock());
+  // Only the filters change what is drawn from one document (the live refresh asks without them).
+  const key = `overview\n${url.searchParams.get("state") ?? ""}\n${url.searchParams.get("q") ?? ""}`;
+  return renderedResponse(request.request, context.rendered.body(key, stats, () => overviewDocument(stats, request)), "html");
+}
+
+function overviewDocument(stats: Stats, request: RouteRequest): string {
+  const { context } = request;
   const refs = stats.jobs.map((job) => ({ name: job.name, isDefault: job.name === context.config.defaultJob }));
   const strips = context.data.history.newestRuns(refs, Date.parse(stats.now), STRIP_RUNS);
   const alarm = stats.jobs.some((job) => needsAttention(job.state));
-  return htmlResponse(layout({ title: headline(stats.jobs), now: stats.now, alarm, csrfToken: context.csrfToken, active: "overview", body: overviewBody(stats, strips, request) }));
+  return documentText(layout({ title: headline(stats.jobs), now: stats.now, alarm, csrfToken: context.csrfToken, active: "overview", body: overviewBody(stats, strips, request) }));
 }
