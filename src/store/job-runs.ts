@@ -76,7 +76,7 @@ export class JobRuns {
   private readonly countRows: JobStatement<{ n: number }, Range>;
   private readonly newestSuccessIn: JobStatement<{ ms: number | null }, Range>;
   private readonly hourRuns: Statement<{ n: number }, [number, string, string, number]>;
-  private readonly hourSpan: Statement<{ runs: number; first: number | null; last: number | null }, [number, string, string]>;
+  private readonly hourSpan: Statement<{ runs: number; last: number | null }, [number, string, string]>;
   private readonly latestSuccessHour: Statement<{ hour: number | null }, [number, string, string]>;
   private readonly newestStart: JobStatement<{ ms: number; seq: number; finished: number | null }, Until>;
 
@@ -98,7 +98,7 @@ export class JobRuns {
     );
     // Rollup keys: the name, and '' (runs without a name) for the default job, else the name again.
     this.hourRuns = db.prepare(`SELECT COALESCE(SUM(runs), 0) AS n FROM run_rollups WHERE job IN (?2, ?3) AND hour_ms >= ?4 AND hour_ms <= ?1`);
-    this.hourSpan = db.prepare("SELECT COALESCE(SUM(runs), 0) AS runs, MIN(first_ms) AS first, MAX(last_ms) AS last FROM run_rollups WHERE job IN (?2, ?3) AND hour_ms = ?1");
+    this.hourSpan = db.prepare("SELECT COALESCE(SUM(runs), 0) AS runs, MAX(last_ms) AS last FROM run_rollups WHERE job IN (?2, ?3) AND hour_ms = ?1");
     this.latestSuccessHour = db.prepare(latestHourSql("runs > failures"));
     this.newestStart = new JobStatement(
       db,
@@ -131,6 +131,7 @@ export class JobRuns {
    * Runs with fromMs < instant <= toMs (fromMs null: every stored run up to toMs). Whole hours
    * come from the rollups, which keep counting runs pruned by retention_days; pruning removes the
    * oldest runs first, so every whole hour after the job's oldest stored run is still complete.
+   * The hour of toMs too comes from its rollup unless a run of it is dated after toMs.
    */
   count(job: JobRunsRef, fromMs: number | null, toMs: number): number {
     const oldest = this.oldestRun.get(job, toMs, job.name)?.ms ?? null;
@@ -141,11 +142,10 @@ export class JobRuns {
     let runs = (head === null ? 0 : rows(head)) + (whole === null ? 0 : (this.hourRuns.get(whole[1], job.name, rollupKey(job), whole[0])?.n ?? 0));
     if (tail !== null) {
       // The tail's hour as its rollup counts it, when that is its rows (a crash loop's current
-      // hour holds 100,000s): no counted run after toMs, and none pruned (the hour starts after the
-      // oldest stored run, or its oldest counted run is that one).
+      // hour holds 100,000s): when no counted run lies after toMs. None of it was pruned: it starts
+      // at or after the oldest stored run (`from` is not before it), as the whole hours do.
       const hour = this.hourSpan.get(tail[0] + 1, job.name, rollupKey(job));
-      const complete = hour !== null && hour.runs > 0 && hour.last !== null && hour.last <= toMs && (oldest <= tail[0] || hour.first === oldest);
-      runs += complete ? hour.runs : rows(tail);
+      runs += hour !== null && hour.last !== null && hour.last <= toMs ? hour.runs : rows(tail);
     }
     return runs;
   }
