@@ -84,26 +84,6 @@ export function mergeRollups(a: Rollup, b: Rollup): Rollup {
   };
 }
 
-/**
- * The counters of `whole`'s runs that are not `part`'s (a subset of them): the sums subtracted;
- * the smallest and largest duration are `whole`'s (right only when `part` holds neither), the
- * first and last instant left to the caller (null).
- */
-export function minusRollup(whole: Rollup, part: Rollup): Rollup {
-  const count = whole.count - part.count;
-  return {
-    runs: whole.runs - part.runs,
-    failures: whole.failures - part.failures,
-    count,
-    durationSum: whole.durationSum - part.durationSum,
-    minMs: count === 0 ? null : whole.minMs,
-    maxMs: count === 0 ? null : whole.maxMs,
-    firstMs: null,
-    lastMs: null,
-    buckets: whole.buckets.map((n, i) => n - (part.buckets[i] ?? 0)),
-  };
-}
-
 const BUCKETS = Array.from({ length: BUCKET_COUNT }, (_, i) => `b${i}`);
 const COUNTERS = ["runs", "failures", "duration_count", "duration_sum", "duration_min", "duration_max", "first_ms", "last_ms"];
 const COLUMNS = ["job", "hour_ms", ...COUNTERS, ...BUCKETS];

@@ -12,7 +12,7 @@ import type { Database, Statement } from "bun:sqlite";
 import type { StoredRunRow } from "../records.ts";
 import { percentile } from "../duration-histogram.ts";
 import { forJob } from "./job-runs.ts";
-import { RollupStore, bucketedRuns, emptyRollup, fromBucketRows, hourPieces, hourStart, mergeRollups, minusRollup, type BucketRow, type HourKind, type JobKeys, type Rollup } from "./rollups.ts";
+import { RollupStore, bucketedRuns, emptyRollup, fromBucketRows, hourPieces, hourStart, mergeRollups, type BucketRow, type HourKind, type JobKeys, type Rollup } from "./rollups.ts";
 import { HOUR_MS } from "../time.ts";
 
 export interface WindowRow {
@@ -110,9 +110,6 @@ class RecentRollups {
   }
 }
 
-/** See StatsQueries.howToRead. */
-type HourRead = { readonly kind: "hour" } | { readonly kind: "rows" } | { readonly kind: "hour minus rest"; readonly rest: readonly [number, number] };
-
 const emptyWindow: WindowRow = { total: 0, succeeded: 0, firstMs: null, lastMs: null };
 
 const windowOf = (rollup: Rollup): WindowRow => ({ total: rollup.runs, succeeded: rollup.runs - rollup.failures, firstMs: rollup.firstMs, lastMs: rollup.lastMs });
@@ -136,7 +133,6 @@ export class StatsQueries {
   private readonly recentStatement: ByFilter<RunRow>;
   private readonly lastRunStatement: ByFilter<{ lastMs: number | null }>;
   private readonly oldestStatement: ByFilter<{ ms: number }>;
-  private readonly countUpTo: ByFilter<{ n: number }>;
   private readonly lastSuccessStatement: ByFilter<{ ms: number }>;
   private readonly scanStatement: ByFilter<BucketRow>;
   private readonly countStatement: ByFilter<WindowRow>;
@@ -179,7 +175,6 @@ export class StatsQueries {
     // Over every job, ORDER BY … LIMIT 1 walks the time index backwards and stops at the newest run.
     this.lastRunStatement = new ByFilter(db, (where) => `SELECT ts_ms AS lastMs FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC LIMIT 1`, "ORDER BY lastMs DESC LIMIT 1");
     this.oldestStatement = new ByFilter(db, (where) => `SELECT ts_ms AS ms FROM cron_entries WHERE ${where} ORDER BY ts_ms LIMIT 1`, "ORDER BY ms LIMIT 1");
-    this.countUpTo = new ByFilter(db, (where, limit) => `SELECT COUNT(*) AS n FROM (SELECT 1 FROM cron_entries WHERE ${where} LIMIT ${limit})`);
     const durations = (where: string): string => `duration_ms IS NOT NULL AND ${where}`;
     this.storedDurations = new ByFilter(db, (where) => `SELECT COUNT(*) AS n FROM cron_entries WHERE ${durations(where)}`);
     this.durationAtRank = new ByFilter(db, (where, rank) => `SELECT duration_ms AS d FROM cron_entries WHERE ${durations(where)} ORDER BY duration_ms LIMIT 1 OFFSET ${rank}`);
@@ -201,57 +196,25 @@ export class StatsQueries {
   private computeAggregate(fromMs: number, toMs: number, filter: JobFilter, version: string): Rollup {
     const { head, whole, tail } = hourPieces(fromMs, toMs);
     const keys = jobKeys(filter);
-    const parts = [whole === null ? emptyRollup : this.rollups.sum(whole[0], whole[1], keys)];
-    for (const part of [head, tail]) {
-      if (part === null) continue;
-      const hour = this.rollups.sum(hourStart(part[1]), hourStart(part[1]), keys);
-      const read = this.howToRead(part, hour, filter);
-      if (read.kind === "hour") parts.push(hour);
-      else {
-        const rest = read.kind === "hour minus rest" ? this.scan(read.rest[0], read.rest[1], filter, version) : null;
-        // The smallest and largest duration of the part are the hour's unless the rest holds one of them.
-        const exact = rest !== null && (rest.count === 0 || (rest.minMs !== hour.minMs && rest.maxMs !== hour.maxMs));
-        parts.push(exact ? this.withoutRest(part, hour, minusRollup(hour, rest), filter) : this.scan(part[0], part[1], filter, version));
-      }
+    const parts = [whole === null ? emptyRollup : this.rollups.sum(whole[0], whole[1], keys), head === null ? emptyRollup : this.scan(head[0], head[1], filter, version)];
+    if (tail !== null) {
+      const hour = this.rollups.sum(tail[0] + 1, tail[0] + 1, keys);
+      parts.push(this.tailIsWholeHour(tail, hour, filter) ? hour : this.scan(tail[0], tail[1], filter, version));
     }
     return parts.reduce(mergeRollups, emptyRollup);
   }
 
   /**
-   * How to read a part of one hour at an end of a window (a head ending with the hour, a tail
-   * starting with it), whose runs are exactly those its hour's rollup counts minus those of the
-   * rest of the hour when nothing of the hour was pruned: the rollup alone when the rest holds no
-   * counted run; else the rollup minus the rest when the rest holds fewer runs than half the hour
-   * (a count of the rest stopped by a LIMIT), else the rows. So a burst of runs in that hour costs
-   * a scan of at most half of them, and of none when the hour holds no run after the end of a
-   * window (the current hour as of now; a crash loop puts 100,000s there).
-   *
-   * Pruning deletes the oldest runs first, so the hour lost none while its oldest counted run is
-   * still stored (one index probe); this is the rule of JobRuns.count, and like it, it trusts that
-   * no run older than a pruned one is written later.
+   * Whether the runs of the tail (hourStart - 1, toMs] are exactly those its hour's rollup counts,
+   * so the rollup can stand for a scan of the rows (a crash loop puts hundreds of thousands of
+   * runs into the current hour): no counted run of the hour lies after toMs (a past --now, runs
+   * dated ahead), and none was pruned. Pruning deletes the oldest runs first, so the hour lost
+   * none while its oldest counted run is still stored (one index probe); this is the rule of
+   * JobRuns.count, and like it, it trusts that no run older than a pruned one is written later.
    */
-  private howToRead(part: readonly [number, number], hour: { readonly runs: number; readonly firstMs: number | null; readonly lastMs: number | null }, filter: JobFilter): HourRead {
-    const start = hourStart(part[1]);
-    const isTail = part[0] === start - 1;
-    if (!isTail && part[1] !== start + HOUR_MS - 1) return { kind: "rows" };
-    if (hour.runs === 0) return { kind: "hour" }; // nothing counted, nothing stored
-    if (this.oldestStatement.get(start - 1, start + HOUR_MS - 1, filter)?.ms !== hour.firstMs) return { kind: "rows" };
-    if (isTail ? (hour.lastMs ?? Infinity) <= part[1] : (hour.firstMs ?? -Infinity) > part[0]) return { kind: "hour" };
-    const rest: readonly [number, number] = isTail ? [part[1], start + HOUR_MS - 1] : [start - 1, part[0]];
-    const half = Math.floor(hour.runs / 2);
-    return (this.countUpTo.get(rest[0], rest[1], filter, half)?.n ?? half) < half ? { kind: "hour minus rest", rest } : { kind: "rows" };
-  }
-
-  /**
-   * The part's counters as the hour's minus the rest's (`counts`), with its first and last instant:
-   * the hour's first (a tail) or last (a head), and the other end probed on the index.
-   */
-  private withoutRest<T extends { readonly firstMs: number | null; readonly lastMs: number | null }>(part: readonly [number, number], hour: T, counts: T & { readonly runs: number }, filter: JobFilter): T {
-    if (counts.runs === 0) return { ...counts, firstMs: null, lastMs: null };
-    const isTail = part[0] === hourStart(part[1]) - 1;
-    return isTail
-      ? { ...counts, firstMs: hour.firstMs, lastMs: this.lastRunStatement.get(part[0], part[1], filter)?.lastMs ?? null }
-      : { ...counts, firstMs: this.oldestStatement.get(part[0], part[1], filter)?.ms ?? null, lastMs: hour.lastMs };
+  private tailIsWholeHour(tail: readonly [number, number], hour: { readonly runs: number; readonly firstMs: number | null; readonly lastMs: number | null }, filter: JobFilter): boolean {
+    if (hour.runs === 0 || hour.lastMs === null || hour.lastMs > tail[1]) return false;
+    return this.oldestStatement.get(tail[0], tail[0] + HOUR_MS, filter)?.ms === hour.firstMs;
   }
 
   /**
@@ -267,18 +230,10 @@ export class StatsQueries {
       const scanned = this.recentScans.find(from, to, filter, version);
       return scanned === null ? (this.countStatement.get(from, to, filter) ?? emptyWindow) : windowOf(scanned);
     };
-    const parts = [whole === null ? emptyWindow : this.rollups.counts(whole[0], whole[1], keys)];
-    for (const part of [head, tail]) {
-      if (part === null) continue;
-      const hour = this.rollups.counts(hourStart(part[1]), hourStart(part[1]), keys);
-      const read = this.howToRead(part, { runs: hour.total, firstMs: hour.firstMs, lastMs: hour.lastMs }, filter);
-      if (read.kind === "hour") parts.push(hour);
-      else if (read.kind === "rows") parts.push(rows(part));
-      else {
-        const rest = rows(read.rest);
-        const counts = { total: hour.total - rest.total, succeeded: hour.succeeded - rest.succeeded, firstMs: null, lastMs: null };
-        parts.push(this.withoutRest(part, hour, { ...counts, runs: counts.total }, filter));
-      }
+    const parts = [whole === null ? emptyWindow : this.rollups.counts(whole[0], whole[1], keys), head === null ? emptyWindow : rows(head)];
+    if (tail !== null) {
+      const hour = this.rollups.counts(tail[0] + 1, tail[0] + 1, keys);
+      parts.push(this.tailIsWholeHour(tail, { runs: hour.total, firstMs: hour.firstMs, lastMs: hour.lastMs }, filter) ? hour : rows(tail));
     }
     return parts.reduce(mergeWindows, emptyWindow);
   }
