@@ -240,6 +240,38 @@ describe("a burst in the partial hour at the new end of a window", () => {
   });
 });
 
+describe("a burst in the partial hour at the old end of a window", () => {
+  const hour = NOW;
+  const burst = crashLoop(hour + 600_000, hour + 2_400_000, 3000); // 12:10 to 12:40
+  // Windows of a day whose old end lies before the burst in its hour, within it, and after it.
+  const nows = [hour + 300_000, hour + 1_500_000, hour + 3_000_000].map((from) => from + DAY);
+
+  test("matches a full scan, before and after retention pruned part of that hour", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    writeAll(db, [...randomRuns(101, 1500), ...burst], 102);
+    expectSameAsScan(db, nows);
+    pruneRuns(db, hour + 900_000, Infinity);
+    // Windows reaching further back count the pruned runs in their whole hours (see above).
+    const queries = new StatsQueries(db);
+    for (const now of nows) {
+      for (const filter of FILTERS) expect({ now, filter, ...queries.window(now - DAY, now, filter) }).toEqual({ now, filter, ...scanWindow(db, now - DAY, now, filter) });
+    }
+    db.close();
+  });
+
+  test("an hour that retention pruned in part counts only the runs still stored", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    writeAll(db, burst, 103);
+    pruneRuns(db, hour + 900_000, Infinity);
+    const now = hour + 300_000 + DAY;
+    const stored = scanWindow(db, now - DAY, now, { kind: "all" }).total;
+    expect(stored).toBeLessThan(3000);
+    expect(new StatsQueries(db).window(now - DAY, now, { kind: "all" }).total).toBe(stored);
+    expect(new StatsQueries(db).aggregate(now - DAY, now, { kind: "all" }).runs).toBe(stored);
+    db.close();
+  });
+});
+
 describe("forgetting a job with its runs", () => {
   test("takes its counters out of every window; the other jobs keep theirs", () => {
     const db = openDatabase(join(tempDir(), "ladder.db"));

@@ -196,25 +196,36 @@ export class StatsQueries {
   private computeAggregate(fromMs: number, toMs: number, filter: JobFilter, version: string): Rollup {
     const { head, whole, tail } = hourPieces(fromMs, toMs);
     const keys = jobKeys(filter);
-    const parts = [whole === null ? emptyRollup : this.rollups.sum(whole[0], whole[1], keys), head === null ? emptyRollup : this.scan(head[0], head[1], filter, version)];
-    if (tail !== null) {
-      const hour = this.rollups.sum(tail[0] + 1, tail[0] + 1, keys);
-      parts.push(this.tailIsWholeHour(tail, hour, filter) ? hour : this.scan(tail[0], tail[1], filter, version));
+    const parts = [whole === null ? emptyRollup : this.rollups.sum(whole[0], whole[1], keys)];
+    for (const part of [head, tail]) {
+      if (part === null) continue;
+      const hour = this.rollups.sum(hourStart(part[1]), hourStart(part[1]), keys);
+      const read = this.howToRead(part, hour, filter);
+      parts.push(read === "hour" ? hour : read === "none" ? emptyRollup : this.scan(part[0], part[1], filter, version));
     }
     return parts.reduce(mergeRollups, emptyRollup);
   }
 
   /**
-   * Whether the runs of the tail (hourStart - 1, toMs] are exactly those its hour's rollup counts,
-   * so the rollup can stand for a scan of the rows (a crash loop puts hundreds of thousands of
-   * runs into the current hour): no counted run of the hour lies after toMs (a past --now, runs
-   * dated ahead), and none was pruned. Pruning deletes the oldest runs first, so the hour lost
-   * none while its oldest counted run is still stored (one index probe); this is the rule of
-   * JobRuns.count, and like it, it trusts that no run older than a pruned one is written later.
+   * How to read a part of one hour at an end of a window (the head ends with its hour, the tail
+   * starts with it), given the hour's rollup: "none" when the rollup counts no run within the part
+   * (then none is stored), "hour" when every run it counts lies within the part and none was
+   * pruned (the rollup is then exactly the part's rows), else "rows" (a scan). So a crash loop's
+   * 100,000s of runs in the current hour cost no scan as of now, only as of a past --now inside
+   * the burst (or with runs dated ahead in that hour), or at the old end of a window while it
+   * passes through the burst's hour a day or a week later.
+   *
+   * Pruning deletes the oldest runs first, so the hour lost none while its oldest counted run is
+   * still stored (one index probe); this is the rule of JobRuns.count, and like it, it trusts that
+   * no run older than a pruned one is written later.
    */
-  private tailIsWholeHour(tail: readonly [number, number], hour: { readonly runs: number; readonly firstMs: number | null; readonly lastMs: number | null }, filter: JobFilter): boolean {
-    if (hour.runs === 0 || hour.lastMs === null || hour.lastMs > tail[1]) return false;
-    return this.oldestStatement.get(tail[0], tail[0] + HOUR_MS, filter)?.ms === hour.firstMs;
+  private howToRead(part: readonly [number, number], hour: { readonly runs: number; readonly firstMs: number | null; readonly lastMs: number | null }, filter: JobFilter): "none" | "hour" | "rows" {
+    const start = hourStart(part[1]);
+    const isTail = part[0] === start - 1;
+    if (!isTail && part[1] !== start + HOUR_MS - 1) return "rows"; // a window within one hour
+    if (hour.runs === 0 || hour.firstMs === null || hour.lastMs === null || hour.firstMs > part[1] || hour.lastMs <= part[0]) return "none";
+    if (hour.firstMs <= part[0] || hour.lastMs > part[1]) return "rows";
+    return this.oldestStatement.get(start - 1, start + HOUR_MS - 1, filter)?.ms === hour.firstMs ? "hour" : "rows";
   }
 
   /**
@@ -230,10 +241,12 @@ export class StatsQueries {
       const scanned = this.recentScans.find(from, to, filter, version);
       return scanned === null ? (this.countStatement.get(from, to, filter) ?? emptyWindow) : windowOf(scanned);
     };
-    const parts = [whole === null ? emptyWindow : this.rollups.counts(whole[0], whole[1], keys), head === null ? emptyWindow : rows(head)];
-    if (tail !== null) {
-      const hour = this.rollups.counts(tail[0] + 1, tail[0] + 1, keys);
-      parts.push(this.tailIsWholeHour(tail, { runs: hour.total, firstMs: hour.firstMs, lastMs: hour.lastMs }, filter) ? hour : rows(tail));
+    const parts = [whole === null ? emptyWindow : this.rollups.counts(whole[0], whole[1], keys)];
+    for (const part of [head, tail]) {
+      if (part === null) continue;
+      const hour = this.rollups.counts(hourStart(part[1]), hourStart(part[1]), keys);
+      const read = this.howToRead(part, { runs: hour.total, firstMs: hour.firstMs, lastMs: hour.lastMs }, filter);
+      parts.push(read === "hour" ? hour : read === "none" ? emptyWindow : rows(part));
     }
     return parts.reduce(mergeWindows, emptyWindow);
   }
