@@ -1,12 +1,20 @@
 /**
  * The read side: every aggregate the dashboard shows is computed by SQLite, so its cost does not
  * grow with the table. A window is the sum of the hourly rollups (rollups.ts) of the whole hours
- * it spans plus an indexed scan of the runs in the partial hours at both ends; "the newest run
- * (failure, success) before t" scans the hour of t, else finds the newest such hour in the rollups
- * and scans that one hour.
+ * it spans plus the partial hours at both ends: each from its hour's rollup when that counts
+ * exactly the part's runs (see howToRead), else an indexed scan of them. "The newest run
+ * (failure, success) before t" looks in the hour of t when its rollup holds one, else finds the
+ * newest such hour in the rollups and scans that one hour.
+ *
+ * What a window costs is then bounded by the rollup rows of its hours, plus the runs of a partial
+ * hour that the rollup cannot stand for: one at the new end holding runs dated after the window's
+ * end (a past --now inside a burst, runs dated ahead), one at the old end holding runs on both
+ * sides of the window's start, a pruned one, and a window within one hour. As of now a crash
+ * loop's current hour costs no scan. (Reading such an hour as its rollup minus the rest of the
+ * hour was tried and measured slower: counting the rest costs about what it saves.)
  *
  * Runs pruned by retention_days stay counted in their whole hours (the rollups are kept), so a
- * window reaching before the cutoff still counts them, except in a partial hour at its old end.
+ * window reaching before the cutoff still counts them, except in a partial hour at either end.
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { StoredRunRow } from "../records.ts";
