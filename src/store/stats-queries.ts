@@ -99,22 +99,22 @@ class ByFilter<Row> {
  */
 export const EXACT_PERCENTILE_BUDGET = 200_000;
 
-/** The last few rollups computed, by range, filter and database version. */
-class RecentRollups {
-  private entries: Array<{ readonly from: number; readonly to: number; readonly filter: JobFilter; readonly version: string; readonly rollup: Rollup }> = [];
+/** The last few rollups (or counts) computed, by range, filter and database version. */
+class Recent<T> {
+  private entries: Array<{ readonly from: number; readonly to: number; readonly filter: JobFilter; readonly version: string; readonly value: T }> = [];
 
   constructor(private readonly size: number) {}
 
-  find(from: number, to: number, filter: JobFilter, version: string): Rollup | null {
-    return this.entries.find((entry) => entry.from === from && entry.to === to && entry.version === version && sameFilter(entry.filter, filter))?.rollup ?? null;
+  find(from: number, to: number, filter: JobFilter, version: string): T | null {
+    return this.entries.find((entry) => entry.from === from && entry.to === to && entry.version === version && sameFilter(entry.filter, filter))?.value ?? null;
   }
 
-  get(from: number, to: number, filter: JobFilter, version: string, compute: () => Rollup): Rollup {
+  get(from: number, to: number, filter: JobFilter, version: string, compute: () => T): T {
     const known = this.find(from, to, filter, version);
     if (known) return known;
-    const rollup = compute();
-    this.entries = [{ from, to, filter, version, rollup }, ...this.entries.slice(0, this.size - 1)];
-    return rollup;
+    const value = compute();
+    this.entries = [{ from, to, filter, version, value }, ...this.entries.slice(0, this.size - 1)];
+    return value;
   }
 }
 
@@ -153,9 +153,11 @@ export class StatsQueries {
    * connections' commits, total_changes() with this connection's own (the watch loop writes and
    * reads through one connection).
    */
-  private readonly recentAggregates = new RecentRollups(2);
+  private readonly recentAggregates = new Recent<Rollup>(2);
   /** The partial hours at both ends of the last windows: the day and the week end in the same one. */
-  private readonly recentScans = new RecentRollups(3);
+  private readonly recentScans = new Recent<Rollup>(3);
+  /** The same for the partial hours only counted (over every job, the day and the week share one). */
+  private readonly recentCounts = new Recent<WindowRow>(3);
   private readonly versionStatement: Statement<{ version: string }, []>;
   private pinnedVersion: string | null = null;
   /** The size of the last window's hours, the same for every job (a `--stats` asks it once per job). */
@@ -247,7 +249,7 @@ export class StatsQueries {
     // The 24-hour window ends in the partial hour the 7-day one scanned already.
     const rows = ([from, to]: readonly [number, number]): WindowRow => {
       const scanned = this.recentScans.find(from, to, filter, version);
-      return scanned === null ? (this.countStatement.get(from, to, filter) ?? emptyWindow) : windowOf(scanned);
+      return scanned === null ? this.recentCounts.get(from, to, filter, version, () => this.countStatement.get(from, to, filter) ?? emptyWindow) : windowOf(scanned);
     };
     const parts = [whole === null ? emptyWindow : this.rollups.counts(whole[0], whole[1], keys)];
     for (const part of [head, tail]) {
