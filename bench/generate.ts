@@ -2,7 +2,8 @@
  * Input files for the bench: JSONL lines as cron jobs write them. Deterministic for a given
  * start instant, so a backfill file can be reused between bench runs (bench/out/ is git-ignored).
  */
-import { existsSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { dirname } from "node:path";
 
 const JOBS = [null, "backup", "sync", "report", "cleanup"];
 const MESSAGES = ["Monitor started successfully", "Connection failed - API timeout", "Order check completed - 3 orders tracked"];
@@ -29,6 +30,7 @@ function line(spec: InputSpec, index: number): string {
 /** Writes the input unless `reuse` and it exists; returns its path. */
 export async function generate(path: string, spec: InputSpec, reuse: boolean): Promise<string> {
   if (reuse && existsSync(path)) return path;
+  mkdirSync(dirname(path), { recursive: true }); // a fresh checkout has no bench/out/ yet
   const partial = `${path}.partial`;
   const writer = Bun.file(partial).writer();
   for (let index = 0; index < spec.lines; ) {

@@ -18,7 +18,7 @@
  *                future-1m, stats, resident), e.g. --only 'burst|future'
  * Inputs and databases are written to bench/out/ (git-ignored).
  */
-import { statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { generate, type InputSpec } from "./generate.ts";
@@ -86,6 +86,12 @@ async function statsCase(name: string, spec: InputSpec): Promise<{ rows: number;
   return { rows, seconds: quantile(runs.map((m) => m.seconds), 0.5), cpuSeconds: quantile(runs.map((m) => m.cpuSeconds), 0.5) };
 }
 
+/** The 1-, 5- and 15-minute load averages: the machine is shared, so each table says how busy it was. */
+function loadAverage(): string {
+  return existsSync("/proc/loadavg") ? readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ") : "n/a";
+}
+
+const loadBefore = loadAverage();
 const now = Date.now();
 const rows: IngestRow[] = [];
 if (selected("backfill-1m")) rows.push(await ingestCase("backfill-1m", { lines: 1_000_000, startMs: BACKFILL_START, stepMs: 3000, failEvery: 10 }, true));
@@ -99,6 +105,7 @@ const resident = values["skip-resident"] || !selected("resident") ? null : await
 
 const n = (value: number): string => value.toLocaleString("en");
 console.log(`\nBun ${Bun.version}, ${navigator.hardwareConcurrency} cores; wall time (CPU time) of the fastest of ${repeat} run(s), process start included`);
+console.log(`load average (1, 5, 15 min) before: ${loadBefore}; after: ${loadAverage()}`);
 console.log("| case | lines | baseline | collector | collector / baseline | peak RSS baseline / collector | alerts (most in 60 s) |");
 console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const row of rows) {

@@ -66,7 +66,7 @@ function addLine(out: ParsedChunk, text: string, chunk: Uint8Array, from: number
       out.runs.push(result.run);
       return;
     case "reject":
-      out.rejects.push({ offset, raw: rawText(text), reason: result.reason, hash: hashBytes(chunk.subarray(from, end)) });
+      out.rejects.push({ offset, raw: rawText(text), reason: result.reason, hash: hashBytes(chunk.subarray(from, end)), futureMs: result.futureMs ?? 0 });
       return;
     case "start":
       out.starts.push(result.start);

@@ -3,11 +3,13 @@
  *
  * In one transaction: store the batch (start markers, runs, rejects, the new checkpoint) → let
  * finish lines close their start markers → decide the alerts the new runs cause, from their jobs'
- * stored state → write those alerts to the outbox and the jobs' new state → one alert for lines
- * that could not be read. Deciding needs to know which runs are new (an identical line read twice
- * is one run), so it follows the insert, inside the same transaction: a crash at any point leaves
- * all of it or none. After the commit, only logging.
+ * stored state → write those alerts to the outbox (a job failing faster than alerts may go out
+ * gets one gathered row per batch for the rest, see src/alerts/gather.ts) and the jobs' new state →
+ * one alert for lines that could not be read. Deciding needs to know which runs are new (an
+ * identical line read twice is one run), so it follows the insert, inside the same transaction: a
+ * crash at any point leaves all of it or none. After the commit, only logging.
  */
+import { planOutbox } from "./alerts/gather.ts";
 import { decideAlerts, type NewAlert } from "./alerts/policy.ts";
 import { unreadableAlert } from "./alerts/format.ts";
 import type { Config } from "./config/config.ts";
@@ -103,15 +105,21 @@ export class Ingest {
     // writes one row per batch standing for all of them (the newest carries the text).
     let stale: NewAlert | null = null;
     let staleCount = 0;
+    const pending: NewAlert[] = [];
     for (const alert of result.alerts) {
       if (alert.status === "pending") {
-        alerts.add(alert.text, "pending", alert.runId, createdAt);
+        pending.push(alert);
         continue;
       }
       staleCount++;
       if (!stale || alert.eventMs >= stale.eventMs) stale = alert;
     }
     if (stale) alerts.add(stale.text, "stale", stale.runId, createdAt, staleCount);
+    // A job failing faster than alerts may go out gathers the rest into one row (see gather.ts).
+    const cap = config.notify.maxPerMinute;
+    const plan = planOutbox(pending, (job) => alerts.owedRunAlerts(job, cap), cap);
+    for (const alert of plan.individual) alerts.add(alert.text, "pending", alert.runId, createdAt);
+    for (const group of plan.gathered) alerts.gather(group.newest.text, group.newest.runId, group.count, group.firstEventMs, createdAt);
     for (const [key, state] of result.states) jobStates.save(key, state);
   }
 

@@ -22,7 +22,7 @@ export type { Run, RunStart } from "./records.ts";
 export type LineResult =
   | { readonly kind: "run"; readonly run: Run }
   | { readonly kind: "start"; readonly start: RunStart }
-  | { readonly kind: "reject"; readonly reason: string }
+  | { readonly kind: "reject"; readonly reason: string; readonly futureMs?: number }
   | { readonly kind: "blank" };
 
 /** The collector's clock and how far ahead of it a `ts` may be; null: no limit (tests, tools). */
@@ -56,7 +56,20 @@ function nestedTooDeep(line: string): boolean {
   return false;
 }
 
-const KNOWN_FIELDS = new Set(["ts", "exit", "msg", "job", "duration_ms", "host"]);
+/** The fields a run's columns hold; a switch, not a Set: it runs for every field of every line. */
+function isKnownField(key: string): boolean {
+  switch (key) {
+    case "ts":
+    case "exit":
+    case "msg":
+    case "job":
+    case "duration_ms":
+    case "host":
+      return true;
+    default:
+      return false;
+  }
+}
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
@@ -91,7 +104,7 @@ function extraFields(record: Record<string, unknown>): string | null {
   let extra: Record<string, unknown> | null = null;
   // for…in rather than Object.keys: no array per line (JSON.parse objects inherit no enumerable keys).
   for (const key in record) {
-    if (KNOWN_FIELDS.has(key)) continue;
+    if (isKnownField(key)) continue;
     // No prototype, so a "__proto__" key is stored as a field instead of setting the prototype.
     extra ??= Object.create(null) as Record<string, unknown>;
     extra[key] = record[key];
@@ -170,7 +183,7 @@ export function parseLine(text: string, limit: FutureLimit | null = null): LineR
   const time = parseTimestamp(record.ts);
   if (!time.ok) return reject(time.reason);
   const future = tooFarAhead(record.ts, time.epochMs, limit);
-  if (future !== null) return reject(future);
+  if (future !== null) return { kind: "reject", reason: future, futureMs: time.epochMs };
 
   if (record.event === "start") return parseStart(record, record.ts, time.epochMs);
   if (record.event !== undefined && record.event !== "finish") {

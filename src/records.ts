@@ -42,6 +42,8 @@ export interface Reject {
   readonly raw: string;
   readonly reason: string;
   readonly hash: string;
+  /** The instant of a line quarantined for being too far ahead (max_future); 0 (or absent) for any other reject. */
+  readonly futureMs?: number;
 }
 
 /**

@@ -255,6 +255,10 @@ describe("upgrading a database", () => {
     old.run("DROP TRIGGER alert_deliveries_pruned");
     old.run("DROP TABLE alert_deliveries");
     old.run("ALTER TABLE alerts DROP COLUMN backend");
+    // … and before migration 13 (gathered alerts, the quarantine's key).
+    for (const change of ["DROP INDEX alerts_pending_job", "ALTER TABLE alerts DROP COLUMN first_event_ms", "DROP INDEX quarantine_line_in_order"]) old.run(change);
+    old.run("ALTER TABLE quarantine DROP COLUMN future_ms");
+    old.run("CREATE UNIQUE INDEX quarantine_line ON quarantine (source, line_hash)");
     // Before the delivery tables (8) and the metrics tables (9) that follow them.
     for (const drop of ["TRIGGER alert_outcome_counted", "TABLE alert_outcomes", "TABLE collector_counters", "TABLE job_run_durations"]) old.run(`DROP ${drop}`);
     old.run("PRAGMA user_version = 7");

@@ -70,4 +70,18 @@ describe("Ingest", () => {
     );
     expect(f.alertTitles()).toEqual(["⚠️ Cron log line unreadable: 7 lines in ladder.jsonl could not be read: not valid JSON (byte 0); see --stats"]);
   });
+
+  test("a job name one edit away from a configured one is warned about once, in any batch", () => {
+    const f = fixture("2025-07-29T05:00:00Z");
+    const at = (i: number, job: string | null): Run => ({ ts: `2025-07-29T04:00:0${i}Z`, epochMs: T("2025-07-29T04:00:00Z") + i * 1000, exit: 0, msg: `r${i}`, job, durationMs: null, host: null, extra: null });
+    f.commit([at(1, "quik"), at(2, "quick"), at(3, "quik"), at(4, null), at(5, "unrelated")], []);
+    f.commit([at(6, "quik"), at(7, "quack")], []);
+    f.commit([at(6, "quick2")].map((run) => ({ ...run, msg: "dup of nothing" })), []);
+    const warnings = f.lines.filter((line) => line.includes("did you mean"));
+    expect(warnings).toEqual([
+      expect.stringContaining('A line names job "quik", which config.yaml does not list; did you mean "quick"?'),
+      expect.stringContaining('A line names job "quack", which config.yaml does not list; did you mean "quick"?'),
+      expect.stringContaining('A line names job "quick2", which config.yaml does not list; did you mean "quick"?'),
+    ]);
+  });
 });

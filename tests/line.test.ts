@@ -127,6 +127,7 @@ describe("parseLine", () => {
       expect(reason('{"ts":"2199-01-01T00:00:00Z","exit":0}')).toEqual({
         kind: "reject",
         reason: '"ts" "2199-01-01T00:00:00Z" is more than max_future (1h) ahead of the collector\'s clock',
+        futureMs: Date.UTC(2199, 0, 1), // the quarantine's key (src/store/rejects.ts)
       });
       expect(parseLine(at(nowMs + 3600_001, ',"event":"start","run_id":"r"'), limit).kind).toBe("reject");
     });

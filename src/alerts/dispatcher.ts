@@ -18,7 +18,7 @@ import type { NamedNotifier } from "../notify/notifier.ts";
 import type { DeliveryResult } from "../notify/spawn.ts";
 import type { FoldSelection, Outbox, OwedAlert } from "../store/outbox.ts";
 import { planDelivery } from "./policy.ts";
-import { failuresIn, summaryAlert, type FoldReason } from "./summary.ts";
+import { failuresIn, notificationText, summaryAlert, type FoldReason } from "./summary.ts";
 import { MINUTE_MS } from "../time.ts";
 
 export interface DispatchResult {
@@ -121,7 +121,7 @@ export class AlertDispatcher {
     );
     if (!folded) return null;
     this.log.info(`Alerts folded into one summary for ${target.backend}: ${folded.text.message}`);
-    return { ...folded.text, id: folded.id, interrupted: false };
+    return { ...folded.text, id: folded.id, interrupted: false, covers: failuresIn(folded.digest), firstEventMs: null };
   }
 
   private async deliverTo(target: NamedNotifier, names: readonly string[], tally: Tally): Promise<void> {
@@ -174,10 +174,13 @@ export class AlertDispatcher {
   }
 
   /** Sends one alert to one backend; false when the backend failed. */
-  private async deliverOne(target: NamedNotifier, alert: OwedAlert, names: readonly string[], tally: Tally): Promise<boolean> {
+  private async deliverOne(target: NamedNotifier, owed: OwedAlert, names: readonly string[], tally: Tally): Promise<boolean> {
     const { backend, notifier } = target;
     const startedMs = this.clock().getTime();
-    this.outbox.beginDelivery(alert.id, backend, startedMs);
+    // Read again as delivery begins: a gathered row counts what ingestion added since it was listed.
+    const current = this.outbox.beginDelivery(owed.id, backend, startedMs);
+    if (!current) return true; // pruned meanwhile
+    const alert = { ...notificationText(current, startedMs), id: current.id, interrupted: owed.interrupted };
     // The outcome is recorded the moment the notifier returns: that gap is the only window in which
     // a crash makes the alert go out twice. On the delivery thread it does not wait for the
     // synchronous ingest tick that may be running here; in this thread it would.

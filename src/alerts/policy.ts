@@ -18,7 +18,7 @@ import { formatDuration } from "../duration.ts";
 import { jobKey } from "../job-key.ts";
 import { showSeconds } from "../job-status.ts";
 import { localTime } from "../local-time.ts";
-import { freshJobState, type AlertMemory, type JobState, type Run, type StoredRun } from "../records.ts";
+import { freshJobState, type AlertKind, type AlertMemory, type JobState, type Run, type StoredRun } from "../records.ts";
 import { failureAlert, longRunAlert, recoveryAlert, type AlertText } from "./format.ts";
 
 export { freshJobState, type JobState } from "../records.ts";
@@ -27,7 +27,9 @@ export interface NewAlert {
   readonly runId: number | null;
   readonly text: AlertText;
   readonly status: "pending" | "stale";
-  /** text.eventMs, known without formatting the text. */
+  /** text.kind, text.job and text.eventMs, known without formatting the text. */
+  readonly kind: AlertKind;
+  readonly job: string;
   readonly eventMs: number;
 }
 
@@ -39,13 +41,14 @@ type FailureNotify = Pick<NotifyConfig, "sound" | "sounds">;
  * of them was wasted (bench/ingest.ts: about 0.1 s per 100,000 stale failures).
  */
 class FailureAlert implements NewAlert {
+  readonly kind = "failure";
   private formatted: AlertText | null = null;
 
   constructor(
     readonly runId: number,
     readonly status: "pending" | "stale",
     private readonly run: Run,
-    private readonly job: string,
+    readonly job: string,
     private readonly notify: FailureNotify,
   ) {}
 
@@ -126,7 +129,7 @@ export function decideAlerts({ runs, states, memories, nowMs, notify, defaultJob
       if (newest) {
         const wasDown = state.consecutiveFailures > 0 && state.streakAlerted;
         if (wasDown && notify.onRecovery && !stale && !muted) {
-          alerts.push({ runId: id, text: recoveryAlert(job, state.consecutiveFailures, run.epochMs), status: "pending", eventMs: run.epochMs });
+          alerts.push({ runId: id, text: recoveryAlert(job, state.consecutiveFailures, run.epochMs), status: "pending", kind: "recovery", job, eventMs: run.epochMs });
         }
         state.consecutiveFailures = 0;
         state.streakAlerted = false;
@@ -139,7 +142,7 @@ export function decideAlerts({ runs, states, memories, nowMs, notify, defaultJob
       // The news is the end of the run, so its age counts from when it finished.
       const finishedMs = run.epochMs + run.durationMs;
       const finishedStale = nowMs - finishedMs > notify.maxAgeMs;
-      alerts.push({ runId: id, text: longRunAlert(job, detail, finishedMs), status: finishedStale ? "stale" : "pending", eventMs: finishedMs });
+      alerts.push({ runId: id, text: longRunAlert(job, detail, finishedMs), status: finishedStale ? "stale" : "pending", kind: "long", job, eventMs: finishedMs });
     }
   }
   const next = new Map<string, JobState>(states);

@@ -3,6 +3,7 @@
  * a digest the store aggregated in SQL (counts per kind, the newest problem, jobs up again), never
  * the alerts themselves, so a backlog of any size costs the same.
  */
+import { localTime, secondsMatter, whenText } from "../local-time.ts";
 import { UP_AGAIN_SHOWN, type AlertKind, type AlertText, type FoldDigest } from "../records.ts";
 import { groupFor, oneLine } from "./format.ts";
 
@@ -89,6 +90,26 @@ function titleFor(digest: FoldDigest): string {
   if (has("late") || has("long")) return "⏰ Cron Jobs Need Attention";
   if (has("recovery")) return "✅ Cron Jobs Recovered";
   return "🚨 Cron Job Alerts";
+}
+
+/** A stored alert row, with what a gathered one counts (see src/alerts/gather.ts). */
+export interface CountedAlert extends AlertText {
+  readonly covers: number;
+  readonly firstEventMs: number | null;
+}
+
+/**
+ * What a notification for an outbox row says. A gathered row counting more than one alert says how
+ * many of its job, between when and when, then the newest one's message: "240 failures from
+ * 18:53:00 to 19:52:59 (3 s ago); last: Exit code 1: …" (the job is in the title or subtitle, as
+ * for one alert). Both times show seconds when the first is under an hour ago.
+ */
+export function notificationText(alert: CountedAlert, nowMs: number): AlertText {
+  const { covers, firstEventMs, ...text } = alert;
+  if (firstEventMs === null || covers <= 1) return text;
+  const seconds = secondsMatter(null, firstEventMs, nowMs);
+  const span = `from ${localTime(firstEventMs, nowMs, seconds)} to ${whenText(alert.eventMs, nowMs, seconds)}`;
+  return { ...text, message: oneLine(`${countWords(alert.kind, covers)} ${span}; last: ${alert.message}`) };
 }
 
 /** The summary's text, e.g. "3 failures, 1 recovery in a burst; last failure: backup at …; up again: web". */

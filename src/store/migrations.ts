@@ -9,6 +9,7 @@
 import type { Database } from "bun:sqlite";
 import { parseTimestamp } from "../timestamp.ts";
 import { createMetricsTables } from "./metrics-schema.ts";
+import { keyQuarantineInFileOrder } from "./rejects.ts";
 import { createRollups } from "./rollups.ts";
 import { runKey } from "./run-key.ts";
 
@@ -242,6 +243,15 @@ const jobTimeIndex = "CREATE INDEX IF NOT EXISTS cron_entries_job_time ON cron_e
 // job's markers (src/store/job-runs.ts). Only start markers pay for it at ingest.
 const startJobTimeIndex = "CREATE INDEX IF NOT EXISTS run_starts_job_time ON run_starts (job, ts_ms)";
 
+// A job failing faster than alerts may go out (notify.max_per_minute) gathers its further alerts into
+// one row per job and kind, counted in `covers` and updated in place while nothing took it yet
+// (src/store/alerts.ts): the outbox grows by the number of jobs per batch, not by the failures.
+// first_event_ms is the oldest event such a row counts (NULL: a row for one alert). The index finds
+// a job's open rows in a backlog of any size.
+const gatheredAlerts = `
+ALTER TABLE alerts ADD COLUMN first_event_ms INTEGER;
+CREATE INDEX alerts_pending_job ON alerts (job, kind) WHERE status = 'pending';`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: "schema of the Python collector", up: (db) => db.run(seedSchema) },
   {
@@ -261,6 +271,14 @@ export const migrations: readonly Migration[] = [
   { version: 9, description: "Prometheus: run duration histogram, line and alert counters", up: createMetricsTables },
   { version: 11, description: "index for a job's newest runs (dashboard lists)", up: (db) => db.run(jobTimeIndex) },
   { version: 12, description: "index for a job's newest start marker (job status)", up: (db) => db.run(startJobTimeIndex) },
+  {
+    version: 13,
+    description: "alerts gathered per job while it fails faster than they may go out; quarantine keyed in file order",
+    up: (db) => {
+      db.run(gatheredAlerts);
+      keyQuarantineInFileOrder(db);
+    },
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

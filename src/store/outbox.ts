@@ -16,8 +16,16 @@ import { OWED, SETTLE, type Params } from "./outbox-sql.ts";
 
 export type { FoldSelection } from "./outbox-sql.ts";
 
-export interface OwedAlert extends AlertText {
+/** An alert row as delivery reads it. */
+export interface OutboxAlert extends AlertText {
   readonly id: number;
+  /** How many alerts of its kind the row stands for (a gathered row or a summary: more than 1). */
+  readonly covers: number;
+  /** The oldest event a gathered row counts; null for a row of one alert, or a summary. */
+  readonly firstEventMs: number | null;
+}
+
+export interface OwedAlert extends OutboxAlert {
   /** A previous process began delivering it and died before the outcome was recorded. */
   readonly interrupted: boolean;
 }
@@ -25,7 +33,7 @@ export interface OwedAlert extends AlertText {
 /** What the notifier did with one alert: `logged` means no real notifier took it. */
 export type DeliveryOutcome = "sent" | "logged" | "failed";
 
-interface OwedRecord {
+interface AlertRecord {
   id: number;
   kind: AlertKind;
   job: string;
@@ -36,7 +44,31 @@ interface OwedRecord {
   message: string;
   sound: string | null;
   group_id: string;
+  covers: number;
+  first_event_ms: number | null;
+}
+
+interface OwedRecord extends AlertRecord {
   interrupted: number;
+}
+
+const ALERT_COLUMNS = "a.id, a.kind, a.job, a.exit_code, a.event_ms, a.title, a.subtitle, a.message, a.sound, a.group_id, a.covers, a.first_event_ms";
+
+function toAlert(record: AlertRecord): OutboxAlert {
+  return {
+    id: record.id,
+    kind: record.kind,
+    job: record.job,
+    exitCode: record.exit_code,
+    eventMs: record.event_ms,
+    title: record.title,
+    subtitle: record.subtitle,
+    message: record.message,
+    sound: record.sound,
+    groupId: record.group_id,
+    covers: record.covers,
+    firstEventMs: record.first_event_ms,
+  };
 }
 
 export class Outbox {
@@ -47,13 +79,14 @@ export class Outbox {
   private readonly windowQuery;
   private readonly interruptedQuery;
   private readonly beginQuery;
+  private readonly alertQuery;
   private readonly finishQuery;
   private readonly settleOne;
 
   constructor(private readonly db: Database) {
     this.owedCountQuery = this.prepare<{ n: number }>(`SELECT COUNT(*) AS n FROM alerts a WHERE ${OWED} AND a.status = 'pending'`);
     this.nextOwedQuery = this.prepare<OwedRecord>(
-      `SELECT a.id, a.kind, a.job, a.exit_code, a.event_ms, a.title, a.subtitle, a.message, a.sound, a.group_id,
+      `SELECT ${ALERT_COLUMNS},
          EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = a.id AND d.backend = $backend AND d.status = 'delivering') AS interrupted
        FROM alerts a WHERE ${OWED} AND a.status = 'pending' ORDER BY a.id LIMIT $limit`,
     );
@@ -69,6 +102,7 @@ export class Outbox {
       `INSERT INTO alert_deliveries (alert_id, backend, status, attempts, started_ms) VALUES ($id, $backend, 'delivering', 1, $now)
        ON CONFLICT (alert_id, backend) DO UPDATE SET status = 'delivering', attempts = attempts + 1, started_ms = $now`,
     );
+    this.alertQuery = this.prepare<AlertRecord>(`SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.id = $id`);
     this.finishQuery = this.prepare(
       "UPDATE alert_deliveries SET status = $status, error = $error, done_ms = $now WHERE alert_id = $id AND backend = $backend",
     );
@@ -90,19 +124,7 @@ export class Outbox {
   /** The oldest `limit` pending alerts `backend` owes: the only rows that reach JavaScript. */
   nextOwed(backend: string, limit: number): OwedAlert[] {
     if (limit <= 0) return [];
-    return this.nextOwedQuery.all({ $backend: backend, $limit: limit }).map((record) => ({
-      id: record.id,
-      kind: record.kind,
-      job: record.job,
-      exitCode: record.exit_code,
-      eventMs: record.event_ms,
-      title: record.title,
-      subtitle: record.subtitle,
-      message: record.message,
-      sound: record.sound,
-      groupId: record.group_id,
-      interrupted: record.interrupted === 1,
-    }));
+    return this.nextOwedQuery.all({ $backend: backend, $limit: limit }).map((record) => ({ ...toAlert(record), interrupted: record.interrupted === 1 }));
   }
 
   /** Notifications `backend` took since `sinceMs` and the oldest of them (for the per-minute limit). */
@@ -116,9 +138,19 @@ export class Outbox {
     return this.interruptedQuery.get({ $backend: backend })?.n ?? 0;
   }
 
-  /** Written before the notifier starts, so a crash during delivery is visible afterwards. */
-  beginDelivery(alertId: number, backend: string, nowMs: number): void {
-    this.beginQuery.run({ $id: alertId, $backend: backend, $now: nowMs });
+  /**
+   * Written before the notifier starts, so a crash during delivery is visible afterwards. Returns
+   * the alert as it is now, read in the same transaction: a gathered row may have counted more
+   * alerts since it was listed, and from this moment on it counts no more (src/store/alerts.ts).
+   * Null when the row is gone (pruned meanwhile).
+   */
+  beginDelivery(alertId: number, backend: string, nowMs: number): OutboxAlert | null {
+    return this.db.transaction(() => {
+      const record = this.alertQuery.get({ $id: alertId });
+      if (!record) return null;
+      this.beginQuery.run({ $id: alertId, $backend: backend, $now: nowMs });
+      return toAlert(record);
+    })();
   }
 
   /** Records the outcome and settles the alert when no configured backend owes it any more. */

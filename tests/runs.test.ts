@@ -1,0 +1,78 @@
+import { describe, expect, test } from "bun:test";
+import type { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { parseLine, type Run } from "../src/line.ts";
+import type { Checkpoint } from "../src/records.ts";
+import { openDatabase } from "../src/store/database.ts";
+import { runKey } from "../src/store/run-key.ts";
+import { RUN_GROUP, RunWriter } from "../src/store/runs.ts";
+import { jsonl, tempDir } from "./helpers.ts";
+import { random } from "./seeded-random.ts";
+
+function run(fields: Record<string, unknown>): Run {
+  const result = parseLine(jsonl(fields).trimEnd());
+  if (result.kind !== "run") throw new Error("not a run");
+  return result.run;
+}
+
+const checkpoint = (offset: number): Checkpoint => ({ source: "/in.jsonl", dev: "1", ino: "2", offset, headHash: "h", tailHash: `t${offset}` });
+
+/** What the writer must do, one row at a time: the new runs (first of identical ones) and their ids. */
+function reference(db: Database, runs: readonly Run[]): Array<{ id: number; msg: string }> {
+  const insert = db.prepare(
+    "INSERT OR IGNORE INTO cron_entries (timestamp, exit_code, message, parsed_at, ts_ms, job, run_key) VALUES (?, ?, ?, 'now', ?, ?, ?)",
+  );
+  const stored: Array<{ id: number; msg: string }> = [];
+  for (const r of runs) {
+    const result = insert.run(r.ts, r.exit, r.msg, r.epochMs, r.job, runKey(r.ts, r.exit, r.msg, r.job));
+    if (result.changes > 0) stored.push({ id: Number(result.lastInsertRowid), msg: r.msg });
+  }
+  insert.finalize();
+  return stored;
+}
+
+describe("RunWriter", () => {
+  test("run_key values stay what existing databases hold (golden values)", () => {
+    // Computed by the collector before runs were inserted in groups; databases deduplicate against them.
+    expect(runKey("2025-07-29T04:00:00Z", 0, "run 0", null)).toBe(-2350017065255680238n);
+    expect(runKey("2025-07-29T04:00:01.500+02:00", 1, "Connection failed – ünïcode 🚀", "backup")).toBe(-4628365589926026110n);
+    expect(runKey("2025-07-29T04:00:02Z", -3, "", "sync")).toBe(1383050128378522298n);
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    const writer = new RunWriter(db);
+    const runs = Array.from({ length: RUN_GROUP + 3 }, (_, i) => run({ ts: `2025-07-29T04:00:${String(i).padStart(2, "0")}Z`, exit: i % 2, msg: `run ${i}`, job: i % 3 === 0 ? null : "sync" }));
+    writer.commit({ runs, starts: [], rejects: [], from: null, to: checkpoint(1) }, "now");
+    const keys = db.query<{ key: string }, []>("SELECT CAST(run_key AS TEXT) AS key FROM cron_entries ORDER BY id").all();
+    expect(keys.map((row) => BigInt(row.key))).toEqual(runs.map((r) => runKey(r.ts, r.exit, r.msg, r.job)));
+    writer.finalize();
+    db.close();
+  });
+
+  test("runs inserted in groups: the same new runs, ids and duplicates as one row at a time, whatever a group holds", () => {
+    const next = random(11);
+    for (let round = 0; round < 10; round++) {
+      // Lines from a small pool: some stored before, some twice within a batch, groups full and partial.
+      const pool = Array.from({ length: 60 }, (_, i) => run({ ts: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(), exit: i % 4 === 0 ? 1 : 0, msg: `m${i}`, job: i % 2 ? "a" : null }));
+      const pick = (): Run => pool[Math.floor(next() * pool.length)] as Run;
+      const before = Array.from({ length: Math.floor(next() * 40) }, pick);
+      const batch = Array.from({ length: Math.floor(next() * 5 * RUN_GROUP) }, pick);
+
+      const db = openDatabase(join(tempDir(), "ladder.db"));
+      const writer = new RunWriter(db);
+      writer.commit({ runs: before, starts: [], rejects: [], from: null, to: checkpoint(1) }, "now");
+      const result = writer.transaction(() => writer.write({ runs: batch, starts: [], rejects: [], from: checkpoint(1), to: checkpoint(2) }, "now"));
+
+      const expected = openDatabase(join(tempDir(), "expected.db"));
+      reference(expected, before);
+      const expectedStored = reference(expected, batch);
+      expect(result.stored.map((s) => ({ id: s.id, msg: s.run.msg }))).toEqual(expectedStored);
+      expect(result.inserted).toBe(expectedStored.length);
+      expect(result.duplicates).toBe(batch.length - expectedStored.length);
+      // The same rows with the same ids (an ignored row uses up an id either way).
+      const rows = (database: Database): unknown[] => database.query("SELECT id, message FROM cron_entries ORDER BY id").all();
+      expect(rows(db)).toEqual(rows(expected));
+      writer.finalize();
+      db.close();
+      expected.close();
+    }
+  });
+});
