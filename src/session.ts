@@ -82,7 +82,8 @@ export function openSession(config: Config, log: Logger, clock: () => Date, syst
     log,
     clock,
     checkDatabase: () => assertDatabaseFile(db),
-    afterBatch: () => batchMemory.afterBatch(),
+    afterBatch: (bytes) => batchMemory.afterBatch(bytes),
+    caughtUp: () => batchMemory.caughtUp(),
   });
   const requestInstall = autoInstaller(config.notify, { ...system, log, store: alerts, clock });
   // Resolved at every delivery, so a notifier installed meanwhile (or removed) is noticed.

@@ -48,8 +48,10 @@ export interface TailerOptions {
    * written safely (deleted or replaced while running: assertDatabaseFile in src/store/database.ts).
    */
   readonly checkDatabase?: () => void;
-  /** Called after each committed batch, when its lines are garbage (BatchMemory in src/batch-memory.ts). */
-  readonly afterBatch?: () => void;
+  /** Called after each committed batch with its size in bytes, when its lines are garbage (BatchMemory in src/batch-memory.ts). */
+  readonly afterBatch?: (bytes: number) => void;
+  /** Called when a poll has read the input to its end (not when it stopped early to yield). */
+  readonly caughtUp?: () => void;
 }
 
 export interface PollTotals {
@@ -106,7 +108,7 @@ export class Tailer {
     const totals = emptyTotals();
     this.options.checkDatabase?.();
     try {
-      this.pollInto(totals, shouldYield);
+      if (this.pollInto(totals, shouldYield) === "done") this.options.caughtUp?.();
     } catch (error) {
       if (!(error instanceof CheckpointConflict)) throw error;
       this.options.log.warn(`${error.message}; re-reading its checkpoint (is a second collector running?)`);
@@ -120,12 +122,12 @@ export class Tailer {
     this.current = null;
   }
 
-  private pollInto(totals: PollTotals, shouldYield: () => boolean): void {
+  private pollInto(totals: PollTotals, shouldYield: () => boolean): "done" | "yielded" {
     const { source, log } = this.options;
     // A rotation needs at most: drain the old file, open the new one. Bounded in case the path flaps.
     for (let attempt = 0; attempt < 3; attempt++) {
       const file = this.current ?? this.openSource(totals);
-      if (!file) return;
+      if (!file) return "done";
       if (file.offset === 0 && this.committed !== null && rotationsSignature(this.options.source) !== this.rotations) {
         // Nothing of this file is committed yet and the rotated files changed (a copytruncate of
         // bytes not read yet, say): walk the chain again from the checkpoint.
@@ -138,15 +140,16 @@ export class Tailer {
       } catch {
         atPath = file.stat; // unreadable path but readable descriptor: keep reading what we hold
       }
-      if (this.follow(file, totals, shouldYield) === "yielded") return;
+      if (this.follow(file, totals, shouldYield) === "yielded") return "yielded";
       const stat = statDescriptor(file.fd);
-      if (atPath && sameFile(atPath, file.stat) && stat.links > 0) return;
+      if (atPath && sameFile(atPath, file.stat) && stat.links > 0) return "done";
       this.committedComplete = true; // read to its end after it left the path
       log.info(
         atPath ? `"${source}" was replaced (rotated); reading the new file from its start` : `"${source}" was removed or renamed; waiting for it to appear again`,
       );
       this.close();
     }
+    return "done";
   }
 
   /** Logs a problem once, not at every poll while it lasts. */
@@ -264,7 +267,7 @@ export class Tailer {
       const result = this.commitBatch({ runs: batch.runs, starts: batch.starts, rejects: batch.rejects, from: this.committed, to }, totals);
       file.offset = offset + batch.consumed;
       this.committedComplete = final;
-      this.options.afterBatch?.();
+      this.options.afterBatch?.(batch.consumed);
       log.debug(
         `"${file.name}" bytes ${offset}-${file.offset}: ${result.inserted} new, ${result.duplicates} duplicate, ${result.rejected} rejected`,
       );
