@@ -6,6 +6,16 @@
 import { homedir } from "node:os";
 import { flushOutput } from "./src/cli/io.ts";
 import { runMain } from "./src/cli/main.ts";
+import { residentEnvironment } from "./src/cli/resident-runtime.ts";
+
+const resident = residentEnvironment(process.argv.slice(2), process.env);
+if (resident !== null && process.execve) {
+  try {
+    process.execve(process.execPath, [process.argv0, ...process.execArgv, ...process.argv.slice(1)], resident);
+  } catch {
+    // execve(2) failed: the process goes on as it is, with Bun's default GC timer.
+  }
+}
 
 const exitCode = await runMain(process.argv.slice(2), {
   env: process.env,

@@ -2,8 +2,14 @@
  * The resident collector: after catching up on a day of a line a minute, its RSS and CPU share
  * while idle for a while, then the latency from appending a failure to the notifier's call, for
  * failures appended one by one.
+ *
+ * The config is a default user's: the dashboard on (as by default; on a free port, so that another
+ * program on 8765 cannot silently leave it out), metrics and heartbeat off, a `command` notifier.
+ * The case fails when the dashboard did not start. Run alone:
+ *   bun bench/resident.ts [--idle S] [--probes N] [--dashboard off]
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { openDatabase } from "../src/store/database.ts";
 import { StatsQueries } from "../src/store/stats-queries.ts";
 import { failureLine, generate } from "./generate.ts";
@@ -53,11 +59,20 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
 
 const epochSeconds = (): number => (performance.timeOrigin + performance.now()) / 1000;
 
-export async function residentCase(idleSeconds: number, probes: number): Promise<ResidentResult> {
+/** A port nothing listens on right now. */
+function freePort(): number {
+  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+  const port = server.port ?? 0;
+  server.stop(true);
+  return port;
+}
+
+export async function residentCase(idleSeconds: number, probes: number, dashboard = true): Promise<ResidentResult> {
   const dayLines = 24 * 60;
   const nowMs = Date.now();
   // max_per_minute above the number of probes: every probe's own alert is what is timed.
   const caseDir = prepareCase("resident", 120);
+  appendFileSync(caseDir.config, `web:\n  listen: ${dashboard ? `127.0.0.1:${freePort()}` : "'off'"}\n`);
   const input = await generate(caseDir.input, { lines: dayLines, startMs: nowMs - dayLines * 60_000, stepMs: 60_000, failEvery: 97 }, false);
 
   const log = Bun.file(`${caseDir.dir}/collector.out`);
@@ -65,6 +80,8 @@ export async function residentCase(idleSeconds: number, probes: number): Promise
   try {
     await waitFor(() => storedRuns(caseDir.database) >= dayLines, 60_000, `the collector to catch up (see ${caseDir.dir}/collector.out)`);
     await Bun.sleep(2000); // let the catch-up's alerts and timers settle
+    const started = readFileSync(`${caseDir.dir}/collector.out`, "utf8").includes("Dashboard on http");
+    if (started !== dashboard) throw new Error(`the dashboard is ${started ? "on" : "off"}, expected ${dashboard ? "on" : "off"} (see ${caseDir.dir}/collector.out)`);
     const ticksBefore = processTicks(child.pid);
     const idleStarted = performance.now();
     await Bun.sleep(idleSeconds * 1000);
@@ -99,4 +116,12 @@ export async function residentCase(idleSeconds: number, probes: number): Promise
 
 export function describeLatency(latenciesMs: readonly number[]): string {
   return `p50 ${quantile(latenciesMs, 0.5).toFixed(0)} ms, p95 ${quantile(latenciesMs, 0.95).toFixed(0)} ms`;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { idle: { type: "string" }, probes: { type: "string" }, dashboard: { type: "string" } } });
+  const dashboard = values.dashboard !== "off";
+  const result = await residentCase(Number(values.idle ?? 60), Number(values.probes ?? 100), dashboard);
+  console.log(`resident (dashboard ${dashboard ? "on" : "off"}), idle ${result.idleSeconds} s after a day of a line a minute: RSS ${result.rssMb.toFixed(0)} MB (peak ${result.peakRssMb.toFixed(0)} MB), CPU ${result.cpuPercent.toFixed(3)} %`);
+  console.log(`alert latency, ${result.latenciesMs.length} failures appended one by one: ${describeLatency(result.latenciesMs)}; ${result.alerts} alerts, most in 60 s: ${result.alertsMaxPerMinute}`);
 }

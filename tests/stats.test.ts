@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parseLine, type Run } from "../src/line.ts";
-import { averageIntervalSeconds, collectStats, windowStats, type StatsSources } from "../src/stats.ts";
+import { averageIntervalSeconds, cacheMetrics, collectCacheFigures, collectStats, windowStats, type StatsSources } from "../src/stats.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { AlertStore } from "../src/store/alerts.ts";
 import { JobStateStore } from "../src/store/job-state.ts";
@@ -97,5 +97,27 @@ describe("collectStats", () => {
       { ts: "2025-07-29T11:30:00Z", exit: 0, msg: "ok again", duration_ms: 5 },
       { ts: "2025-07-29T11:00:00Z", exit: 0, msg: "ok", duration_ms: null },
     ]);
+  });
+});
+
+describe("the stats_cache figures", () => {
+  test("are the whole log's figures of collectStats(), computed without the per-job lookups", () => {
+    const now = new Date("2025-07-29T12:00:00Z");
+    const lines = Array.from({ length: 60 }, (_, index) => ({
+      ts: new Date(now.getTime() - index * 3.7 * 3_600_000).toISOString(),
+      exit: index % 7 === 0 ? 1 : 0,
+      msg: `run ${index}`,
+      ...(index % 3 === 0 ? { job: `job-${index % 4}` } : {}),
+    }));
+    const sources = queriesWith(lines);
+    const stats = collectStats(sources, now, cfg);
+    expect(collectCacheFigures(sources.queries, now)).toEqual({
+      total_entries: stats.total_entries,
+      rejected_lines: stats.rejected_lines,
+      last_24h: stats.last_24h,
+      last_7d: stats.last_7d,
+      average_interval_seconds: stats.average_interval_seconds,
+    });
+    expect(cacheMetrics(collectCacheFigures(sources.queries, now))).toEqual(cacheMetrics(stats));
   });
 });

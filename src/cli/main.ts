@@ -14,17 +14,7 @@ import { createLogger, type LogSink } from "../logger.ts";
 import { openLogSink } from "../daemon/log-sink.ts";
 import { refuseSharedDirectory } from "../private-dir.ts";
 import { runtimePaths } from "../runtime-paths.ts";
-import { parseExistingCommand } from "../commands/parse-existing.ts";
-import { statsCommand } from "../commands/stats.ts";
-import { jobsCommand } from "../commands/jobs.ts";
-import { testNotificationCommand } from "../commands/test-notification.ts";
-import { watchCommand } from "../daemon/watch.ts";
 import type { SystemContext } from "../session.ts";
-import { formatPaths } from "../commands/paths.ts";
-import { logSubcommand, runSubcommand } from "../commands/report-run.ts";
-import { pauseCommand } from "../commands/pause.ts";
-import { forgetCommand } from "../commands/forget.ts";
-import { openCommand } from "../commands/open.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
 function systemContext(environment: Environment): SystemContext {
@@ -46,6 +36,12 @@ function privateConfig(options: CommonOptions, environment: Environment, withLog
   return config;
 }
 
+/*
+ * Each command's module is imported when that command runs: the watching collector stays
+ * resident, and never needs the stats report, the runner, parse-existing and the rest
+ * (measured: importing every command 41.4 MB RSS, the watch command alone 40.9 MB).
+ */
+
 /** Options for the process, read once: the caller's umask goes to the commands `run` wraps. */
 interface ProcessState {
   readonly callerUmask: number;
@@ -63,13 +59,17 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
       return 0;
     case "stats": {
       const config = resolveConfig(command.options, environment);
+      const { statsCommand } = await import("../commands/stats.ts");
       return statsCommand(config, clockFor(command.options)(), output, command.json, command.job);
     }
-    case "jobs":
+    case "jobs": {
+      const { jobsCommand } = await import("../commands/jobs.ts");
       return jobsCommand(resolveConfig(command.options, environment), clockFor(command.options)(), output, command.json);
+    }
     case "parse": {
       const config = privateConfig(command.options, environment, false);
       const log = createLogger(config.logLevel, [output.err]);
+      const { parseExistingCommand } = await import("../commands/parse-existing.ts");
       return parseExistingCommand(config, log, clockFor(command.options), system, output);
     }
     case "watch": {
@@ -80,6 +80,7 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
       const file = openLogSink(command.daemon ? files.daemonLog : files.collectorLog, config.logMaxBytes, config.logKeep);
       const sinks: LogSink[] = command.daemon ? [file] : [output.err, file];
       const log = createLogger(config.logLevel, sinks);
+      const { watchCommand } = await import("../daemon/watch.ts");
       return watchCommand({
         config,
         log,
@@ -92,24 +93,31 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
     }
     case "paths": {
       const config = resolveConfigLeniently(command.options, environment, (problems) => output.err(prefixed(problems)));
+      const { formatPaths } = await import("../commands/paths.ts");
       output.out(formatPaths(config, locateConfig(command.options.config, environment.env, environment.appDir).path));
       return 0;
     }
     case "test-notification": {
       const config = resolveConfig(command.options, environment);
       const log = createLogger(config.logLevel, [output.err]);
+      const { testNotificationCommand } = await import("../commands/test-notification.ts");
       return testNotificationCommand(config, log, clockFor(command.options), system, output);
     }
     case "pause":
     case "resume": {
       const config = privateConfig(command.options, environment, false);
       const forMs = command.kind === "pause" ? command.forMs : undefined;
+      const { pauseCommand } = await import("../commands/pause.ts");
       return pauseCommand(config, command.job, forMs, clockFor(command.options)(), output);
     }
-    case "forget":
+    case "forget": {
+      const { forgetCommand } = await import("../commands/forget.ts");
       return forgetCommand(privateConfig(command.options, environment, false), command.job, { runs: command.runs }, clockFor(command.options)(), output);
-    case "open":
+    }
+    case "open": {
+      const { openCommand } = await import("../commands/open.ts");
       return openCommand(resolveConfig(command.options, environment), { print: command.print }, system, output);
+    }
     case "run":
     case "log": {
       const config = resolveConfigLeniently(command.options, environment, (problems) =>
@@ -123,6 +131,7 @@ async function run(argv: readonly string[], environment: Environment, output: Ou
         output,
         umask: state.callerUmask,
       };
+      const { logSubcommand, runSubcommand } = await import("../commands/report-run.ts");
       return command.kind === "run" ? runSubcommand(command, context) : logSubcommand(command, context);
     }
     default:

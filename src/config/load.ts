@@ -5,10 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from "yaml";
 import { CollectorError, describeFileError } from "../errors.ts";
 import { readConfig, type Config, type PathContext } from "./config.ts";
-import { Section, type ConfigProblem } from "./section.ts";
+import { parsePlainYaml } from "./plain-yaml.ts";
+import { plainMapping, Section, type ConfigProblem, type Locate, type Mapping } from "./section.ts";
 
 export interface ConfigLocation {
   readonly path: string;
@@ -33,47 +33,40 @@ export interface ParsedConfig {
   readonly problems: readonly ConfigProblem[];
 }
 
-/** The dotted name of the key that starts at `offset` ("notify.backend"), for a duplicate-key message. */
-function keyNameAt(doc: Document, offset: number): string | null {
-  let name: string | null = null;
-  visit(doc, {
-    Pair(_, pair, path) {
-      if (!isScalar(pair.key) || pair.key.range?.[0] !== offset) return undefined;
-      const outer = path.flatMap((node) => (node && typeof node === "object" && "key" in node && isScalar(node.key) ? [String(node.key.value)] : []));
-      name = [...outer, String(pair.key.value)].join(".");
-      return visit.BREAK;
-    },
-  });
-  return name;
+/** The `yaml` package, loaded only for a config that needs it (see plain-yaml.ts). */
+function yamlDocument(): typeof import("./yaml-document.ts") {
+  return require("./yaml-document.ts") as typeof import("./yaml-document.ts");
 }
 
-function yamlProblem(error: YAMLError, doc: Document, lines: LineCounter): ConfigProblem {
-  // Without prettyErrors the yaml package leaves linePos unset; the offset is always there.
-  const position = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-  if (error.code === "DUPLICATE_KEY") {
-    const name = keyNameAt(doc, error.pos[0]);
-    const message = name === null ? "a key appears twice in one mapping" : `duplicate key "${name}": it is already set above`;
-    return { code: "duplicate-key", line: position.line, column: position.col, message };
-  }
-  return { code: "yaml-syntax", line: position.line, column: position.col, message: `YAML syntax: ${error.message.split("\n")[0]}` };
+/** Builds the config from a parsed mapping; its problems are collected in `problems`. */
+function configFrom(root: Mapping | null, locate: Locate, file: string | null, context: PathContext, problems: ConfigProblem[]): Config {
+  return readConfig(new Section(root, "", locate, problems), file, context);
 }
 
-/** Parses config text. Pure apart from the path context it is given. */
+/**
+ * Parses config text. Pure apart from the path context it is given. A plain config is read with
+ * Bun's parser; any problem, or text it cannot read exactly as the `yaml` package would, is read
+ * (again) with the package, which gives every problem its line and column.
+ */
 export function parseConfig(text: string, file: string | null, context: PathContext): ParsedConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const problems: ConfigProblem[] = doc.errors.map((error) => yamlProblem(error, doc, lines));
-  const contents = doc.contents;
-  if (contents !== null && !isMap(contents) && problems.length === 0) {
-    const position = contents.range ? lines.linePos(contents.range[0]) : { line: 1, col: 1 };
-    problems.push({ code: "not-a-mapping", line: position.line, column: position.col, message: "the file must be a mapping of settings (key: value lines)" });
+  const plain = parsePlainYaml(text);
+  const root = plain === null ? null : plainMapping(plain.value);
+  if (plain !== null && (root !== null || isCommentsOnly(text))) {
+    const problems: ConfigProblem[] = [];
+    const config = configFrom(root, () => null, file, context, problems);
+    if (problems.length === 0) return { config, problems };
   }
+  return parseConfigWithPackage(text, file, context);
+}
+
+/** parseConfig with the `yaml` package only: what decides, and what tests compare the plain path with. */
+export function parseConfigWithPackage(text: string, file: string | null, context: PathContext): ParsedConfig {
+  const doc = yamlDocument().readYamlDocument(text);
   // After a syntax error only the parts that parsed are read, and their problems are not reported
   // (they would mostly repeat the syntax error).
   const fieldProblems: ConfigProblem[] = [];
-  const root = new Section(isMap(contents) ? contents : null, "", lines, fieldProblems);
-  const config = readConfig(root, file, context);
-  return { config, problems: problems.length > 0 ? problems : fieldProblems };
+  const config = configFrom(doc.root, doc.locate, file, context, fieldProblems);
+  return { config, problems: doc.problems.length > 0 ? doc.problems : fieldProblems };
 }
 
 export function formatProblems(file: string, problems: readonly ConfigProblem[]): string {
@@ -102,10 +95,18 @@ export function reloadProblem(path: string): string | null {
   } catch (error) {
     return `Cannot load config "${path}": ${describeFileError(error)}`;
   }
-  if (parseDocument(text).contents === null) {
+  if (isEmptyText(text)) {
     return `Cannot load config "${path}": the file is empty; to run on the defaults, restart the collector`;
   }
   return null;
+}
+
+const isCommentsOnly = (text: string): boolean => text.split(/\r?\n/).every((line) => /^\s*(#.*)?$/.test(line));
+
+/** Empty, or comments only: what the `yaml` package reads as no document (checked with it when unsure). */
+function isEmptyText(text: string): boolean {
+  if (isCommentsOnly(text)) return true;
+  return parsePlainYaml(text) === null ? yamlDocument().isEmptyDocument(text) : false;
 }
 
 /** Like loadConfig, but a config with problems is returned with them (a missing file still throws). */

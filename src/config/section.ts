@@ -1,8 +1,10 @@
 /**
  * Reading one YAML mapping field by field, with the line and column of every problem. A key that
  * no field asked for is reported as unknown, with the closest known key as a suggestion.
+ * The mapping comes from either parser (src/config/load.ts): the `yaml` package's document, whose
+ * nodes know their position, or plain data from `Bun.YAML.parse`, which does not (a config read
+ * that way with any problem is read again with the package, so positions are never missing).
  */
-import { isMap, isScalar, type LineCounter, type Node, type Pair, type YAMLMap } from "yaml";
 import { closestKey, describeValue, type Checker } from "./fields.ts";
 
 /**
@@ -27,20 +29,40 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
+/** One key of a mapping, as either parser read it. */
+export interface MappingEntry {
+  /** The value as plain data. */
+  readonly value: unknown;
+  /** The mapping when the value is one. */
+  readonly mapping: Mapping | null;
+  /** True when the value is a mapping or absent altogether (`? key` without a value). */
+  readonly mappingOrAbsent: boolean;
+  /** Where a problem with the value (or else the key) is reported; see Mapping.locate. */
+  readonly node: unknown;
+  readonly keyNode: unknown;
+}
+
+export interface Mapping {
+  readonly entries: ReadonlyMap<string, MappingEntry>;
+  /** Where a problem with the mapping as a whole is reported. */
+  readonly node: unknown;
+}
+
+/** The line and column of a node (1-based), or null when the parser does not know it. */
+export type Locate = (node: unknown) => { readonly line: number; readonly col: number } | null;
+
 export class Section {
-  private readonly pairs = new Map<string, Pair>();
   private readonly asked: string[] = [];
 
   constructor(
-    private readonly map: YAMLMap | null,
+    private readonly map: Mapping | null,
     private readonly path: string,
-    private readonly lines: LineCounter,
+    private readonly locate: Locate,
     private readonly problems: ConfigProblem[],
-  ) {
-    for (const pair of map?.items ?? []) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      this.pairs.set(key, pair as Pair);
-    }
+  ) {}
+
+  private get pairs(): ReadonlyMap<string, MappingEntry> {
+    return this.map?.entries ?? new Map();
   }
 
   private qualified(key: string): string {
@@ -48,56 +70,62 @@ export class Section {
   }
 
   problemAt(node: unknown, message: string, code: ConfigProblemCode = "invalid-value"): void {
-    const range = (node as Node | null)?.range ?? this.map?.range;
-    const position = range ? this.lines.linePos(range[0]) : { line: 1, col: 1 };
+    const position = (node === null ? null : this.locate(node)) ?? this.locate(this.map?.node ?? null) ?? { line: 1, col: 1 };
     this.problems.push({ code, line: position.line, column: position.col, message });
   }
 
   /** The node of `key`'s value (null when absent), so a problem found later can point at it. */
   valueNode(key: string): unknown {
-    return this.pairs.get(key)?.value ?? null;
+    return this.pairs.get(key)?.node ?? null;
   }
 
   /** The checked value of `key`, or `fallback` when it is absent or wrong (wrong is recorded). */
   get<T>(key: string, check: Checker<T>, fallback: T): T {
     this.asked.push(key);
-    const pair = this.pairs.get(key);
-    if (!pair) return fallback;
-    const node = pair.value as Node | null;
-    const value: unknown = node && "toJSON" in node ? node.toJSON() : null;
-    const checked = check(value);
+    const entry = this.pairs.get(key);
+    if (!entry) return fallback;
+    const checked = check(entry.value);
     if (checked.ok) return checked.value;
     const code = checked.outOfRange ? "out-of-range" : "invalid-value";
-    this.problemAt(node ?? pair.key, `"${this.qualified(key)}" must be ${checked.expected}, got ${describeValue(value)}`, code);
+    this.problemAt(entry.node ?? entry.keyNode, `"${this.qualified(key)}" must be ${checked.expected}, got ${describeValue(entry.value)}`, code);
     return fallback;
   }
 
   /** A nested mapping; absent gives an empty section, anything else is a problem. */
   section(key: string): Section {
     this.asked.push(key);
-    const pair = this.pairs.get(key);
-    const node = pair?.value;
-    if (pair && node !== null && !isMap(node)) {
-      this.problemAt(node, `"${this.qualified(key)}" must be a mapping of settings`, "not-a-mapping");
+    const entry = this.pairs.get(key);
+    if (entry && !entry.mappingOrAbsent) {
+      this.problemAt(entry.node, `"${this.qualified(key)}" must be a mapping of settings`, "not-a-mapping");
     }
-    return new Section(isMap(node) ? node : null, this.qualified(key), this.lines, this.problems);
+    return new Section(entry?.mapping ?? null, this.qualified(key), this.locate, this.problems);
   }
 
   /** Every key of this mapping, with its value node, for sections whose keys are data (maps). */
   entries(): Array<{ key: string; value: unknown; node: unknown }> {
-    return [...this.pairs].map(([key, pair]) => {
-      const node = pair.value as Node | null;
-      return { key, value: node && "toJSON" in node ? node.toJSON() : null, node: node ?? pair.key };
-    });
+    return [...this.pairs].map(([key, entry]) => ({ key, value: entry.value, node: entry.node ?? entry.keyNode }));
   }
 
   /** Reports every key that no get()/section() call asked for. */
   rejectUnknownKeys(): void {
-    for (const [key, pair] of this.pairs) {
+    for (const [key, entry] of this.pairs) {
       if (this.asked.includes(key)) continue;
       const suggestion = closestKey(key, this.asked);
       const hint = suggestion ? `; did you mean "${suggestion}"?` : `; known keys: ${this.asked.join(", ")}`;
-      this.problemAt(pair.key, `unknown key "${this.qualified(key)}"${hint}`, "unknown-key");
+      this.problemAt(entry.keyNode, `unknown key "${this.qualified(key)}"${hint}`, "unknown-key");
     }
   }
+}
+
+const isPlainMapping = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** A mapping of plain data (from `Bun.YAML.parse`): no positions; null when `value` is not a mapping. */
+export function plainMapping(value: unknown): Mapping | null {
+  if (!isPlainMapping(value)) return null;
+  const entries = new Map<string, MappingEntry>();
+  for (const [key, item] of Object.entries(value)) {
+    const mapping = plainMapping(item);
+    entries.set(key, { value: item, mapping, mappingOrAbsent: mapping !== null, node: null, keyNode: null });
+  }
+  return { entries, node: null };
 }

@@ -11,7 +11,7 @@ import { describeError, type CollectorError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { notifierStartupWarning } from "../notify/notifier.ts";
 import { openSession, type Session, type SystemContext } from "../session.ts";
-import { cacheMetrics, collectStats } from "../stats.ts";
+import { cacheMetrics, collectCacheFigures } from "../stats.ts";
 import { retentionCutoffMs } from "../store/retention.ts";
 import { watchFile, type WatchDirectory } from "./dir-watch.ts";
 import { startIngestLoop } from "./ingest-loop.ts";
@@ -59,10 +59,10 @@ const INPUT_EVENT_DELAY_MS = 20;
 /** A notifier may hang until its timeout; shutdown waits this long for a delivery in flight. */
 const DELIVERY_GRACE_MS = 1000;
 
-function refreshStatsCache(session: Session, config: Config, clock: () => Date, log: Logger): void {
+function refreshStatsCache(session: Session, clock: () => Date, log: Logger): void {
   try {
     const now = clock();
-    session.queries.writeCache(cacheMetrics(collectStats(session.statsSources(), now, config)), now.toISOString());
+    session.queries.writeCache(cacheMetrics(collectCacheFigures(session.queries, now)), now.toISOString());
   } catch (error) {
     log.warn(`Could not refresh stats_cache: ${describeError(error)}`);
   }
@@ -191,8 +191,8 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
   }
   starting = false;
   alerts.kick(); // alerts left pending by a crash or kill -9
-  refreshStatsCache(session, config, clock, log);
-  scheduler.every("stats-cache", config.statsIntervalMs, () => refreshStatsCache(session, config, clock, log));
+  refreshStatsCache(session, clock, log);
+  scheduler.every("stats-cache", config.statsIntervalMs, () => refreshStatsCache(session, clock, log));
   // Pruning follows the poll, not every change event: a few small batches per check_interval.
   prune();
   if (config.retentionDays !== null) scheduler.every("prune", config.checkIntervalMs, prune);
