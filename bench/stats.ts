@@ -83,8 +83,8 @@ for (const [label, iso] of [["now", values.now], ["past", values.past]] as const
   const now = iso === undefined ? new Date() : new Date(iso);
   const all = time(() => collectStats(sources, now, config));
   show(`collectStats, ${names.length} jobs (${label})`, all.ms);
-  const one = time(() => collectStats(sources, now, config, names[7]));
-  show(`collectStats --job ${names[7]} (${label})`, one.ms);
+  const one = time(() => collectStats(sources, now, config, names[Math.min(7, names.length - 1)]));
+  show(`collectStats --job ${names[Math.min(7, names.length - 1)]} (${label})`, one.ms);
   const rare = time(() => collectStats(sources, now, config, names.at(-1)));
   show(`collectStats --job ${names.at(-1)} (${label})`, rare.ms);
   const monitor = time(() => check(now));

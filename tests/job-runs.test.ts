@@ -135,6 +135,61 @@ describe("a job's history as of an instant", () => {
   });
 });
 
+/** `count` runs of `job`, evenly over fromMs < instant <= toMs; a success every `successEvery` (0: none). */
+function loop(job: string | null, fromMs: number, toMs: number, count: number, successEvery = 0): Run[] {
+  return Array.from({ length: count }, (_, i) => {
+    const epochMs = fromMs + 1 + Math.floor(((toMs - fromMs - 1) * i) / Math.max(1, count - 1));
+    const exit = successEvery > 0 && i % successEvery === 0 ? 0 : 1;
+    return { ts: new Date(epochMs).toISOString(), epochMs, exit, msg: `loop ${job} ${i}`, job, durationMs: 5, host: null, extra: null };
+  });
+}
+
+describe("a crash loop in the current hour", () => {
+  const T = NOW + 1_234_567; // 12:20:34.567
+  const nows = [T, T - 1, T - 600_000, NOW, NOW + HOUR - 1, NOW + HOUR];
+
+  test("the history matches a full scan, with runs dated after now in that hour, a past --now and pruning", () => {
+    const runs = [
+      ...randomRuns(61, 1500),
+      // "down" succeeded in the hour before, then failed without a pause; "broken" and the default job fail throughout.
+      ...loop("down", NOW - HOUR, NOW - 1, 50, 7),
+      ...loop("down", NOW - 1, T, 3000),
+      ...loop("broken", NOW - 1, T, 1500),
+      ...loop(null, NOW - 1, T, 1500, 400),
+      ...loop("down", T, NOW + HOUR - 1, 30),
+      ...loop(null, T, NOW + HOUR - 1, 30),
+    ];
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    writeAll(db, runs, []);
+    expectSameAsScan(db, nows);
+    // Retention cut into the hour: its rollup counts runs no longer stored.
+    pruneRuns(db, NOW + 300_000, Infinity);
+    expectSameAsScan(db, nows);
+    db.close();
+  });
+
+  test("a failure dated after now in the current hour is not in the streak", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    writeAll(db, [...loop("down", NOW - 1, T, 200), ...loop("down", T, T + 1, 1)], []);
+    const history = new JobHistoryQueries(db);
+    expect(history.historyAt({ name: "down", isDefault: false, key: "down" }, T).failureStreak).toBe(200);
+    history.finalize();
+    db.close();
+  });
+
+  test("a current hour that retention pruned in part counts only the failures still stored", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    writeAll(db, loop("down", NOW - 1, T, 200), []);
+    pruneRuns(db, NOW + 600_000, Infinity);
+    const history = new JobHistoryQueries(db);
+    const down = { name: "down", isDefault: false, key: "down" };
+    expect(history.historyAt(down, T).failureStreak).toBe(scannedHistory(db, down, T).failureStreak);
+    expect(history.historyAt(down, T).failureStreak).toBeLessThan(200);
+    history.finalize();
+    db.close();
+  });
+});
+
 /**
  * Records the SQL of every statement a store prepares, to read its query plan: the database is
  * the real one, only `prepare` and `query` are watched.

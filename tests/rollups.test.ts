@@ -116,11 +116,11 @@ const FILTERS: JobFilter[] = [{ kind: "all" }, jobFilter(DEFAULT_JOB, DEFAULT_JO
 // On an hour, next to one, in the middle of one, and a day back.
 const NOWS = [NOW, NOW - 1, NOW + 1, NOW + 1_234_567, NOW - DAY - 1, NOW - 3 * DAY + 59_999];
 
-function expectSameAsScan(db: Database): void {
+function expectSameAsScan(db: Database, nows: readonly number[] = NOWS): void {
   const queries = new StatsQueries(db);
   const fromHistograms = new StatsQueries(db, 0);
   expect(queries.totalEntries()).toBe(db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM cron_entries").get()?.n ?? -1);
-  for (const now of NOWS) {
+  for (const now of nows) {
     for (const filter of FILTERS) {
       for (const span of [DAY, 7 * DAY, HOUR / 2, 2 * HOUR]) {
         expect({ now, filter, span, ...queries.window(now - span, now, filter) }).toEqual({ now, filter, span, ...scanWindow(db, now - span, now, filter) });
@@ -185,6 +185,89 @@ describe("stats from rollups", () => {
     const partialHour = scanWindow(db, NOW - 7 * DAY - 1, NOW - 6 * DAY - 23 * HOUR - 1, { kind: "all" });
     expect(partialHour.total).toBe(0);
     expect(after.window(NOW - 7 * DAY, NOW, { kind: "all" }).total).toBeLessThan(before.total);
+    db.close();
+  });
+});
+
+/** A crash loop: `count` failing runs of alpha and of runs without a job, evenly over fromMs < instant <= toMs. */
+function crashLoop(fromMs: number, toMs: number, count: number): Run[] {
+  return Array.from({ length: count }, (_, i) => {
+    const epochMs = fromMs + 1 + Math.floor(((toMs - fromMs - 1) * i) / Math.max(1, count - 1));
+    const job = i % 2 === 0 ? "alpha" : null;
+    return { ts: new Date(epochMs).toISOString(), epochMs, exit: 1, msg: `loop ${i}`, job, durationMs: i % 5 === 0 ? null : 10 + (i % 997), host: null, extra: null };
+  });
+}
+
+describe("a burst in the partial hour at the new end of a window", () => {
+  const T = NOW + 1_234_567; // 12:20:34.567, in NOWS
+  const hour = NOW;
+  // The instants around the burst: its end, a past --now inside it, the hour's first and last ms.
+  const burstNows = [T, T - 1, T - 600_000, hour, hour + HOUR - 1, hour + HOUR];
+
+  test("matches a full scan, whether or not runs of that hour are dated after now", () => {
+    for (const [seed, after] of [[71, 0], [73, 40]] as const) {
+      const db = openDatabase(join(tempDir(), "ladder.db"));
+      const runs = [...randomRuns(seed, 1000), ...crashLoop(hour - 1, T, 1500), ...crashLoop(T, hour + HOUR - 1, after)];
+      writeAll(db, runs, seed + 1);
+      expectSameAsScan(db, burstNows);
+      db.close();
+    }
+  });
+
+  test("a run dated after now in the current hour is not counted (the hour's rollup holds it)", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    writeAll(db, [...crashLoop(hour - 1, T, 300), ...crashLoop(T, T + 1, 1)], 81);
+    const queries = new StatsQueries(db);
+    for (const [filter, runs] of [[{ kind: "all" }, 300], [jobFilter("alpha", DEFAULT_JOB), 150]] as const) {
+      expect(queries.window(T - DAY, T, filter)).toEqual(scanWindow(db, T - DAY, T, filter));
+      expect(queries.window(T - DAY, T, filter).total).toBe(runs);
+      expect(queries.aggregate(T - 7 * DAY, T, filter).runs).toBe(runs);
+    }
+    db.close();
+  });
+
+  test("a current hour that retention pruned in part counts only the runs still stored", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    writeAll(db, crashLoop(hour - 1, T, 400), 91);
+    pruneRuns(db, hour + 600_000, Infinity);
+    const stored = scanWindow(db, T - DAY, T, { kind: "all" });
+    expect(stored.total).toBeGreaterThan(0);
+    expect(stored.total).toBeLessThan(400);
+    const queries = new StatsQueries(db);
+    for (const filter of FILTERS) expect(queries.window(T - DAY, T, filter)).toEqual(scanWindow(db, T - DAY, T, filter));
+    expect(queries.aggregate(T - DAY, T, { kind: "all" }).runs).toBe(stored.total);
+    db.close();
+  });
+});
+
+describe("a burst in the partial hour at the old end of a window", () => {
+  const hour = NOW;
+  const burst = crashLoop(hour + 600_000, hour + 2_400_000, 3000); // 12:10 to 12:40
+  // Windows of a day whose old end lies before the burst in its hour, within it, and after it.
+  const nows = [hour + 300_000, hour + 1_500_000, hour + 3_000_000].map((from) => from + DAY);
+
+  test("matches a full scan, before and after retention pruned part of that hour", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    writeAll(db, [...randomRuns(101, 1500), ...burst], 102);
+    expectSameAsScan(db, nows);
+    pruneRuns(db, hour + 900_000, Infinity);
+    // Windows reaching further back count the pruned runs in their whole hours (see above).
+    const queries = new StatsQueries(db);
+    for (const now of nows) {
+      for (const filter of FILTERS) expect({ now, filter, ...queries.window(now - DAY, now, filter) }).toEqual({ now, filter, ...scanWindow(db, now - DAY, now, filter) });
+    }
+    db.close();
+  });
+
+  test("an hour that retention pruned in part counts only the runs still stored", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    writeAll(db, burst, 103);
+    pruneRuns(db, hour + 900_000, Infinity);
+    const now = hour + 300_000 + DAY;
+    const stored = scanWindow(db, now - DAY, now, { kind: "all" }).total;
+    expect(stored).toBeLessThan(3000);
+    expect(new StatsQueries(db).window(now - DAY, now, { kind: "all" }).total).toBe(stored);
+    expect(new StatsQueries(db).aggregate(now - DAY, now, { kind: "all" }).runs).toBe(stored);
     db.close();
   });
 });

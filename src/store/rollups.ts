@@ -22,6 +22,30 @@ export function hourStart(ms: number): number {
   return Math.floor(ms / HOUR_MS) * HOUR_MS;
 }
 
+/**
+ * A range fromMs < instant <= toMs cut at hour bounds: `head` the part in the hour of fromMs when
+ * fromMs + 1 is not an hour start, `whole` the first and last start of the whole hours within it,
+ * `tail` the part from the start of the hour of toMs when toMs is not its last millisecond. Each
+ * part is null when empty; head and tail are (from, to] pairs, each within one hour.
+ */
+export interface HourPieces {
+  readonly head: readonly [number, number] | null;
+  readonly whole: readonly [number, number] | null;
+  readonly tail: readonly [number, number] | null;
+}
+
+export function hourPieces(fromMs: number, toMs: number): HourPieces {
+  if (toMs <= fromMs) return { head: null, whole: null, tail: null };
+  const firstWhole = hourStart(fromMs + HOUR_MS); // the first hour starting after fromMs
+  if (toMs < firstWhole) return { head: [fromMs, toMs], whole: null, tail: null };
+  const tailHour = hourStart(toMs + 1); // the tail's hour, or the hour after the last whole one
+  return {
+    head: firstWhole - 1 > fromMs ? [fromMs, firstWhole - 1] : null,
+    whole: tailHour - HOUR_MS >= firstWhole ? [firstWhole, tailHour - HOUR_MS] : null,
+    tail: toMs >= tailHour ? [tailHour - 1, toMs] : null,
+  };
+}
+
 /** Counters over a set of runs: one rollup row, a sum of rows, or a scan of runs. */
 export interface Rollup extends DurationSummary {
   readonly runs: number;

@@ -1,18 +1,26 @@
 /**
  * The read side: every aggregate the dashboard shows is computed by SQLite, so its cost does not
  * grow with the table. A window is the sum of the hourly rollups (rollups.ts) of the whole hours
- * it spans plus an indexed scan of the runs in the partial hours at both ends; "the newest run
- * (failure, success) before t" scans the hour of t, else finds the newest such hour in the rollups
- * and scans that one hour.
+ * it spans plus the partial hours at both ends: each from its hour's rollup when that counts
+ * exactly the part's runs (see howToRead), else an indexed scan of them. "The newest run
+ * (failure, success) before t" looks in the hour of t when its rollup holds one, else finds the
+ * newest such hour in the rollups and scans that one hour.
+ *
+ * What a window costs is then bounded by the rollup rows of its hours, plus the runs of a partial
+ * hour that the rollup cannot stand for: one at the new end holding runs dated after the window's
+ * end (a past --now inside a burst, runs dated ahead), one at the old end holding runs on both
+ * sides of the window's start, a pruned one, and a window within one hour. As of now a crash
+ * loop's current hour costs no scan. (Reading such an hour as its rollup minus the rest of the
+ * hour was tried and measured slower: counting the rest costs about what it saves.)
  *
  * Runs pruned by retention_days stay counted in their whole hours (the rollups are kept), so a
- * window reaching before the cutoff still counts them, except in a partial hour at its old end.
+ * window reaching before the cutoff still counts them, except in a partial hour at either end.
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { StoredRunRow } from "../records.ts";
 import { percentile } from "../duration-histogram.ts";
 import { forJob } from "./job-runs.ts";
-import { RollupStore, bucketedRuns, emptyRollup, fromBucketRows, hourStart, mergeRollups, type BucketRow, type HourKind, type JobKeys, type Rollup } from "./rollups.ts";
+import { RollupStore, bucketedRuns, emptyRollup, fromBucketRows, hourPieces, hourStart, mergeRollups, type BucketRow, type HourKind, type JobKeys, type Rollup } from "./rollups.ts";
 import { HOUR_MS } from "../time.ts";
 
 export interface WindowRow {
@@ -38,8 +46,9 @@ const RANGE = "ts_ms > ?1 AND ts_ms <= ?2";
  * (which the job's walk of the index serves without sorting) is it taken for granted.
  */
 const NAMED_RUNS = `${RANGE} AND id IN (${forJob(`SELECT id FROM cron_entries WHERE JOB AND ${RANGE}`, "?3").named})`;
-/** A named job's runs for ORDER BY ts_ms DESC … LIMIT: the index walk itself, stopped by the LIMIT. */
-const NAMED_RUNS_NEWEST_FIRST = `${RANGE} AND job = ?3`;
+/** A named job's runs for ORDER BY ts_ms … LIMIT: the index walk itself, stopped by the LIMIT. */
+const NAMED_RUNS_IN_ORDER = `${RANGE} AND job = ?3`;
+const UNNAMED_RUNS_IN_ORDER = `${RANGE} AND job IS NULL`;
 const DEFAULT_JOB_RUNS = `${RANGE} AND id IN (${forJob(`SELECT id FROM cron_entries WHERE JOB AND ${RANGE}`, "?3").withUnnamed})`;
 
 /** ?1 = from (exclusive), ?2 = to (inclusive), for one job ?3 = its name, then any more. */
@@ -54,10 +63,17 @@ class ByFilter<Row> {
   private readonly named: Statement<Row, QueryParams>;
   private readonly defaultJob: Statement<Row, QueryParams>;
 
-  constructor(db: Database, sql: (where: string, next: string) => string, order: "newest first" | "any" = "any") {
+  /**
+   * `ordered`: `sql` ends in ORDER BY ts_ms … LIMIT, and this is the same ORDER BY … LIMIT over its
+   * output columns. Each job name is then walked on its own (job, ts_ms) index and stopped by the
+   * LIMIT; the default job's two walks are merged by it. (The `id IN` form reads every id of the
+   * range first: 120,000 of them for a crash loop's current hour.)
+   */
+  constructor(db: Database, sql: (where: string, next: string) => string, ordered?: string) {
     this.all = db.query(sql(RANGE, "?3"));
-    this.named = db.query(sql(order === "newest first" ? NAMED_RUNS_NEWEST_FIRST : NAMED_RUNS, "?4"));
-    this.defaultJob = db.query(sql(DEFAULT_JOB_RUNS, "?4"));
+    this.named = db.query(sql(ordered === undefined ? NAMED_RUNS : NAMED_RUNS_IN_ORDER, "?4"));
+    const branch = (where: string): string => `SELECT * FROM (${sql(where, "?4")})`;
+    this.defaultJob = db.query(ordered === undefined ? sql(DEFAULT_JOB_RUNS, "?4") : `SELECT * FROM (${branch(NAMED_RUNS_IN_ORDER)} UNION ALL ${branch(UNNAMED_RUNS_IN_ORDER)}) ${ordered}`);
   }
 
   private pick(filter: JobFilter, fromMs: number, toMs: number): { readonly statement: Statement<Row, QueryParams>; readonly params: QueryParams } {
@@ -83,22 +99,22 @@ class ByFilter<Row> {
  */
 export const EXACT_PERCENTILE_BUDGET = 200_000;
 
-/** The last few rollups computed, by range, filter and database version. */
-class RecentRollups {
-  private entries: Array<{ readonly from: number; readonly to: number; readonly filter: JobFilter; readonly version: string; readonly rollup: Rollup }> = [];
+/** The last few rollups (or counts) computed, by range, filter and database version. */
+class Recent<T> {
+  private entries: Array<{ readonly from: number; readonly to: number; readonly filter: JobFilter; readonly version: string; readonly value: T }> = [];
 
   constructor(private readonly size: number) {}
 
-  find(from: number, to: number, filter: JobFilter, version: string): Rollup | null {
-    return this.entries.find((entry) => entry.from === from && entry.to === to && entry.version === version && sameFilter(entry.filter, filter))?.rollup ?? null;
+  find(from: number, to: number, filter: JobFilter, version: string): T | null {
+    return this.entries.find((entry) => entry.from === from && entry.to === to && entry.version === version && sameFilter(entry.filter, filter))?.value ?? null;
   }
 
-  get(from: number, to: number, filter: JobFilter, version: string, compute: () => Rollup): Rollup {
+  get(from: number, to: number, filter: JobFilter, version: string, compute: () => T): T {
     const known = this.find(from, to, filter, version);
     if (known) return known;
-    const rollup = compute();
-    this.entries = [{ from, to, filter, version, rollup }, ...this.entries.slice(0, this.size - 1)];
-    return rollup;
+    const value = compute();
+    this.entries = [{ from, to, filter, version, value }, ...this.entries.slice(0, this.size - 1)];
+    return value;
   }
 }
 
@@ -109,19 +125,6 @@ const windowOf = (rollup: Rollup): WindowRow => ({ total: rollup.runs, succeeded
 function mergeWindows(a: WindowRow, b: WindowRow): WindowRow {
   const pick = (x: number | null, y: number | null, f: (x: number, y: number) => number): number | null => (x === null ? y : y === null ? x : f(x, y));
   return { total: a.total + b.total, succeeded: a.succeeded + b.succeeded, firstMs: pick(a.firstMs, b.firstMs, Math.min), lastMs: pick(a.lastMs, b.lastMs, Math.max) };
-}
-
-/**
- * A range fromMs < instant <= toMs as the whole hours it spans (first and last hour start, or
- * null) and the partial ranges at both ends, read from the rows.
- */
-function splitHours(fromMs: number, toMs: number): { readonly whole: readonly [number, number] | null; readonly partial: ReadonlyArray<readonly [number, number]> } {
-  if (toMs <= fromMs) return { whole: null, partial: [] };
-  const firstWhole = hourStart(fromMs + HOUR_MS); // the first hour starting after fromMs
-  const lastWhole = hourStart(toMs + 1) - HOUR_MS; // the last hour ending at or before toMs
-  if (firstWhole > lastWhole) return { whole: null, partial: [[fromMs, toMs]] };
-  const partial: Array<readonly [number, number]> = [[fromMs, firstWhole - 1], [lastWhole + HOUR_MS - 1, toMs]];
-  return { whole: [firstWhole, lastWhole], partial: partial.filter(([from, to]) => to > from) };
 }
 
 function jobKeys(filter: JobFilter): JobKeys {
@@ -137,6 +140,7 @@ export class StatsQueries {
   private readonly lastFailureStatement: ByFilter<RunRow>;
   private readonly recentStatement: ByFilter<RunRow>;
   private readonly lastRunStatement: ByFilter<{ lastMs: number | null }>;
+  private readonly oldestStatement: ByFilter<{ ms: number }>;
   private readonly lastSuccessStatement: ByFilter<{ ms: number }>;
   private readonly scanStatement: ByFilter<BucketRow>;
   private readonly countStatement: ByFilter<WindowRow>;
@@ -149,9 +153,11 @@ export class StatsQueries {
    * connections' commits, total_changes() with this connection's own (the watch loop writes and
    * reads through one connection).
    */
-  private readonly recentAggregates = new RecentRollups(2);
+  private readonly recentAggregates = new Recent<Rollup>(2);
   /** The partial hours at both ends of the last windows: the day and the week end in the same one. */
-  private readonly recentScans = new RecentRollups(3);
+  private readonly recentScans = new Recent<Rollup>(3);
+  /** The same for the partial hours only counted (over every job, the day and the week share one). */
+  private readonly recentCounts = new Recent<WindowRow>(3);
   private readonly versionStatement: Statement<{ version: string }, []>;
   private pinnedVersion: string | null = null;
   /** The size of the last window's hours, the same for every job (a `--stats` asks it once per job). */
@@ -169,15 +175,16 @@ export class StatsQueries {
       db,
       (where) => `SELECT COUNT(*) AS total, COALESCE(SUM(exit_code = 0), 0) AS succeeded, MIN(ts_ms) AS firstMs, MAX(ts_ms) AS lastMs FROM cron_entries WHERE ${where}`,
     );
-    this.lastSuccessStatement = new ByFilter(db, (where) => `SELECT ts_ms AS ms FROM cron_entries WHERE exit_code = 0 AND ${where} ORDER BY ts_ms DESC LIMIT 1`, "newest first");
+    this.lastSuccessStatement = new ByFilter(db, (where) => `SELECT ts_ms AS ms FROM cron_entries WHERE exit_code = 0 AND ${where} ORDER BY ts_ms DESC LIMIT 1`, "ORDER BY ms DESC LIMIT 1");
     this.lastFailureStatement = new ByFilter(
       db,
       (where) => `SELECT ${RUN_COLUMNS} FROM cron_entries WHERE exit_code != 0 AND ${where} ORDER BY ts_ms DESC, id DESC LIMIT 1`,
-      "newest first",
+      "ORDER BY epochMs DESC, id DESC LIMIT 1",
     );
-    this.recentStatement = new ByFilter(db, (where) => `SELECT ${RUN_COLUMNS} FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC, id DESC LIMIT 10`, "newest first");
+    this.recentStatement = new ByFilter(db, (where) => `SELECT ${RUN_COLUMNS} FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC, id DESC LIMIT 10`, "ORDER BY epochMs DESC, id DESC LIMIT 10");
     // Over every job, ORDER BY … LIMIT 1 walks the time index backwards and stops at the newest run.
-    this.lastRunStatement = new ByFilter(db, (where) => `SELECT ts_ms AS lastMs FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC LIMIT 1`, "newest first");
+    this.lastRunStatement = new ByFilter(db, (where) => `SELECT ts_ms AS lastMs FROM cron_entries WHERE ${where} ORDER BY ts_ms DESC LIMIT 1`, "ORDER BY lastMs DESC LIMIT 1");
+    this.oldestStatement = new ByFilter(db, (where) => `SELECT ts_ms AS ms FROM cron_entries WHERE ${where} ORDER BY ts_ms LIMIT 1`, "ORDER BY ms LIMIT 1");
     const durations = (where: string): string => `duration_ms IS NOT NULL AND ${where}`;
     this.storedDurations = new ByFilter(db, (where) => `SELECT COUNT(*) AS n FROM cron_entries WHERE ${durations(where)}`);
     this.durationAtRank = new ByFilter(db, (where, rank) => `SELECT duration_ms AS d FROM cron_entries WHERE ${durations(where)} ORDER BY duration_ms LIMIT 1 OFFSET ${rank}`);
@@ -197,9 +204,38 @@ export class StatsQueries {
   }
 
   private computeAggregate(fromMs: number, toMs: number, filter: JobFilter, version: string): Rollup {
-    const { whole, partial } = splitHours(fromMs, toMs);
-    const rows = partial.map(([from, to]) => this.scan(from, to, filter, version));
-    return [whole === null ? emptyRollup : this.rollups.sum(whole[0], whole[1], jobKeys(filter)), ...rows].reduce(mergeRollups, emptyRollup);
+    const { head, whole, tail } = hourPieces(fromMs, toMs);
+    const keys = jobKeys(filter);
+    const parts = [whole === null ? emptyRollup : this.rollups.sum(whole[0], whole[1], keys)];
+    for (const part of [head, tail]) {
+      if (part === null) continue;
+      const hour = this.rollups.sum(hourStart(part[1]), hourStart(part[1]), keys);
+      const read = this.howToRead(part, hour, filter);
+      parts.push(read === "hour" ? hour : read === "none" ? emptyRollup : this.scan(part[0], part[1], filter, version));
+    }
+    return parts.reduce(mergeRollups, emptyRollup);
+  }
+
+  /**
+   * How to read a part of one hour at an end of a window (the head ends with its hour, the tail
+   * starts with it), given the hour's rollup: "none" when the rollup counts no run within the part
+   * (then none is stored), "hour" when every run it counts lies within the part and none was
+   * pruned (the rollup is then exactly the part's rows), else "rows" (a scan). So a crash loop's
+   * 100,000s of runs in the current hour cost no scan as of now, only as of a past --now inside
+   * the burst (or with runs dated ahead in that hour), or at the old end of a window while it
+   * passes through the burst's hour a day or a week later.
+   *
+   * Pruning deletes the oldest runs first, so the hour lost none while its oldest counted run is
+   * still stored (one index probe); this is the rule of JobRuns.count, and like it, it trusts that
+   * no run older than a pruned one is written later.
+   */
+  private howToRead(part: readonly [number, number], hour: { readonly runs: number; readonly firstMs: number | null; readonly lastMs: number | null }, filter: JobFilter): "none" | "hour" | "rows" {
+    const start = hourStart(part[1]);
+    const isTail = part[0] === start - 1;
+    if (!isTail && part[1] !== start + HOUR_MS - 1) return "rows"; // a window within one hour
+    if (hour.runs === 0 || hour.firstMs === null || hour.lastMs === null || hour.firstMs > part[1] || hour.lastMs <= part[0]) return "none";
+    if (hour.firstMs <= part[0] || hour.lastMs > part[1]) return "rows";
+    return this.oldestStatement.get(start - 1, start + HOUR_MS - 1, filter)?.ms === hour.firstMs ? "hour" : "rows";
   }
 
   /**
@@ -208,13 +244,21 @@ export class StatsQueries {
    * every job costs a fifth of its full aggregate on 5 million runs (bench/stats.ts).
    */
   private windowCounts(fromMs: number, toMs: number, filter: JobFilter, version: string): WindowRow {
-    const { whole, partial } = splitHours(fromMs, toMs);
+    const { head, whole, tail } = hourPieces(fromMs, toMs);
+    const keys = jobKeys(filter);
     // The 24-hour window ends in the partial hour the 7-day one scanned already.
-    const parts = partial.map(([from, to]) => {
+    const rows = ([from, to]: readonly [number, number]): WindowRow => {
       const scanned = this.recentScans.find(from, to, filter, version);
-      return scanned === null ? (this.countStatement.get(from, to, filter) ?? emptyWindow) : windowOf(scanned);
-    });
-    return [whole === null ? emptyWindow : this.rollups.counts(whole[0], whole[1], jobKeys(filter)), ...parts].reduce(mergeWindows, emptyWindow);
+      return scanned === null ? this.recentCounts.get(from, to, filter, version, () => this.countStatement.get(from, to, filter) ?? emptyWindow) : windowOf(scanned);
+    };
+    const parts = [whole === null ? emptyWindow : this.rollups.counts(whole[0], whole[1], keys)];
+    for (const part of [head, tail]) {
+      if (part === null) continue;
+      const hour = this.rollups.counts(hourStart(part[1]), hourStart(part[1]), keys);
+      const read = this.howToRead(part, { runs: hour.total, firstMs: hour.firstMs, lastMs: hour.lastMs }, filter);
+      parts.push(read === "hour" ? hour : read === "none" ? emptyWindow : rows(part));
+    }
+    return parts.reduce(mergeWindows, emptyWindow);
   }
 
   /**
@@ -239,9 +283,15 @@ export class StatsQueries {
    */
   private newest<T>(untilMs: number, filter: JobFilter, kind: HourKind, find: (fromMs: number, toMs: number) => T | null): T | null {
     const currentHour = hourStart(untilMs);
-    const recent = find(currentHour - 1, untilMs);
-    if (recent !== null) return recent;
-    const hour = this.rollups.latestHour(currentHour, jobKeys(filter), kind);
+    const keys = jobKeys(filter);
+    // The hour of untilMs is read only when its rollup holds a match: a crash loop's hour holds no
+    // success, and walking its runs back to find none cost 0.1 s per 100,000 of them.
+    let hour = this.rollups.latestHour(currentHour + HOUR_MS, keys, kind);
+    if (hour === currentHour) {
+      const recent = find(currentHour - 1, untilMs);
+      if (recent !== null) return recent;
+      hour = this.rollups.latestHour(currentHour, keys, kind);
+    }
     return hour === null ? null : find(hour - 1, hour + HOUR_MS - 1);
   }
 
