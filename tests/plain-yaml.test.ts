@@ -27,6 +27,11 @@ const needsThePackage: Array<[string, string]> = [
   ["two documents", "check_interval: 30\n---\ncheck_interval: 40\n"],
   ["a quoted string over two lines", 'notify:\n  backend: "none\n  sound": x\n'],
   ["a syntax error", "notify:\n  backend: [none\n"],
+  ["a duplicate key after a byte order mark", "\uFEFFlog_level: info\nlog_level: debug\n"],
+  ["two spellings of the key true (one boolean to the package)", "jobs:\n  true: { every: 5m }\n  True: { every: 10m }\n"],
+  ["two spellings of a null key", "jobs:\n  ~: { every: 5m }\n  null: { every: 10m }\n"],
+  ["a flow sequence as a key (Bun names it a, the package [ a ])", "jobs:\n  [a]:\n    every: 5m\n"],
+  ["lines ended by a lone carriage return", "log_level: info\rlog_level: debug\r"],
 ];
 
 describe("reading config.yaml without the yaml package", () => {
