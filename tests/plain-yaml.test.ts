@@ -32,6 +32,7 @@ const needsThePackage: Array<[string, string]> = [
   ["two spellings of a null key", "jobs:\n  ~: { every: 5m }\n  null: { every: 10m }\n"],
   ["a flow sequence as a key (Bun names it a, the package [ a ])", "jobs:\n  [a]:\n    every: 5m\n"],
   ["lines ended by a lone carriage return", "log_level: info\rlog_level: debug\r"],
+  ["a duplicate key after a block scalar opened in a list item", "x:\n  - a: |\n    b: 1\n    b: 2\n"],
 ];
 
 describe("reading config.yaml without the yaml package", () => {

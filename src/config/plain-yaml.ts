@@ -142,7 +142,8 @@ function keysAreSafe(text: string): boolean {
     }
     if (!addKey(level, key)) return false;
     const value = content.slice(match[0].length).replace(/^\s*:/, "").trim();
-    if (BLOCK_SCALAR.test(value)) blockScalarIndent = indent;
+    // Its lines are those indented past the key (not past the line: "- a: |" starts after the dash).
+    if (BLOCK_SCALAR.test(value)) blockScalarIndent = column;
     else if (value.replace(QUOTED, "").includes("{")) {
       // Only a whole one-line flow mapping is read here (not one inside a list or over lines).
       const keys = value.startsWith("{") && value.endsWith("}") ? flowKeys(value) : null;
