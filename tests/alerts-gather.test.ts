@@ -283,3 +283,31 @@ describe("the lookups of a job's open rows", () => {
     }
   });
 });
+
+/** Another connection (the dashboard's pause, a CLI `pause`) holds the write lock for 300 ms; resolves once it does. */
+async function lockedByAnotherWriter(path: string): Promise<{ readonly exited: Promise<number> }> {
+  const script = [
+    'const { Database } = require("bun:sqlite");',
+    `const db = new Database(${JSON.stringify(path)});`,
+    'db.run("BEGIN IMMEDIATE");',
+    'db.run("UPDATE jobs SET first_seen_at = first_seen_at");',
+    'console.log("locked");',
+    "Bun.sleepSync(300);",
+    'db.run("COMMIT");',
+  ].join("\n");
+  const writer = Bun.spawn(["bun", "-e", script], { stdout: "pipe", stderr: "inherit" });
+  const first = await writer.stdout.getReader().read();
+  expect(new TextDecoder().decode(first.value)).toContain("locked");
+  return { exited: writer.exited }; // not the promise itself: awaiting this would wait for the exit
+}
+
+describe("reading then writing the outbox while another connection writes", () => {
+  test("beginning a delivery waits for the other writer (busy_timeout) instead of failing at once", async () => {
+    const f = fixture();
+    f.commit(failures(["backup"], 1, T0 - 1000));
+    const id = f.db.query<{ id: number }, []>("SELECT id FROM alerts").get()?.id ?? 0;
+    const { exited } = await lockedByAnotherWriter(f.db.filename);
+    expect(f.outbox.beginDelivery(id, "auto", T0)?.id).toBe(id);
+    expect(await exited).toBe(0);
+  });
+});
