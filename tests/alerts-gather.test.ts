@@ -15,7 +15,8 @@ import { defaultSounds } from "../src/config/config.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { Ingest } from "../src/ingest.ts";
 import { createLogger } from "../src/logger.ts";
-import type { Checkpoint, Run } from "../src/records.ts";
+import { failuresIn, summaryAlert } from "../src/alerts/summary.ts";
+import type { AlertText, Checkpoint, FoldDigest, Run } from "../src/records.ts";
 import { AlertStore } from "../src/store/alerts.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { JobStateStore } from "../src/store/job-state.ts";
@@ -308,6 +309,16 @@ describe("reading then writing the outbox while another connection writes", () =
     const id = f.db.query<{ id: number }, []>("SELECT id FROM alerts").get()?.id ?? 0;
     const { exited } = await lockedByAnotherWriter(f.db.filename);
     expect(f.outbox.beginDelivery(id, "auto", T0)?.id).toBe(id);
+    expect(await exited).toBe(0);
+  });
+
+  test("folding alerts into a summary waits for the other writer too", async () => {
+    const f = fixture();
+    f.commit(failures(["backup"], 20, T0 - 1000));
+    const { exited } = await lockedByAnotherWriter(f.db.filename);
+    const text = (digest: FoldDigest): AlertText & { readonly covers: number } => ({ ...summaryAlert(digest, "burst", "auto", "Basso"), covers: failuresIn(digest) });
+    const folded = f.outbox.fold("auto", { kind: "rest", except: [] }, text, new Date(T0), ["auto"]);
+    expect(folded?.digest.counts).toEqual([{ kind: "failure", count: 20 }]);
     expect(await exited).toBe(0);
   });
 });
