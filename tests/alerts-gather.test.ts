@@ -285,7 +285,7 @@ describe("the lookups of a job's open rows", () => {
   });
 });
 
-/** Another connection (the dashboard's pause, a CLI `pause`) holds the write lock for 300 ms; resolves once it does. */
+/** Another connection (the dashboard's pause, a CLI `pause`) holds the write lock for 150 ms; resolves once it does. */
 async function lockedByAnotherWriter(path: string): Promise<{ readonly exited: Promise<number> }> {
   const script = [
     'const { Database } = require("bun:sqlite");',
@@ -293,7 +293,7 @@ async function lockedByAnotherWriter(path: string): Promise<{ readonly exited: P
     'db.run("BEGIN IMMEDIATE");',
     'db.run("UPDATE jobs SET first_seen_at = first_seen_at");',
     'console.log("locked");',
-    "Bun.sleepSync(300);",
+    "Bun.sleepSync(150);",
     'db.run("COMMIT");',
   ].join("\n");
   const writer = Bun.spawn(["bun", "-e", script], { stdout: "pipe", stderr: "inherit" });
