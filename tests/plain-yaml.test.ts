@@ -33,6 +33,8 @@ const needsThePackage: Array<[string, string]> = [
   ["a flow sequence as a key (Bun names it a, the package [ a ])", "jobs:\n  [a]:\n    every: 5m\n"],
   ["lines ended by a lone carriage return", "log_level: info\rlog_level: debug\r"],
   ["a duplicate key after a block scalar opened in a list item", "x:\n  - a: |\n    b: 1\n    b: 2\n"],
+  ["an empty key in a nested list item, then a flow mapping with a duplicate", "x:\n  - - : {a: 1, a: 2}\n"],
+  ["a byte order mark inside the text (files put together), which Bun keeps in the key", "# c\n\uFEFFjobs:\n  a: { every: 5m }\n"],
 ];
 
 describe("reading config.yaml without the yaml package", () => {

@@ -18,7 +18,7 @@
  * - a key the package reads as null or a boolean (`~` and `null`, `true` and `True` are one key
  *   to it, two to this scanner), a line that is a key but not a plain one (`[a]:`, `a#b:`: Bun
  *   and the package name them differently), a line ended by a lone carriage return (a line break
- *   to Bun, not to the package).
+ *   to Bun, not to the package), a byte order mark after the first character (Bun keeps it).
  */
 
 export interface PlainYaml {
@@ -41,7 +41,8 @@ const NUMBER_LIKE = /^[\d+.-]/;
 const NULL_OR_BOOLEAN_KEY = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE)$/;
 const RANGE_KEY = /^\d{1,3}\s*-\s*\d{1,3}$/;
 const BLOCK_SCALAR = /^[|>][-+0-9]*$/;
-const PLAIN_KEY = /^[^\s"'?{}[\],&*!|>%@`#][^:#]*?(?=\s*:(?:\s|$))/;
+// Not from ":" on (": {a: 1}" is an empty key; a plain key such as ":a" is left to the package).
+const PLAIN_KEY = /^[^\s"'?{}[\],&*!|>%@`#:][^:#]*?(?=\s*:(?:\s|$))/;
 
 /**
  * The line without its comment (a `#` after whitespace, outside quotes); null when a quoted
@@ -157,7 +158,7 @@ function keysAreSafe(text: string): boolean {
 
 /** The parsed config text, or null when the `yaml` package must read it (see above). */
 export function parsePlainYaml(text: string): PlainYaml | null {
-  if (/[!\t]|<<|\r(?!\n)/.test(text) || /^(---|\.\.\.|%)/m.test(text)) return null;
+  if (/[!\t]|<<|\r(?!\n)/.test(text) || text.includes("\uFEFF", 1) || /^(---|\.\.\.|%)/m.test(text)) return null;
   let value: unknown;
   try {
     value = Bun.YAML.parse(text);
