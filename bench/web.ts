@@ -3,13 +3,14 @@
  * while the collector ingests, on a database of 5 million runs of 50 jobs; and the collector's
  * memory with the dashboard on and off.
  *
- * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX] [--alone-rounds R] [--ingest N]
+ * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX] [--alone-rounds R] [--ingest N] [--settle S]
  *   --runs N      runs to generate (default 5,000,000), spread over 50 jobs and the last 70 days
  *   --rounds R    rounds of every path per client under load (default 100: 22,000 requests, a few
  *                 seconds, so the load spans many ingest commits and stats documents)
  *   --keep DIR    build the database in DIR and keep it (a second run with the same DIR reuses it)
  *   --only REGEX  under load, request only the paths matching REGEX (e.g. to leave out slow ones)
  *   --alone-rounds R  rounds of every path by one client alone first (default 3)
+ *   --settle S    memory is read 3 s after the load and again S seconds later (default 30)
  *   --ingest N    also time the ingestion of N lines appended at once: with the dashboard off, on
  *                 and idle, and on with 20 clients requesting (what the dashboard costs ingestion;
  *                 default 0: skipped; it adds 3N runs, dated 30 days back, to a kept database)
@@ -26,10 +27,11 @@ import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { ingest: { type: "string" }, only: { type: "string" }, "alone-rounds": { type: "string" }, runs: { type: "string" }, clients: { type: "string" }, rounds: { type: "string" }, keep: { type: "string" } },
+  options: { settle: { type: "string" }, ingest: { type: "string" }, only: { type: "string" }, "alone-rounds": { type: "string" }, runs: { type: "string" }, clients: { type: "string" }, rounds: { type: "string" }, keep: { type: "string" } },
 });
 const RUNS = Number(values.runs ?? 5_000_000);
 const CLIENTS = Number(values.clients ?? 20);
+const SETTLE_MS = Number(values.settle ?? 30) * 1000;
 const ROUNDS = Number(values.rounds ?? 100);
 const INGEST_LINES = Number(values.ingest ?? 0);
 const JOBS = 50;
@@ -273,6 +275,10 @@ console.log(`collector CPU during the load: ${cpuUsed.toFixed(2)} s in ${loaded.
 await Bun.sleep(3000);
 const loadedRss = rssMb(collector.pid);
 const loadedAfterMs = performance.now() - spawnedAt;
+// And once more after a quiet spell: what the dashboard keeps for good after a burst of requests.
+await Bun.sleep(SETTLE_MS);
+const settledRss = rssMb(collector.pid);
+const settledAfterMs = performance.now() - spawnedAt;
 const ingestIdle = INGEST_LINES > 0 ? await ingestSeconds(INGEST_LINES, null, headers) : null;
 const ingestOn = INGEST_LINES > 0 ? await ingestSeconds(INGEST_LINES, base, headers) : null;
 await collector.stop();
@@ -293,12 +299,15 @@ await Bun.sleep(Math.max(0, readyAfterMs - (performance.now() - offStartedAt)));
 const offRss = rssMb(off.pid);
 await Bun.sleep(Math.max(0, loadedAfterMs - (performance.now() - offStartedAt)));
 const offLaterRss = rssMb(off.pid);
+await Bun.sleep(Math.max(0, settledAfterMs - (performance.now() - offStartedAt)));
+const offSettledRss = rssMb(off.pid);
 const ingestOff = INGEST_LINES > 0 ? await ingestSeconds(INGEST_LINES, null, {}) : null;
 await off.stop();
 clearInterval(appender);
 const added = (on: number, offMb: number): string => `${(on - offMb >= 0 ? "+" : "")}${(on - offMb).toFixed(1)} MB`;
 console.log(`\ncollector RSS ${(readyAfterMs / 1000).toFixed(0)} s after start: dashboard off ${offRss.toFixed(1)} MB, on ${idleRss.toFixed(1)} MB (${added(idleRss, offRss)})`);
 console.log(`collector RSS ${(loadedAfterMs / 1000).toFixed(0)} s after start (on: 3 s after the load): dashboard off ${offLaterRss.toFixed(1)} MB, on ${loadedRss.toFixed(1)} MB (${added(loadedRss, offLaterRss)})`);
+console.log(`collector RSS ${(settledAfterMs / 1000).toFixed(0)} s after start (on: ${((SETTLE_MS + 3000) / 1000).toFixed(0)} s after the load): dashboard off ${offSettledRss.toFixed(1)} MB, on ${settledRss.toFixed(1)} MB (${added(settledRss, offSettledRss)})`);
 if (!values.keep) console.log(`(database in ${dir}; pass --keep DIR to reuse it)`);
 if (ingestIdle !== null && ingestOn !== null && ingestOff !== null) {
   console.log(`${INGEST_LINES.toLocaleString("en")} lines appended at once ingested in ${ingestOff.toFixed(2)} s with the dashboard off, ${ingestIdle.toFixed(2)} s with it on and idle, ${ingestOn.toFixed(2)} s with ${CLIENTS} clients requesting`);
