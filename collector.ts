@@ -6,7 +6,7 @@
 import { homedir } from "node:os";
 import { flushOutput } from "./src/cli/io.ts";
 import { runMain } from "./src/cli/main.ts";
-import { residentEnvironment } from "./src/cli/resident-runtime.ts";
+import { commandEnvironment, residentEnvironment } from "./src/cli/resident-runtime.ts";
 
 const resident = residentEnvironment(process.argv.slice(2), process.env);
 if (resident !== null && process.execve) {
@@ -17,8 +17,9 @@ if (resident !== null && process.execve) {
   }
 }
 
+// process.env itself keeps the timer: the collector's own threads read it when they start.
 const exitCode = await runMain(process.argv.slice(2), {
-  env: process.env,
+  env: commandEnvironment(process.env),
   appDir: import.meta.dir,
   home: process.env.HOME ?? homedir(),
 });

@@ -4,7 +4,7 @@
  * In one transaction: store the batch (start markers, runs, rejects, the new checkpoint) → let
  * finish lines close their start markers → decide the alerts the new runs cause, from their jobs'
  * stored state → write those alerts to the outbox (a job failing faster than alerts may go out
- * gets one gathered row per batch for the rest, see src/alerts/gather.ts) and the jobs' new state →
+ * has the rest counted into its open gathered row, see src/alerts/gather.ts) and the jobs' new state →
  * one alert for lines that could not be read. Deciding needs to know which runs are new (an
  * identical line read twice is one run), so it follows the insert, inside the same transaction: a
  * crash at any point leaves all of it or none. After the commit, only logging.

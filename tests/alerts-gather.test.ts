@@ -15,7 +15,8 @@ import { defaultSounds } from "../src/config/config.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { Ingest } from "../src/ingest.ts";
 import { createLogger } from "../src/logger.ts";
-import type { Checkpoint, Run } from "../src/records.ts";
+import { failuresIn, summaryAlert } from "../src/alerts/summary.ts";
+import type { AlertText, Checkpoint, FoldDigest, Run } from "../src/records.ts";
 import { AlertStore } from "../src/store/alerts.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { JobStateStore } from "../src/store/job-state.ts";
@@ -281,5 +282,43 @@ describe("the lookups of a job's open rows", () => {
       const alertsAccess = plan.filter((detail) => /^(SCAN|SEARCH) (alerts|a)\b/.test(detail));
       expect({ text, alertsAccess }).toEqual({ text, alertsAccess: [expect.stringMatching(/^SEARCH (alerts|a) USING (COVERING )?INDEX alerts_pending_job \(job=\? AND kind=\?\)$/)] });
     }
+  });
+});
+
+/** Another connection (the dashboard's pause, a CLI `pause`) holds the write lock for 150 ms; resolves once it does. */
+async function lockedByAnotherWriter(path: string): Promise<{ readonly exited: Promise<number> }> {
+  const script = [
+    'const { Database } = require("bun:sqlite");',
+    `const db = new Database(${JSON.stringify(path)});`,
+    'db.run("BEGIN IMMEDIATE");',
+    'db.run("UPDATE jobs SET first_seen_at = first_seen_at");',
+    'console.log("locked");',
+    "Bun.sleepSync(150);",
+    'db.run("COMMIT");',
+  ].join("\n");
+  const writer = Bun.spawn(["bun", "-e", script], { stdout: "pipe", stderr: "inherit" });
+  const first = await writer.stdout.getReader().read();
+  expect(new TextDecoder().decode(first.value)).toContain("locked");
+  return { exited: writer.exited }; // not the promise itself: awaiting this would wait for the exit
+}
+
+describe("reading then writing the outbox while another connection writes", () => {
+  test("beginning a delivery waits for the other writer (busy_timeout) instead of failing at once", async () => {
+    const f = fixture();
+    f.commit(failures(["backup"], 1, T0 - 1000));
+    const id = f.db.query<{ id: number }, []>("SELECT id FROM alerts").get()?.id ?? 0;
+    const { exited } = await lockedByAnotherWriter(f.db.filename);
+    expect(f.outbox.beginDelivery(id, "auto", T0)?.id).toBe(id);
+    expect(await exited).toBe(0);
+  });
+
+  test("folding alerts into a summary waits for the other writer too", async () => {
+    const f = fixture();
+    f.commit(failures(["backup"], 20, T0 - 1000));
+    const { exited } = await lockedByAnotherWriter(f.db.filename);
+    const text = (digest: FoldDigest): AlertText & { readonly covers: number } => ({ ...summaryAlert(digest, "burst", "auto", "Basso"), covers: failuresIn(digest) });
+    const folded = f.outbox.fold("auto", { kind: "rest", except: [] }, text, new Date(T0), ["auto"]);
+    expect(folded?.digest.counts).toEqual([{ kind: "failure", count: 20 }]);
+    expect(await exited).toBe(0);
   });
 });

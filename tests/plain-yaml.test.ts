@@ -27,6 +27,14 @@ const needsThePackage: Array<[string, string]> = [
   ["two documents", "check_interval: 30\n---\ncheck_interval: 40\n"],
   ["a quoted string over two lines", 'notify:\n  backend: "none\n  sound": x\n'],
   ["a syntax error", "notify:\n  backend: [none\n"],
+  ["a duplicate key after a byte order mark", "\uFEFFlog_level: info\nlog_level: debug\n"],
+  ["two spellings of the key true (one boolean to the package)", "jobs:\n  true: { every: 5m }\n  True: { every: 10m }\n"],
+  ["two spellings of a null key", "jobs:\n  ~: { every: 5m }\n  null: { every: 10m }\n"],
+  ["a flow sequence as a key (Bun names it a, the package [ a ])", "jobs:\n  [a]:\n    every: 5m\n"],
+  ["lines ended by a lone carriage return", "log_level: info\rlog_level: debug\r"],
+  ["a duplicate key after a block scalar opened in a list item", "x:\n  - a: |\n    b: 1\n    b: 2\n"],
+  ["an empty key in a nested list item, then a flow mapping with a duplicate", "x:\n  - - : {a: 1, a: 2}\n"],
+  ["a byte order mark inside the text (files put together), which Bun keeps in the key", "# c\n\uFEFFjobs:\n  a: { every: 5m }\n"],
 ];
 
 describe("reading config.yaml without the yaml package", () => {

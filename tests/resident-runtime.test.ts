@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { GC_TIMER_VARIABLE, RESIDENT_GC_TIMER_MS, residentEnvironment } from "../src/cli/resident-runtime.ts";
+import { commandEnvironment, GC_TIMER_VARIABLE, RESIDENT_GC_TIMER_MS, RESTARTED_VARIABLE, residentEnvironment } from "../src/cli/resident-runtime.ts";
 import { cliEnv, REPO, tempDir, waitFor } from "./helpers.ts";
 
 const running: Subprocess[] = [];
@@ -19,7 +19,7 @@ describe("the watching collector's runtime settings", () => {
     ["watch --daemon", ["watch", "--daemon"]],
     ["the Python collector's --daemon", ["--daemon", "--config", "/etc/cc.yaml"]],
   ])("%s starts again with Bun's GC timer at 10 s", (_, argv) => {
-    expect(residentEnvironment(argv, env)).toEqual({ ...env, [GC_TIMER_VARIABLE]: String(RESIDENT_GC_TIMER_MS) });
+    expect(residentEnvironment(argv, env)).toEqual({ ...env, [GC_TIMER_VARIABLE]: String(RESIDENT_GC_TIMER_MS), [RESTARTED_VARIABLE]: "1" });
   });
 
   test.each([
@@ -32,6 +32,19 @@ describe("the watching collector's runtime settings", () => {
 
   test("a timer the environment already sets is kept (and the restarted process does not start again)", () => {
     expect(residentEnvironment([], { ...env, [GC_TIMER_VARIABLE]: "1000" })).toBeNull();
+  });
+
+  test("what the restarted collector spawns (a notify.command, say) does not inherit the timer it set for itself", () => {
+    const restarted = residentEnvironment([], env);
+    expect(restarted).not.toBeNull();
+    expect(residentEnvironment([], restarted ?? {})).toBeNull();
+    expect(commandEnvironment(restarted ?? {})).toEqual(env);
+  });
+
+  test("a timer the user set is passed on as it is", () => {
+    const own = { ...env, [GC_TIMER_VARIABLE]: "1000" };
+    expect(commandEnvironment(own)).toEqual(own);
+    expect(commandEnvironment(env)).toEqual(env);
   });
 
   test.skipIf(!existsSync("/proc/self/environ"))("the real CLI: same process id, the setting in its environment, stops cleanly", async () => {

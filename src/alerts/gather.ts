@@ -5,7 +5,7 @@
  * A job owing more alerts than can go out within a minute (notify.max_per_minute) gets no further
  * row per run: its further alerts of the batch are gathered, counted, with their first and last
  * instant and the newest one's text (src/store/alerts.ts updates one open row per job and kind in
- * place). So a crash loop writing 300,000 failures adds a few rows per job and batch to the outbox,
+ * place until a delivery begins). So a crash loop writing 300,000 failures adds a few rows per job to the outbox,
  * not 300,000; every failure is still counted, in that row or in the summary that folds it.
  */
 import type { AlertKind } from "../records.ts";

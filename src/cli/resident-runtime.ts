@@ -13,11 +13,15 @@
  *
  * So `watch` starts itself again (execve: same process id, arguments and descriptors) with the
  * setting in its environment, unless the environment already sets it (the user's choice wins).
+ * A second variable says the restart set it, so that the commands' environment, which the
+ * processes the collector starts inherit (a notify.command), is the one the user gave.
  */
 import { parseCommand } from "./args.ts";
 
 export const GC_TIMER_VARIABLE = "BUN_GC_TIMER_INTERVAL";
 export const RESIDENT_GC_TIMER_MS = 10_000;
+/** Set beside the timer by the restart (see above). */
+export const RESTARTED_VARIABLE = "CRON_COLLECTOR_RESTARTED";
 
 /** The environment to start the process again with, or null to go on as it is. Pure. */
 export function residentEnvironment(argv: readonly string[], env: Record<string, string | undefined>): Record<string, string | undefined> | null {
@@ -28,5 +32,12 @@ export function residentEnvironment(argv: readonly string[], env: Record<string,
   } catch {
     return null; // bad arguments: reported by main(), no need to start again for that
   }
-  return kind === "watch" ? { ...env, [GC_TIMER_VARIABLE]: String(RESIDENT_GC_TIMER_MS) } : null;
+  return kind === "watch" ? { ...env, [GC_TIMER_VARIABLE]: String(RESIDENT_GC_TIMER_MS), [RESTARTED_VARIABLE]: "1" } : null;
+}
+
+/** The environment the commands see and pass on: without the timer when the restart set it. Pure. */
+export function commandEnvironment(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  if (env[RESTARTED_VARIABLE] === undefined) return env;
+  const { [GC_TIMER_VARIABLE]: _timer, [RESTARTED_VARIABLE]: _restarted, ...given } = env;
+  return given;
 }

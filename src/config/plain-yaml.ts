@@ -14,7 +14,11 @@
  *   or a key this scanner cannot read for sure (quoted, `?`, a flow mapping with nested
  *   brackets) that could hide such a duplicate;
  * - a key that JavaScript would move: an object lists integer keys first, so `b: 1` then `10: 2`
- *   would come out in another order than the file's (the order of `notify.sounds` rules matters).
+ *   would come out in another order than the file's (the order of `notify.sounds` rules matters);
+ * - a key the package reads as null or a boolean (`~` and `null`, `true` and `True` are one key
+ *   to it, two to this scanner), a line that is a key but not a plain one (`[a]:`, `a#b:`: Bun
+ *   and the package name them differently), a line ended by a lone carriage return (a line break
+ *   to Bun, not to the package), a byte order mark after the first character (Bun keeps it).
  */
 
 export interface PlainYaml {
@@ -33,9 +37,12 @@ interface Level {
 const INTEGER_KEY = /^(0|[1-9]\d{0,8})$/;
 /** Keys read as numbers by YAML (and so possibly turned into integer keys): 007, 0x1F, 1e3, +5, .5, -1. */
 const NUMBER_LIKE = /^[\d+.-]/;
+/** Keys the package resolves to null or a boolean: spelled differently, they are still one key. */
+const NULL_OR_BOOLEAN_KEY = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE)$/;
 const RANGE_KEY = /^\d{1,3}\s*-\s*\d{1,3}$/;
 const BLOCK_SCALAR = /^[|>][-+0-9]*$/;
-const PLAIN_KEY = /^[^\s"'?{}[\],&*!|>%@`#][^:#]*?(?=\s*:(?:\s|$))/;
+// Not from ":" on (": {a: 1}" is an empty key; a plain key such as ":a" is left to the package).
+const PLAIN_KEY = /^[^\s"'?{}[\],&*!|>%@`#:][^:#]*?(?=\s*:(?:\s|$))/;
 
 /**
  * The line without its comment (a `#` after whitespace, outside quotes); null when a quoted
@@ -58,7 +65,7 @@ function stripComment(line: string): string | null {
 
 /** Records `key` in `level`; false when it is a duplicate or would be reordered. */
 function addKey(level: Level, key: string): boolean {
-  if (level.keys.has(key)) return false;
+  if (level.keys.has(key) || NULL_OR_BOOLEAN_KEY.test(key)) return false;
   level.keys.add(key);
   if (INTEGER_KEY.test(key)) {
     const value = Number(key);
@@ -96,7 +103,8 @@ function flowKeys(text: string): string[] | null {
 function keysAreSafe(text: string): boolean {
   const levels: Level[] = [];
   let blockScalarIndent: number | null = null;
-  for (const rawLine of text.split(/\r?\n/)) {
+  // A byte order mark is not indentation (trimStart would count it as one column).
+  for (const rawLine of text.replace(/^\uFEFF/, "").split(/\r?\n/)) {
     const indent = rawLine.length - rawLine.trimStart().length;
     if (blockScalarIndent !== null) {
       if (rawLine.trim() === "" || indent > blockScalarIndent) continue;
@@ -122,7 +130,8 @@ function keysAreSafe(text: string): boolean {
     const match = PLAIN_KEY.exec(content);
     if (!match) {
       // Not a key: a value continuing a sequence or scalar. A key hidden in it is not allowed.
-      if (/^["'?]/.test(content) || content.replace(QUOTED, "").includes("{")) return false;
+      const unquoted = content.replace(QUOTED, "");
+      if (/^["'?]/.test(content) || unquoted.includes("{") || /:(\s|$)/.test(unquoted)) return false;
       continue;
     }
     const key = match[0].trimEnd();
@@ -134,7 +143,8 @@ function keysAreSafe(text: string): boolean {
     }
     if (!addKey(level, key)) return false;
     const value = content.slice(match[0].length).replace(/^\s*:/, "").trim();
-    if (BLOCK_SCALAR.test(value)) blockScalarIndent = indent;
+    // Its lines are those indented past the key (not past the line: "- a: |" starts after the dash).
+    if (BLOCK_SCALAR.test(value)) blockScalarIndent = column;
     else if (value.replace(QUOTED, "").includes("{")) {
       // Only a whole one-line flow mapping is read here (not one inside a list or over lines).
       const keys = value.startsWith("{") && value.endsWith("}") ? flowKeys(value) : null;
@@ -148,7 +158,7 @@ function keysAreSafe(text: string): boolean {
 
 /** The parsed config text, or null when the `yaml` package must read it (see above). */
 export function parsePlainYaml(text: string): PlainYaml | null {
-  if (/[!\t]|<</.test(text) || /^(---|\.\.\.|%)/m.test(text)) return null;
+  if (/[!\t]|<<|\r(?!\n)/.test(text) || text.includes("\uFEFF", 1) || /^(---|\.\.\.|%)/m.test(text)) return null;
   let value: unknown;
   try {
     value = Bun.YAML.parse(text);

@@ -122,7 +122,7 @@ export class AlertFolds {
       );
       this.settleAll.run({ $backends: JSON.stringify(backends) });
       return { id, digest, text: summary };
-    })();
+    }).immediate(); // it reads first: deferred, it could not wait for another writer (SQLITE_BUSY at once)
   }
 
   finalize(): void {

@@ -245,7 +245,7 @@ const startJobTimeIndex = "CREATE INDEX IF NOT EXISTS run_starts_job_time ON run
 
 // A job failing faster than alerts may go out (notify.max_per_minute) gathers its further alerts into
 // one row per job and kind, counted in `covers` and updated in place while nothing took it yet
-// (src/store/alerts.ts): the outbox grows by the number of jobs per batch, not by the failures.
+// (src/store/alerts.ts): the outbox grows by a few rows per job, not by the failures.
 // first_event_ms is the oldest event such a row counts (NULL: a row for one alert). The index finds
 // a job's open rows in a backlog of any size.
 const gatheredAlerts = `

@@ -142,7 +142,8 @@ export class Outbox {
    * Written before the notifier starts, so a crash during delivery is visible afterwards. Returns
    * the alert as it is now, read in the same transaction: a gathered row may have counted more
    * alerts since it was listed, and from this moment on it counts no more (src/store/alerts.ts).
-   * Null when the row is gone (pruned meanwhile).
+   * Null when the row is gone (pruned meanwhile). BEGIN IMMEDIATE: a transaction that reads
+   * first cannot wait for another connection's write (SQLite fails it at once, SQLITE_BUSY).
    */
   beginDelivery(alertId: number, backend: string, nowMs: number): OutboxAlert | null {
     return this.db.transaction(() => {
@@ -150,7 +151,7 @@ export class Outbox {
       if (!record) return null;
       this.beginQuery.run({ $id: alertId, $backend: backend, $now: nowMs });
       return toAlert(record);
-    })();
+    }).immediate();
   }
 
   /** Records the outcome and settles the alert when no configured backend owes it any more. */
