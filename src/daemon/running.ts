@@ -1,6 +1,6 @@
 /**
  * One configuration's worth of running collector: the session, the input's read loop and watch,
- * the alert pump, missed-run checks, the stats cache, pruning, and the optional services
+ * the alert pump (alert-pump.ts), missed-run checks, the stats cache, pruning, and the optional services
  * (dashboard, metrics). Replaced as a whole when the config is reloaded. All timers are tasks of
  * one Scheduler, so stop() is one call.
  */
@@ -13,6 +13,7 @@ import { notifierStartupWarning } from "../notify/notifier.ts";
 import { openSession, type Session, type SystemContext } from "../session.ts";
 import { cacheMetrics, collectCacheFigures } from "../stats.ts";
 import { retentionCutoffMs } from "../store/retention.ts";
+import { alertPump } from "./alert-pump.ts";
 import { watchFile, type WatchDirectory } from "./dir-watch.ts";
 import { startIngestLoop } from "./ingest-loop.ts";
 import { Scheduler, type TimerSource } from "./scheduler.ts";
@@ -69,30 +70,6 @@ function refreshStatsCache(session: Session, clock: () => Date, log: Logger): vo
 }
 
 /** Flushes the alert outbox in the background, and again when the per-minute limit allows. */
-function alertPump(session: Session, scheduler: Scheduler, clock: () => Date, log: Logger): { kick(): void; settle(): Promise<void> } {
-  let last: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const kick = (): void => {
-    if (stopped) return;
-    last = session.dispatcher
-      .flush()
-      .then((result) => {
-        if (result.retryAtMs !== null) scheduler.after("alert-retry", Math.max(50, result.retryAtMs - clock().getTime()), kick);
-        else scheduler.cancel("alert-retry");
-      })
-      // e.g. the database busy: the alerts stay pending and the next kick sends them.
-      .catch((error: unknown) => log.warn(`Delivering alerts failed: ${describeError(error)}`));
-  };
-  return {
-    kick,
-    async settle() {
-      stopped = true;
-      // An alert whose delivery is cut short stays pending and is sent by the next run.
-      await Promise.race([last, Bun.sleep(DELIVERY_GRACE_MS)]);
-    },
-  };
-}
-
 async function stopServices(services: readonly Service[], log: Logger): Promise<void> {
   await Promise.all(services.map((service) => service.stop().catch((error: unknown) => log.warn(`Stopping a service failed: ${describeError(error)}`))));
 }
@@ -116,7 +93,7 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
   const { log, clock, system } = deps;
   const scheduler = new Scheduler(deps.timers);
   const session = openSession(config, log, clock, system);
-  const alerts = alertPump(session, scheduler, clock, log);
+  const alerts = alertPump(() => session.dispatcher.flush(), scheduler, clock, log);
   log.info(`Watching "${config.input}" into "${config.database}" (poll every ${config.checkIntervalMs / 1000}s)`);
   if (!existsSync(config.input)) log.info(missingInputHint(config.input, system.collectorPath));
   // Said out loud at every start: a monitor whose alerts only reach its own log alerts nobody.
@@ -202,7 +179,7 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
   } catch (error) {
     inputWatch.close();
     scheduler.stop();
-    await alerts.settle();
+    await alerts.settle(DELIVERY_GRACE_MS);
     session.close();
     throw error;
   }
@@ -213,7 +190,7 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
       await stopServices(services, log);
       inputWatch?.close();
       scheduler.stop();
-      await alerts.settle();
+      await alerts.settle(DELIVERY_GRACE_MS);
       session.close();
     },
   };
