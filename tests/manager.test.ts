@@ -211,6 +211,9 @@ describe("manager.sh with a real daemon", () => {
     const second = Bun.spawnSync(["bun", join(REPO, "collector.ts"), "--daemon"], { env: h.env, stdout: "pipe", stderr: "pipe" });
     expect(second.exitCode).toBe(1);
     expect(second.stderr.toString()).toContain(`Another collector is already running on "${h.db}" (pid ${pid})`);
+    const foreground = Bun.spawnSync(["bun", join(REPO, "collector.ts")], { env: h.env, stdout: "pipe", stderr: "pipe" });
+    expect(foreground.exitCode).toBe(1);
+    expect(foreground.stderr.toString()).toContain(`Another collector is already running on "${h.db}" (pid ${pid}); stop it first`);
 
     expect(manager(h, ["restart"]).exitCode).toBe(0);
     const newPid = pidOf(h);
