@@ -225,7 +225,10 @@ describe("pause and resume over HTTP", () => {
     expect(after.jobs[0]?.state).toBe("up");
   });
 
-  test.each([pauseUrl, resumeUrl])("%p of a name that is no job is a 404 with the CLI's did-you-mean and creates no job", async (url) => {
+  test.each([
+    ["pause", pauseUrl],
+    ["resume", resumeUrl],
+  ] as const)("%s of a name that is no job is a 404 with the CLI's did-you-mean and creates no job", async (_verb, url) => {
     const headers = await csrfHeaders();
     const response = await f.get(url("bakup"), { method: "POST", headers, body: "{}", auth: false });
     expect(response.status).toBe(404);
