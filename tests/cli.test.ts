@@ -116,6 +116,18 @@ describe("collector.ts --stats", () => {
     expect(result.stdout).toContain("   Total runs: 2");
     expect(result.stdout).toContain("🕘 Recent runs:");
   });
+
+  test("--job with a name that is no job exits 2 with a did-you-mean, not an empty report in state new", () => {
+    const h = home();
+    copyFileSync(join(FIXTURES, "writers.jsonl"), h.input);
+    runCli(["--parse-existing"], h.env);
+    for (const args of [["stats", "--job", "bakup"], ["--stats", "--json", "--job", "bakup"]]) {
+      const result = runCli([...args, "--now", "2025-07-29T05:00:00Z"], h.env);
+      expect(result.exitCode).toBe(2);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toContain('No job named "bakup": config.yaml does not list it and no run of it was seen; did you mean "backup"?');
+    }
+  });
 });
 
 describe("errors are messages, never stack traces", () => {

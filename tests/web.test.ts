@@ -133,6 +133,26 @@ describe("JSON API", () => {
     }
   });
 
+  test("/api/stats?job= with a name that is no job is a 404 with the CLI's did-you-mean; a configured job that never ran is state new", async () => {
+    const cli = { ...captured(), errors: [] as string[] };
+    cli.err = (text: string) => void cli.errors.push(text);
+    expect(statsCommand(f.config, NOW, cli, true, "bakup")).toBe(2);
+    const response = await f.get("/api/stats?job=bakup");
+    expect(response.status).toBe(404);
+    const { error } = (await response.json()) as { error: string };
+    expect(error).toContain('did you mean "backup"?');
+    expect([error]).toEqual(cli.errors);
+    expect((await f.get("/api/stats?job=nope")).status).toBe(404);
+
+    const fresh = captured();
+    expect(statsCommand(f.config, NOW, fresh, true, "nightly")).toBe(0);
+    const configured = await f.get("/api/stats?job=nightly");
+    expect(configured.status).toBe(200);
+    const document = (await configured.json()) as { jobs: Array<{ name: string; state: string }> };
+    expect(document).toEqual(JSON.parse(fresh.text));
+    expect(document.jobs).toMatchObject([{ name: "nightly", state: "new" }]);
+  });
+
   test("pages and documents drawn from a stats document go gzipped to a client that accepts it, plain otherwise", async () => {
     for (const path of ["/api/stats", "/", "/jobs/backup"]) {
       const plain = await f.get(path, { headers: { "accept-encoding": "identity" } });
@@ -203,6 +223,27 @@ describe("pause and resume over HTTP", () => {
     expect(await resumed.json()).toEqual({ job: "api", paused: false, paused_until: null });
     const after = (await (await f.get("/api/stats?job=api")).json()) as { jobs: Array<{ state: string }> };
     expect(after.jobs[0]?.state).toBe("up");
+  });
+
+  test.each([
+    ["pause", pauseUrl],
+    ["resume", resumeUrl],
+  ] as const)("%s of a name that is no job is a 404 with the CLI's did-you-mean and creates no job", async (_verb, url) => {
+    const headers = await csrfHeaders();
+    const response = await f.get(url("bakup"), { method: "POST", headers, body: "{}", auth: false });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'No job named "bakup": config.yaml does not list it and no run of it was seen; did you mean "backup"?' });
+    const stats = (await (await f.get("/api/stats")).json()) as { jobs: Array<{ name: string }> };
+    expect(stats.jobs.map((job) => job.name)).not.toContain("bakup");
+    expect((await f.get(jobPageUrl("bakup"))).status).toBe(404);
+  });
+
+  test("a configured job that never ran can be paused and resumed", async () => {
+    const headers = await csrfHeaders();
+    const paused = await f.get(pauseUrl("nightly"), { method: "POST", headers, body: "{}", auth: false });
+    expect(await paused.json()).toEqual({ job: "nightly", paused: true, paused_until: null });
+    const resumed = await f.get(resumeUrl("nightly"), { method: "POST", headers, body: "{}", auth: false });
+    expect(resumed.status).toBe(200);
   });
 
   test.each([

@@ -8,7 +8,7 @@ import type { Config } from "../config/config.ts";
 import { jobKey } from "../job-key.ts";
 import { openDatabase } from "../store/database.ts";
 import { JobStateStore } from "../store/job-state.ts";
-import { unknownJobMessage } from "./unknown-job.ts";
+import { unknownJobMessage } from "../known-job.ts";
 
 export function forgetCommand(config: Config, job: string, options: { readonly runs: boolean }, now: Date, output: Output): number {
   const db = openDatabase(config.database);

@@ -22,7 +22,7 @@ export function formatJobs(jobs: readonly JobStats[], now: Date): string {
 }
 
 export function jobsCommand(config: Config, now: Date, output: Output, json: boolean): number {
-  const { jobs } = readStats(config, now, undefined, (text) => output.err(`cron-collector: ${text}`));
+  const { jobs } = readStats(config, now, (text) => output.err(`cron-collector: ${text}`));
   output.out(json ? JSON.stringify(jobs, null, 2) : formatJobs(jobs, now));
   return 0;
 }

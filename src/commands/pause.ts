@@ -10,18 +10,19 @@ import { jobKey } from "../job-key.ts";
 import { OPEN_ENDED_PAUSE_MS } from "../job-status.ts";
 import { openDatabase } from "../store/database.ts";
 import { JobStateStore } from "../store/job-state.ts";
-import { unknownJobMessage } from "./unknown-job.ts";
+import { unknownJobProblem } from "../known-job.ts";
 
 export function pauseCommand(config: Config, job: string, forMs: number | null | undefined, now: Date, output: Output): number {
   const db = openDatabase(config.database);
   const jobStates = new JobStateStore(db);
   try {
-    const key = jobKey(job, config.defaultJob);
     // A job neither configured nor ever seen is a typo: refused, so it does not become a job row.
-    if (!config.jobs.some((entry) => entry.name === job) && !jobStates.seen(key, job, key === "")) {
-      output.err(unknownJobMessage(job, config, jobStates));
+    const unknown = unknownJobProblem(job, config, jobStates);
+    if (unknown !== null) {
+      output.err(unknown);
       return 2;
     }
+    const key = jobKey(job, config.defaultJob);
     if (forMs === undefined) {
       // Stored as a pause that ended now: a job late meanwhile gets one chance to run before it is alerted.
       jobStates.setPause(key, now.getTime(), now);

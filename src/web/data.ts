@@ -23,7 +23,7 @@ import type { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { CollectorError } from "../errors.ts";
 import type { Config } from "../config/config.ts";
-import { jobKey } from "../config/jobs.ts";
+import { unknownJobProblem } from "../known-job.ts";
 import { statsSourcesOf } from "../stats-sources.ts";
 import { collectStats, type Stats } from "../stats.ts";
 import { AlertStore } from "../store/alerts.ts";
@@ -37,8 +37,11 @@ export interface WebData {
   readonly history: RunHistory;
   readonly jobStates: JobStateStore;
   stats(now: Date, onlyJob?: string): Stats;
-  /** A job that ran or is configured (others get a 404 rather than an empty page). */
-  isKnownJob(name: string): boolean;
+  /**
+   * Null for a job (configured or ever seen, src/known-job.ts, the CLI's rule); for any other name
+   * the refusal with its did-you-mean: such a name gets a 404, never an empty page or a job row.
+   */
+  unknownJob(name: string): string | null;
   /** The newest all-jobs document computed, and when (by the clock given), or null. */
   latestStats(): { readonly atMs: number; readonly stats: Stats } | null;
   /**
@@ -133,8 +136,8 @@ export function openWebData(config: Config, options: WebDataOptions = {}): WebDa
       cache.clear();
       history.releaseMemory();
     },
-    isKnownJob(name) {
-      return jobStates.known(jobKey(name, config.defaultJob)) || config.jobs.some((job) => job.name === name);
+    unknownJob(name) {
+      return unknownJobProblem(name, config, jobStates);
     },
     latestStats() {
       const entry = cache.get("");

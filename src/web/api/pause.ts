@@ -1,6 +1,8 @@
 /**
  * POST /api/jobs/NAME/pause (`{"for":"2h"}`, or `{}` until resumed) and /resume: the same as
- * `bun collector.ts pause|resume NAME`, through the same JobStateStore.setPause.
+ * `bun collector.ts pause|resume NAME`, through the same JobStateStore.setPause, and refused the
+ * same way: a NAME neither configured nor ever seen is a 404 with the CLI's did-you-mean, so a
+ * typo never becomes a job.
  */
 import { jobKey } from "../../config/jobs.ts";
 import { parseDuration } from "../../duration.ts";
@@ -32,6 +34,8 @@ async function readJson(request: Request): Promise<unknown> {
 
 function setPause({ context, job }: RouteRequest, untilMs: number | null): Response {
   const name = job ?? "";
+  const unknown = context.data.unknownJob(name);
+  if (unknown !== null) return jsonResponse({ error: unknown }, 404);
   const now = context.clock();
   context.data.setPause(jobKey(name, context.config.defaultJob), untilMs, now);
   // Our own commit does not move our own data_version: tell the live pages ourselves.

@@ -3,10 +3,15 @@ import { outputTail } from "../../alerts/format.ts";
 import { jsonResponse, queryInt, renderedResponse, type RouteRequest } from "../request.ts";
 import { formatCursor, idCursor, parseCursor } from "../views/run-log.ts";
 
-/** GET /api/stats[?job=NAME]: exactly the `--stats --json [--job NAME]` document. */
+/**
+ * GET /api/stats[?job=NAME]: exactly the `--stats --json [--job NAME]` document; a NAME that is
+ * no job is a 404 with the CLI's refusal (exit 2 there), not a job in state "new".
+ */
 export function statsApi({ context, url, request }: RouteRequest): Response {
   const job = url.searchParams.get("job");
   const onlyJob = job === null || job === "" ? undefined : job;
+  const unknown = onlyJob === undefined ? null : context.data.unknownJob(onlyJob);
+  if (unknown !== null) return jsonResponse({ error: unknown }, 404);
   const stats = context.data.stats(context.clock(), onlyJob);
   return renderedResponse(request, context.rendered.body(`stats\n${onlyJob ?? ""}`, stats, () => JSON.stringify(stats)), "json");
 }
@@ -15,9 +20,8 @@ export function statsApi({ context, url, request }: RouteRequest): Response {
 export function runsApi({ context, url, job }: RouteRequest): Response {
   const name = job ?? "";
   const { config, data } = context;
-  if (!data.isKnownJob(name)) {
-    return jsonResponse({ error: `no job named "${name}"` }, 404);
-  }
+  const unknown = data.unknownJob(name);
+  if (unknown !== null) return jsonResponse({ error: unknown }, 404);
   const cursor = parseCursor(url.searchParams.get("before"));
   if (cursor === "invalid") return jsonResponse({ error: '"before" must be a cursor from "next_before"' }, 400);
   const limit = queryInt(url, "limit", 50, 500);

@@ -63,7 +63,8 @@ export function jobPage(request: RouteRequest): Response {
   const { context, url } = request;
   const name = request.job ?? "";
   const { data } = context;
-  if (!data.isKnownJob(name)) return notFoundPage(context, `No job named “${name}” has run yet, and config.yaml does not list it.`);
+  const unknown = data.unknownJob(name);
+  if (unknown !== null) return notFoundPage(context, unknown);
   const cursor = parseCursor(url.searchParams.get("before"));
   if (cursor === "invalid") return notFoundPage(context, "That page of the run log does not exist.", 400);
   const stats = data.stats(context.clock(), name);
