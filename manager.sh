@@ -19,6 +19,8 @@
 #   install            start at boot from your crontab (@reboot); run twice, one line
 #   install --launchd  macOS: a LaunchAgent instead (starts at login, restarted on crash)
 #   install --systemd  Linux: a systemd user unit instead
+#                      (--launchd, --systemd: a collector 'start' started is stopped first,
+#                      the service runs its own; one kind at a time, uninstall to switch)
 #   uninstall          remove what install added, nothing else
 #   help               this text; COMMAND --help works too
 #
@@ -237,6 +239,17 @@ cmd_start() {
   exit 1
 }
 
+# Stops the collector with this pid: SIGTERM, then SIGKILL after STOP_TIMEOUT_SECONDS.
+stop_pid() {
+  local pid="$1"
+  kill -TERM "${pid}"
+  if ! wait_until "${STOP_TIMEOUT_SECONDS}" process_gone "${pid}" && is_our_collector "${pid}"; then
+    echo "cron-collector (pid ${pid}) did not stop within ${STOP_TIMEOUT_SECONDS}s; sending SIGKILL"
+    kill -KILL "${pid}"
+  fi
+  rm -f "${PID_FILE}"
+}
+
 cmd_stop() {
   local pid
   load_paths
@@ -245,12 +258,7 @@ cmd_stop() {
     echo "cron-collector is not running"
     return 0
   fi
-  kill -TERM "${pid}"
-  if ! wait_until "${STOP_TIMEOUT_SECONDS}" process_gone "${pid}" && is_our_collector "${pid}"; then
-    echo "cron-collector (pid ${pid}) did not stop within ${STOP_TIMEOUT_SECONDS}s; sending SIGKILL"
-    kill -KILL "${pid}"
-  fi
-  rm -f "${PID_FILE}"
+  stop_pid "${pid}"
   echo "cron-collector stopped (pid ${pid})"
 }
 
@@ -350,8 +358,53 @@ has_our_cron_line() {
   return 1
 }
 
+# What is installed now, one word a line: crontab, launchd, systemd.
+installed_kinds() {
+  if command -v crontab >/dev/null 2>&1 && has_our_cron_line; then echo crontab; fi
+  if [[ -f "$(launchd_plist_path)" ]]; then echo launchd; fi
+  if [[ -f "$(systemd_unit_path)" ]]; then echo systemd; fi
+}
+
+describe_kind() {
+  case "$1" in
+    crontab) echo "the @reboot line in your crontab" ;;
+    launchd) echo "the LaunchAgent $(launchd_plist_path)" ;;
+    systemd) echo "the systemd user unit $(systemd_unit_path)" ;;
+  esac
+}
+
+# Two ways of starting at boot would start two collectors on one database: the second is refused,
+# and systemd or launchd would start it again every few seconds. So install refuses while another
+# kind is installed (the same kind is replaced, as before).
+refuse_other_kinds() {
+  local wanted="$1" kind
+  while IFS= read -r kind; do
+    [[ -n "${kind}" && "${kind}" != "${wanted}" ]] || continue
+    die "cron-collector already starts at boot through $(describe_kind "${kind}"); a second way would start a second collector, which is refused. Run '${SCRIPT} uninstall' first, then this install again. Nothing was installed."
+  done <<<"$(installed_kinds)"
+}
+
+# A collector started by 'start' holds the database's lock: the service's own would be refused and
+# restarted every few seconds. So it is stopped, and the service starts its own right after.
+# Sets STOPPED_PID (empty when none was running). Needs load_paths.
+STOPPED_PID=""
+stop_for_service() {
+  local pid
+  pid="$(running_pid)"
+  [[ -n "${pid}" ]] || return 0
+  echo "Stopping the running collector (pid ${pid}) so that $1 runs it from now on."
+  stop_pid "${pid}"
+  STOPPED_PID="${pid}"
+}
+
+# What to add to an error once stop_for_service stopped a collector and the service did not start.
+restart_hint() {
+  [[ -z "${STOPPED_PID}" ]] || echo " The collector stopped above is not running now: start it again with '${SCRIPT} start'."
+}
+
 install_cron() {
   command -v crontab >/dev/null 2>&1 || die "crontab not found; use install --systemd or install --launchd"
+  refuse_other_kinds crontab
   local others line
   resolve_bun
   load_paths
@@ -401,6 +454,7 @@ install_launchd() {
   local plist
   [[ "$(platform)" == darwin ]] || die "install --launchd is for macOS (LaunchAgents); on this system use install (crontab) or install --systemd"
   command -v launchctl >/dev/null 2>&1 || die "launchctl not found; use plain install (crontab)"
+  refuse_other_kinds launchd
   plist="$(launchd_plist_path)"
   resolve_bun
   load_paths
@@ -426,9 +480,10 @@ install_launchd() {
 </plist>
 PLIST
   launchctl bootout "gui/$(id -u)/${LAUNCHD_LABEL}" >/dev/null 2>&1 || true
+  stop_for_service launchd
   if ! launchctl bootstrap "gui/$(id -u)" "${plist}"; then
     rm -f "${plist}"
-    die "launchctl could not load ${plist} (see its message above); nothing was installed"
+    die "launchctl could not load ${plist} (see its message above); nothing was installed.$(restart_hint)"
   fi
   echo "Installed the LaunchAgent ${plist} (starts at login, restarted if it crashes)."
   echo "Undo with: ${SCRIPT} uninstall"
@@ -441,6 +496,7 @@ systemd_unit_path() {
 install_systemd() {
   local unit unit_dir reason
   command -v systemctl >/dev/null 2>&1 || die "systemctl not found; use plain install (crontab)"
+  refuse_other_kinds systemd
   # Without a user session (sudo, su, ssh without lingering) systemctl --user cannot work: find out
   # before writing anything.
   if ! reason="$(systemctl --user show-environment 2>&1 >/dev/null)"; then
@@ -465,11 +521,11 @@ RestartSec=5
 [Install]
 WantedBy=default.target
 UNIT
-  if ! systemctl --user daemon-reload || ! systemctl --user enable --now "${SYSTEMD_UNIT}"; then
+  if ! systemctl --user daemon-reload || ! stop_for_service systemd || ! systemctl --user enable --now "${SYSTEMD_UNIT}"; then
     rm -f "${unit}"
     remove_empty_dirs "${unit_dir}" "${HOME}"
     systemctl --user daemon-reload >/dev/null 2>&1 || true
-    die "systemctl could not enable ${SYSTEMD_UNIT} (see its message above); nothing was installed"
+    die "systemctl could not enable ${SYSTEMD_UNIT} (see its message above); nothing was installed.$(restart_hint)"
   fi
   echo "Installed the systemd user unit ${unit} (enabled and started)."
   echo "Undo with: ${SCRIPT} uninstall"

@@ -1,6 +1,6 @@
 /** End-to-end: the real CLI as a subprocess, on real files in a temp HOME. */
 import { describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { cliEnv, countRows, createPythonDatabase, FIXTURES, messages, NO_DASHBOARD, REPO, runCli, runLines, tempDir } from "./helpers.ts";
@@ -59,12 +59,17 @@ describe("collector.ts --parse-existing", () => {
 
   test("tells a newcomer what to do when the input does not exist yet", () => {
     const h = home();
-    const result = runCli(["--parse-existing"], h.env);
+    // bun on PATH as a link to the real binary (as npm installs it: /usr/bin/bun -> …/bun.exe).
+    const bin = join(h.home, "bin");
+    mkdirSync(bin);
+    const bun = join(bin, "bun");
+    symlinkSync(realpathSync(Bun.which("bun", { PATH: h.env.PATH ?? "" }) ?? process.execPath), bun);
+    const result = runCli(["--parse-existing"], { ...h.env, PATH: `${bin}:${h.env.PATH ?? ""}` });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`"${h.input}" does not exist yet`);
     expect(result.stdout).toContain("jq -cn");
-    // The absolute bun: cron's PATH (/usr/bin:/bin) may not find a bun in ~/.bun/bin.
-    const bun = realpathSync(Bun.which("bun", { PATH: h.env.PATH ?? "" }) ?? "bun");
+    // The absolute bun (cron's PATH, /usr/bin:/bin, may not find a bun in ~/.bun/bin), and the one
+    // on PATH that the user knows rather than the binary it links to.
     expect(result.stdout).toContain(`*/5 * * * * ${bun} ${join(REPO, "collector.ts")} run --job my-job -- /path/to/job.sh`);
   });
 

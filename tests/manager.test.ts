@@ -211,6 +211,9 @@ describe("manager.sh with a real daemon", () => {
     const second = Bun.spawnSync(["bun", join(REPO, "collector.ts"), "--daemon"], { env: h.env, stdout: "pipe", stderr: "pipe" });
     expect(second.exitCode).toBe(1);
     expect(second.stderr.toString()).toContain(`Another collector is already running on "${h.db}" (pid ${pid})`);
+    const foreground = Bun.spawnSync(["bun", join(REPO, "collector.ts")], { env: h.env, stdout: "pipe", stderr: "pipe" });
+    expect(foreground.exitCode).toBe(1);
+    expect(foreground.stderr.toString()).toContain(`Another collector is already running on "${h.db}" (pid ${pid}); stop it first`);
 
     expect(manager(h, ["restart"]).exitCode).toBe(0);
     const newPid = pidOf(h);
@@ -303,8 +306,57 @@ describe("manager.sh install / uninstall (crontab)", () => {
   });
 });
 
+const unitPath = (h: Home): string => join(h.home, ".config", "systemd", "user", "cron-collector.service");
+const plistPath = (h: Home): string => join(h.home, "Library", "LaunchAgents", "com.github.cron-collector.plist");
+const DARWIN = { CRON_COLLECTOR_PLATFORM: "darwin" };
+
+describe("manager.sh install while a collector runs, or another kind is installed", () => {
+  test.each([
+    ["--systemd", "systemd", {}],
+    ["--launchd", "launchd", DARWIN],
+  ])("install %s stops the collector 'start' started, so the service's own is not refused and restarted in a loop", (option, service, extra) => {
+    const h = home();
+    expect(manager(h, ["start"]).exitCode).toBe(0);
+    const pid = pidOf(h);
+    const install = manager(h, ["install", option], extra);
+    expect(install.stderr).toBe("");
+    expect(install.exitCode).toBe(0);
+    expect(install.stdout).toStartWith(`Stopping the running collector (pid ${pid}) so that ${service} runs it from now on.\n`);
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(h.pidFile)).toBe(false);
+    const last = recordedCalls(h).at(-1) ?? [];
+    expect(last.slice(0, 2)).toEqual(service === "systemd" ? ["systemctl", "--user"] : ["launchctl", "bootstrap"]);
+  }, 20_000);
+
+  test("one kind installed: another kind is refused with what to do, the same kind is replaced", () => {
+    const h = home();
+    expect(manager(h, ["install"]).exitCode).toBe(0);
+    const table = readFileSync(h.crontab, "utf8");
+    for (const [option, extra] of [["--systemd", {}], ["--launchd", DARWIN]] as const) {
+      const refused = manager(h, ["install", option], extra);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toBe(
+        `manager.sh: cron-collector already starts at boot through the @reboot line in your crontab; a second way would start a second collector, which is refused. Run '${MANAGER} uninstall' first, then this install again. Nothing was installed.\n`,
+      );
+    }
+    expect(existsSync(unitPath(h))).toBe(false);
+    expect(existsSync(plistPath(h))).toBe(false);
+    expect(recordedCalls(h)).toEqual([]);
+    expect(manager(h, ["uninstall"]).exitCode).toBe(0);
+
+    expect(manager(h, ["install", "--systemd"]).exitCode).toBe(0);
+    expect(manager(h, ["install", "--systemd"]).exitCode).toBe(0);
+    const cron = manager(h, ["install"]);
+    expect(cron.exitCode).toBe(1);
+    expect(cron.stderr).toContain(`already starts at boot through the systemd user unit ${unitPath(h)};`);
+    expect(existsSync(h.crontab)).toBe(false);
+    expect(manager(h, ["install", "--launchd"], DARWIN).stderr).toContain("through the systemd user unit");
+    expect(existsSync(plistPath(h))).toBe(false);
+    expect(table).toContain(MARKER);
+  });
+});
+
 describe("manager.sh install --systemd", () => {
-  const unitPath = (h: Home): string => join(h.home, ".config", "systemd", "user", "cron-collector.service");
 
   test("writes a user unit, enables it through systemctl, and uninstall removes it", () => {
     const h = home();
@@ -335,7 +387,6 @@ describe("manager.sh install --systemd", () => {
 });
 
 describe("manager.sh install --launchd", () => {
-  const plistPath = (h: Home): string => join(h.home, "Library", "LaunchAgents", "com.github.cron-collector.plist");
 
   test("on macOS: writes a LaunchAgent, loads it through launchctl, and uninstall removes it", () => {
     const h = home();

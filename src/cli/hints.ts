@@ -6,10 +6,10 @@ export function shellWord(word: string): string {
 }
 
 /**
- * `bun` is the absolute path of the running bun (process.execPath by default): cron's PATH is
- * /usr/bin:/bin, where a bun in ~/.bun/bin or /opt/homebrew/bin is not found.
+ * `bun` is an absolute path to bun (src/cli/bun-path.ts chooses it): cron's PATH is /usr/bin:/bin,
+ * where a bun in ~/.bun/bin or /opt/homebrew/bin is not found.
  */
-export function missingInputHint(input: string, collector: string, bun: string = process.execPath): string {
+export function missingInputHint(input: string, collector: string, bun: string): string {
   const command = `${shellWord(bun)} ${shellWord(collector)}`;
   return [
     `"${input}" does not exist yet. The collector waits for it and starts reading as soon as a`,

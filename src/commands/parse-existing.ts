@@ -5,6 +5,7 @@ import { acquireInstanceLock } from "../instance-lock.ts";
 import { retentionCutoffMs } from "../store/retention.ts";
 import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
+import { bunForCommands } from "../cli/bun-path.ts";
 import type { Output } from "../cli/io.ts";
 import type { Logger } from "../logger.ts";
 import { openSession, type SystemContext } from "../session.ts";
@@ -18,7 +19,7 @@ export function summarize(input: string, totals: PollTotals, seconds: number): s
 
 export async function parseExistingCommand(config: Config, log: Logger, clock: () => Date, system: SystemContext, output: Output): Promise<number> {
   if (!existsSync(config.input)) {
-    output.out(missingInputHint(config.input, system.collectorPath));
+    output.out(missingInputHint(config.input, system.collectorPath, bunForCommands(system.which)));
     return 0;
   }
   const started = performance.now();

@@ -22,17 +22,21 @@ export async function testNotificationCommand(config: Config, _log: Logger, cloc
   let delivered = 0;
   const targets = resolveNotifiers(config.notify, system);
   for (const { backend, notifier } of targets) {
+    if (notifier.logOnly) {
+      output.err(`Not delivered via ${backend}: ${notifier.reason ?? notifier.description}, so no notifier took it.`);
+      continue;
+    }
     output.out(`Sending a test notification via ${notifier.description} …`);
     const result = await notifier.send(alert);
     if (!result.ok) output.err(`Not delivered via ${backend}: ${result.error}`);
-    else if (notifier.logOnly) output.err(`Not delivered via ${backend}: no notifier took it (${notifier.description}).`);
     else {
       output.out(`Delivered to ${notifier.description} without error.`);
       delivered++;
     }
   }
   if (delivered < targets.length) {
-    const warning = notifierStartupWarning(config.notify, system);
+    // Printed here, not logged: a running collector would write those alerts to its own log.
+    const warning = notifierStartupWarning(config.notify, system, "the collector's log");
     if (warning) output.err(warning);
     return 1;
   }

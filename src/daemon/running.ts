@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config/config.ts";
 import { missingInputHint } from "../cli/hints.ts";
+import { bunForCommands } from "../cli/bun-path.ts";
 import { describeError, type CollectorError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { notifierStartupWarning } from "../notify/notifier.ts";
@@ -95,7 +96,7 @@ export async function startRunning(config: Config, deps: RunningDeps): Promise<R
   const session = openSession(config, log, clock, system);
   const alerts = alertPump(() => session.dispatcher.flush(), scheduler, clock, log);
   log.info(`Watching "${config.input}" into "${config.database}" (poll every ${config.checkIntervalMs / 1000}s)`);
-  if (!existsSync(config.input)) log.info(missingInputHint(config.input, system.collectorPath));
+  if (!existsSync(config.input)) log.info(missingInputHint(config.input, system.collectorPath, bunForCommands(system.which)));
   // Said out loud at every start: a monitor whose alerts only reach its own log alerts nobody.
   const noNotifier = notifierStartupWarning(config.notify, system);
   if (noNotifier) log.warn(noNotifier);

@@ -13,6 +13,7 @@ import { CollectorError, describeError } from "../errors.ts";
 import { acquireInstanceLock, type InstanceLock } from "../instance-lock.ts";
 import type { AdjustableLogger } from "../logger.ts";
 import { removePidFile, writePidFile } from "../pid-file.ts";
+import { runtimePaths } from "../runtime-paths.ts";
 import type { SystemContext } from "../session.ts";
 import { fsWatchDirectory, watchFile, type WatchDirectory } from "./dir-watch.ts";
 import { TICK_BUDGET_MS } from "./ingest-loop.ts";
@@ -46,6 +47,14 @@ type StopReason = { readonly kind: "signal"; readonly signal: DaemonSignal } | {
 /** Editors write in several steps; the config is read once this long after the first event. */
 const CONFIG_EVENT_DELAY_MS = 200;
 
+/**
+ * Where a collector already running on this config's database wrote its pid: named in the refusal,
+ * also when this one runs in the foreground (and writes no pid file of its own).
+ */
+function holderPidFile(config: Config): string {
+  return runtimePaths(config.logDir).pidFile;
+}
+
 export async function watchCommand(options: WatchOptions): Promise<number> {
   const { log, pidFile } = options;
   const signals = options.signals ?? processSignals;
@@ -76,7 +85,7 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
   let lock: InstanceLock;
   let running: Running | null;
   try {
-    lock = acquireInstanceLock(options.config.database, pidFile ?? undefined);
+    lock = acquireInstanceLock(options.config.database, holderPidFile(options.config));
     try {
       if (pidFile) writePidFile(pidFile, process.pid);
       running = await startRunning(options.config, deps);
@@ -95,7 +104,7 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
     let nextLock = lock;
     if (next.database !== current.config.database) {
       try {
-        nextLock = acquireInstanceLock(next.database, pidFile ?? undefined);
+        nextLock = acquireInstanceLock(next.database, holderPidFile(next));
       } catch (error) {
         log.error(`Config not reloaded (${reason}): ${describeError(error)}`);
         return;

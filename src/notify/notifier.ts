@@ -15,6 +15,8 @@ export interface Notifier {
   readonly description: string;
   /** True when no real notifier is behind it: an alert it "sends" only reaches the log. */
   readonly logOnly: boolean;
+  /** Why no alert gets through it, as a clause ("notify-send was not found"); set when logOnly or not available. */
+  readonly reason?: string;
   /** False when the configured program was not found: every delivery fails until it is. */
   readonly available: boolean;
   send(alert: AlertText): Promise<DeliveryResult>;
@@ -50,6 +52,7 @@ function logOnly(reason: string): Notifier {
   return {
     description: `the log only (${reason})`,
     logOnly: true,
+    reason,
     available: true,
     send: async () => ({ ok: true }),
   };
@@ -59,6 +62,7 @@ function missing(program: string, hint: string): Notifier {
   return {
     description: `${program} (not found)`,
     logOnly: false,
+    reason: `"${program}" was not found on PATH`,
     available: false,
     send: async () => ({ ok: false, error: `"${program}" was not found on PATH; ${hint}` }),
   };
@@ -111,7 +115,7 @@ export function resolveNotifier(notify: NotifyConfig, context: NotifierContext, 
       }
       const path = context.which("notify-send");
       if (path) return notifySend(path);
-      return logOnly("no notifier found; install notify-send or set notify.backend");
+      return logOnly("notify-send was not found");
     }
     default:
       return backend satisfies never;
@@ -126,21 +130,28 @@ export function resolveNotifiers(notify: NotifyConfig, context: NotifierContext)
 /**
  * The WARN a collector logs at start when an alert would reach no one: no notifier found, or a
  * named program missing. Null when every backend has a real notifier (or notify.backend is none:
- * the user chose that). Resolving here never starts an install.
+ * the user chose that). Resolving here never starts an install. `log` names where such alerts
+ * go: "this log" in the collector's own log; test-notification, which prints to the terminal,
+ * names the collector's log instead.
  */
-export function notifierStartupWarning(notify: NotifyConfig, context: Omit<NotifierContext, "requestInstall">): string | null {
-  const problems = resolveNotifiers(notify, context).flatMap(({ backend, notifier }) => {
-    if (backend === "none" || (!notifier.logOnly && notifier.available)) return [];
-    return [`${backend}: ${notifier.description}`];
+export function notifierStartupWarning(notify: NotifyConfig, context: Omit<NotifierContext, "requestInstall">, log = "this log"): string | null {
+  const chosen = resolveNotifiers(notify, context).filter(({ backend }) => backend !== "none");
+  const problems = chosen.flatMap(({ backend, notifier }) => {
+    if (!notifier.logOnly && notifier.available) return [];
+    return [`${notifier.reason ?? notifier.description} (backend ${backend})`];
   });
   if (problems.length === 0) return null;
   const install =
     context.platform === "darwin"
       ? "install terminal-notifier (brew install terminal-notifier)"
       : "install notify-send (Debian/Ubuntu: apt install libnotify-bin; needs a desktop session)";
+  const headline =
+    problems.length === chosen.length
+      ? `No notifier will show alerts: ${problems.join("; ")}. They are only written to ${log} and counted as not delivered.`
+      : `Not every notifier will show alerts: ${problems.join("; ")}. The other backends still get them.`;
   return [
-    `No notifier will show alerts (${problems.join("; ")}): they are only written to this log and counted as not delivered.`,
-    `To be alerted, ${install}, or set notify.backend to command or webhook (ntfy, Slack, Discord: see README "Alerts");`,
+    headline,
+    `To be alerted, ${install}, or set notify.backend to command or webhook (ntfy, Slack, Discord: see README "Alerts"),`,
     "then check with: bun collector.ts --test-notification",
   ].join(" ");
 }
