@@ -258,51 +258,52 @@ describe("pause and resume over HTTP", () => {
   });
 });
 
+/** Reads an event stream in the background; resolves once its `hello` arrived. */
+async function listen(response: Response): Promise<{ text(): string; stop(): Promise<void> }> {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let received = "";
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      received += new TextDecoder().decode(value);
+    }
+  })();
+  await waitFor(() => received.includes("event: hello"), 2000, "hello");
+  return {
+    text: () => received,
+    async stop() {
+      await reader.cancel();
+      await pump.catch(() => {});
+    },
+  };
+}
+
 describe("live events", () => {
   test("a page refetching on a change sees the commit it announces (documents are reused for a moment across commits)", async () => {
     const response = await f.get("/api/events");
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    let received = "";
-    const pump = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        received += new TextDecoder().decode(value);
-      }
-    })();
-    await waitFor(() => received.includes("event: hello"), 2000, "hello");
+    const events = await listen(response);
     const stats = async (): Promise<{ total_entries: number; jobs: Array<{ name: string; state: string }> }> => (await f.get("/api/stats")).json() as never;
     const before = await stats(); // a document computed just before the commit
     const appended = Date.now();
     f.ingest([run("fresh-job", 1, 1)]);
-    await waitFor(() => received.includes("event: change"), 1000, "change event");
+    await waitFor(() => events.text().includes("event: change"), 1000, "change event");
     expect(Date.now() - appended).toBeLessThan(1000);
     const after = await stats();
     expect(after.total_entries).toBe(before.total_entries + 1);
     expect(after.jobs.find((job) => job.name === "fresh-job")?.state).toBe("failing");
-    await reader.cancel();
-    await pump.catch(() => {});
+    await events.stop();
   });
 
   test("an appended line reaches a listening page within a second", async () => {
     const response = await f.get("/api/events");
     expect(response.headers.get("content-type")).toContain("text/event-stream");
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    let received = "";
-    const pump = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        received += new TextDecoder().decode(value);
-      }
-    })();
-    await waitFor(() => received.includes("event: hello"), 2000, "hello");
+    const events = await listen(response);
     const appended = Date.now();
     f.ingest([run("api", 1, 1)]);
-    await waitFor(() => received.includes("event: change"), 1000, "change event");
+    await waitFor(() => events.text().includes("event: change"), 1000, "change event");
     expect(Date.now() - appended).toBeLessThan(1000);
-    await reader.cancel();
-    await pump.catch(() => {});
+    await events.stop();
     // The subscriber is gone once the client is: nothing keeps polling for nobody.
     let clients = -1;
     for (let i = 0; i < 100 && clients !== 0; i++) {
