@@ -4,8 +4,10 @@
  * The timers are injected: the test fires the quiet spell itself.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { IDLE_CLOSE_MS, type WebTimers } from "../src/web/server.ts";
-import { waitFor } from "./helpers.ts";
+import { REPO } from "./helpers.ts";
 import { run, startFixture, type WebFixture } from "./web-fixture.ts";
 
 interface Pending {
@@ -87,12 +89,37 @@ describe("pages loaded on demand", () => {
     expect(timers.fire(IDLE_CLOSE_MS)).toBe(1);
     expect(f.server.loaded).toBe(true);
     abort.abort();
-    let live = 1;
-    await waitFor(() => {
-      void health().then((count) => (live = count));
-      return live === 0;
-    }, 5000, "the stream to end");
+    // The server sees the stream end a moment later: ask until it says so (a deadline, no fixed sleep).
+    const deadline = Date.now() + 5000;
+    while ((await health()) !== 0) {
+      if (Date.now() > deadline) throw new Error("timed out waiting for the stream to end");
+      await Bun.sleep(5);
+    }
     expect(timers.fire(IDLE_CLOSE_MS)).toBe(1);
     expect(f.server.loaded).toBe(false);
+  });
+});
+
+describe("what the dashboard thread loads at start", () => {
+  /** Every module server.ts imports statically (a dynamic import() is left out), transitively. */
+  function staticGraph(entry: string): Set<string> {
+    const transpiler = new Bun.Transpiler({ loader: "ts" });
+    const seen = new Set<string>();
+    const visit = (path: string): void => {
+      if (seen.has(path)) return;
+      seen.add(path);
+      for (const imported of transpiler.scanImports(readFileSync(path, "utf8"))) {
+        if (imported.kind !== "import-statement" || !imported.path.startsWith(".")) continue;
+        visit(resolve(dirname(path), imported.path));
+      }
+    };
+    visit(entry);
+    return seen;
+  }
+
+  test("the listener's modules leave out the pages, the stats and the store", () => {
+    const graph = [...staticGraph(join(REPO, "src", "web", "worker.ts"))].map((path) => relative(REPO, path));
+    expect(graph).toContain("src/web/security.ts");
+    expect(graph.filter((path) => path.startsWith("src/store/") || ["src/stats.ts", "src/web/data.ts", "src/web/events.ts", "src/web/handlers.ts", "src/web/dashboard.ts", "src/web/render-cache.ts"].includes(path) || path.startsWith("src/web/pages/overview"))).toEqual([]);
   });
 });
