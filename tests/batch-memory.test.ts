@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BatchMemory, FULL_COLLECTION_MIN_BATCHES, RELEASE_AFTER_BYTES, type GarbageCollector } from "../src/batch-memory.ts";
+import { BatchMemory, RELEASE_MIN_BATCHES, RELEASE_AFTER_BYTES, type GarbageCollector } from "../src/batch-memory.ts";
 import { createLogger } from "../src/logger.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { RunWriter } from "../src/store/runs.ts";
@@ -12,29 +12,29 @@ import { runLines, tempDir } from "./helpers.ts";
 const MB = 1024 * 1024;
 const BATCH = MB; // a full batch of a catch-up
 
-/** A collector whose resident size is whatever the test says, counting its full collections and releases. */
-function fakeCollector(residentMb: () => number): GarbageCollector & { fulls: number; releases: number } {
-  const gc = { fulls: 0, releases: 0, fullCollection: () => void gc.fulls++, releaseMemory: () => void gc.releases++, residentBytes: () => residentMb() * MB };
+/** A collector whose resident size is whatever the test says, counting its releases. */
+function fakeCollector(residentMb: () => number): GarbageCollector & { releases: number } {
+  const gc = { releases: 0, releaseMemory: () => void gc.releases++, residentBytes: () => residentMb() * MB };
   return gc;
 }
 
 describe("BatchMemory", () => {
-  test("under the budget, no collection is forced", () => {
+  test("under the budget, no release is forced", () => {
     const gc = fakeCollector(() => 60);
     const memory = new BatchMemory(gc, 88 * MB);
     for (let i = 0; i < 50; i++) expect(memory.afterBatch(BATCH)).toBe(false);
-    expect(gc.fulls).toBe(0);
+    expect(gc.releases).toBe(0);
   });
 
-  test("over the budget, a full collection runs, at most once per FULL_COLLECTION_MIN_BATCHES batches", () => {
-    const gc = fakeCollector(() => 200); // a footprint a full collection cannot bring under the budget
+  test("over the budget, memory is released (not only collected: a full collection leaves the pages resident), at most once per RELEASE_MIN_BATCHES batches", () => {
+    const gc = fakeCollector(() => 200); // a footprint a release cannot bring under the budget
     const memory = new BatchMemory(gc, 88 * MB);
-    const collected = Array.from({ length: 10 * FULL_COLLECTION_MIN_BATCHES }, () => memory.afterBatch(BATCH));
-    expect(gc.fulls).toBe(10);
+    const collected = Array.from({ length: 10 * RELEASE_MIN_BATCHES }, () => memory.afterBatch(BATCH));
+    expect(gc.releases).toBe(10);
     expect(collected[0]).toBe(true); // the first batch over the budget is not kept waiting
   });
 
-  test("a full collection only when the resident size is over the budget", () => {
+  test("a release only when the resident size is over the budget", () => {
     let rss = 80;
     const gc = fakeCollector(() => rss);
     const memory = new BatchMemory(gc, 88 * MB);
@@ -71,13 +71,13 @@ describe("BatchMemory", () => {
     expect(releases).toBe(1);
   });
 
-  test("a release counts as a full collection: the next forced one waits FULL_COLLECTION_MIN_BATCHES batches", () => {
+  test("a caught-up poll's release counts as a batch's: the next forced one waits RELEASE_MIN_BATCHES batches", () => {
     const gc = fakeCollector(() => 200);
     const memory = new BatchMemory(gc, 88 * MB);
     memory.afterBatch(RELEASE_AFTER_BYTES); // over the budget: collected
     expect(memory.caughtUp()).toBe(true);
-    const collected = Array.from({ length: FULL_COLLECTION_MIN_BATCHES }, () => memory.afterBatch(BATCH));
-    expect(collected).toEqual([...Array<boolean>(FULL_COLLECTION_MIN_BATCHES - 1).fill(false), true]);
+    const collected = Array.from({ length: RELEASE_MIN_BATCHES }, () => memory.afterBatch(BATCH));
+    expect(collected).toEqual([...Array<boolean>(RELEASE_MIN_BATCHES - 1).fill(false), true]);
   });
 });
 
