@@ -8,13 +8,13 @@ import type { Config } from "../src/config/config.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { createLogger } from "../src/logger.ts";
 import { openSession, type Session } from "../src/session.ts";
-import { startWebServer, type WebServer } from "../src/web/server.ts";
+import { startWebServer, type LocalWebServer, type WebTimers } from "../src/web/server.ts";
 import { jsonl, tempDir } from "./helpers.ts";
 
 export interface WebFixture {
   readonly dir: string;
   readonly config: Config;
-  readonly server: WebServer;
+  readonly server: LocalWebServer;
   /** The token from web-token beside the database (null with auth none). */
   readonly token: string | null;
   readonly logs: string[];
@@ -29,7 +29,7 @@ export interface WebFixture {
 
 export const NOW = new Date("2025-07-29T12:00:00Z");
 
-export async function startFixture(yaml = "", lines: ReadonlyArray<Record<string, unknown>> = [], clock: () => Date = () => NOW): Promise<WebFixture> {
+export async function startFixture(yaml = "", lines: ReadonlyArray<Record<string, unknown>> = [], clock: () => Date = () => NOW, timers?: WebTimers): Promise<WebFixture> {
   const dir = tempDir("cc-web-");
   const input = join(dir, "ladder.jsonl");
   writeFileSync(input, "");
@@ -46,7 +46,7 @@ export async function startFixture(yaml = "", lines: ReadonlyArray<Record<string
     session.tailer.poll();
   };
   ingest(lines);
-  const server = startWebServer({ config, log, clock, pollMs: 50 });
+  const server = startWebServer({ config, log, clock, pollMs: 50, ...(timers && { timers }) });
   if (!server) throw new Error(`server did not start: ${logs.join("\n")}`);
   const token = config.web.auth === "token" ? (await Bun.file(join(dir, "db", "web-token")).text()).trim() : null;
   const host = `127.0.0.1:${server.port}`;

@@ -15,8 +15,6 @@ export interface WebContext {
   readonly rendered: RenderCache;
   /** The token file, for the 401 page; null with web.auth none. */
   readonly tokenPath: string | null;
-  /** The collector's own state, for /healthz. */
-  health(): Record<string, unknown>;
 }
 
 export interface RouteRequest {

@@ -2,36 +2,63 @@
  * The routes, as a table, and how a request path finds its route. Matching works on the raw
  * (still percent-encoded) path, so a job name holding "/" stays one segment; the `:name` segment
  * is decoded after matching. A `name` query parameter wins over it (for "." and "..", see links.ts).
+ *
+ * The table names the handlers of the token-guarded routes instead of importing them: the pages,
+ * the stats and the store are loaded with the first request that passed the checks (dashboard.ts),
+ * so a dashboard nobody opens costs only its listener (README "Performance").
  */
-import { pauseApi, resumeApi } from "./api/pause.ts";
-import { alertsApi, eventsApi, healthz, rejectsApi, runsApi, statsApi } from "./api/read.ts";
-import { alertsPage } from "./pages/alerts.ts";
-import { jobPage } from "./pages/job.ts";
-import { overviewPage } from "./pages/overview.ts";
-import type { Handler } from "./request.ts";
-
 export type Method = "GET" | "POST";
 
-export interface Route {
-  readonly method: Method;
-  readonly path: string;
-  readonly handler: Handler;
-  /** Served without the access token (shows no job data). */
-  readonly open?: boolean;
+/** The handlers dashboard.ts loads (handlers.ts maps each name to its function). */
+export type PageName = "overview" | "job" | "alerts" | "stats-api" | "runs-api" | "alerts-api" | "rejects-api" | "events-api" | "pause-api" | "resume-api";
+
+/** What an open route gets: no job data, only the collector's own state. */
+export interface OpenRequest {
+  readonly request: Request;
+  /** The decoded `:name` segment (for /static/:name, a file name); null elsewhere. */
+  readonly job: string | null;
+  /** The collector's own state, for /healthz. */
+  health(): Record<string, unknown>;
 }
 
-export function routeTable(staticFile: Handler): readonly Route[] {
+export type OpenHandler = (request: OpenRequest) => Response;
+
+interface RouteBase {
+  readonly method: Method;
+  readonly path: string;
+}
+
+/** Served without the access token (shows no job data), before the pages are loaded. */
+export interface OpenRoute extends RouteBase {
+  readonly open: true;
+  readonly handler: OpenHandler;
+}
+
+export interface PageRoute extends RouteBase {
+  readonly open: false;
+  readonly page: PageName;
+}
+
+export type Route = OpenRoute | PageRoute;
+
+/** GET /healthz: 200 with the collector's own state (no token needed: it shows no job data). */
+function healthz({ health }: OpenRequest): Response {
+  return new Response(JSON.stringify({ status: "ok", ...health() }), { headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" } });
+}
+
+export function routeTable(staticFile: OpenHandler): readonly Route[] {
+  const page = (method: Method, path: string, name: PageName): PageRoute => ({ method, path, open: false, page: name });
   return [
-    { method: "GET", path: "/", handler: overviewPage },
-    { method: "GET", path: "/jobs/:name", handler: jobPage },
-    { method: "GET", path: "/alerts", handler: alertsPage },
-    { method: "GET", path: "/api/stats", handler: statsApi },
-    { method: "GET", path: "/api/jobs/:name/runs", handler: runsApi },
-    { method: "GET", path: "/api/alerts", handler: alertsApi },
-    { method: "GET", path: "/api/rejects", handler: rejectsApi },
-    { method: "GET", path: "/api/events", handler: eventsApi },
-    { method: "POST", path: "/api/jobs/:name/pause", handler: pauseApi },
-    { method: "POST", path: "/api/jobs/:name/resume", handler: resumeApi },
+    page("GET", "/", "overview"),
+    page("GET", "/jobs/:name", "job"),
+    page("GET", "/alerts", "alerts"),
+    page("GET", "/api/stats", "stats-api"),
+    page("GET", "/api/jobs/:name/runs", "runs-api"),
+    page("GET", "/api/alerts", "alerts-api"),
+    page("GET", "/api/rejects", "rejects-api"),
+    page("GET", "/api/events", "events-api"),
+    page("POST", "/api/jobs/:name/pause", "pause-api"),
+    page("POST", "/api/jobs/:name/resume", "resume-api"),
     { method: "GET", path: "/healthz", handler: healthz, open: true },
     { method: "GET", path: "/static/:name", handler: staticFile, open: true },
   ];

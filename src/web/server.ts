@@ -1,24 +1,29 @@
 /**
- * The dashboard server: Bun.serve on `web.listen` (127.0.0.1:8765 by default), its own database
- * connection, the checks of security.ts in front of the route table, and the event hub.
+ * The dashboard server: Bun.serve on `web.listen` (127.0.0.1:8765 by default), the checks of
+ * security.ts in front of the route table, and the static files; the pages, their own database
+ * connection and the event hub are loaded with the first request that passes the checks
+ * (dashboard.ts) and closed again after a quiet spell.
  *
  * A port already in use is one WARN and no dashboard; the collector goes on without it.
  */
 import type { Server } from "bun";
+import { existsSync } from "node:fs";
 import type { Config } from "../config/config.ts";
-import { jobSettings } from "../config/jobs.ts";
 import { webTokenPath } from "../config/web.ts";
 import { describeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { openWebData, type WebData } from "./data.ts";
-import { EventHub } from "./events.ts";
+import type { Dashboard } from "./dashboard.ts";
 import { unauthorizedPage } from "./pages/errors.ts";
-import { jsonResponse, type WebContext } from "./request.ts";
-import { RenderCache } from "./render-cache.ts";
+import { jsonResponse } from "./request.ts";
 import { matchRoute, routeTable } from "./routes.ts";
 import { authenticate, csrfProblem, hostAllowed, sameSecret, securityHeaders, type AccessPolicy } from "./security.ts";
 import { loadStaticFiles, staticHandler } from "./static.ts";
 import { ensureToken, newSecret } from "./token.ts";
+
+/** Timers, injected by tests: `set` runs fn after ms and returns what cancels it. */
+export interface WebTimers {
+  set(fn: () => void, ms: number): () => void;
+}
 
 export interface WebServerOptions {
   readonly config: Config;
@@ -28,6 +33,7 @@ export interface WebServerOptions {
   readonly health?: () => Record<string, unknown>;
   /** How often the event hub polls for commits (ms); tests shorten it. */
   readonly pollMs?: number;
+  readonly timers?: WebTimers;
 }
 
 export interface WebServer {
@@ -37,8 +43,23 @@ export interface WebServer {
   stop(): Promise<void>;
 }
 
+/** The server in this thread (startWebServer): also says whether its pages are loaded. */
+export interface LocalWebServer extends WebServer {
+  /** Whether the pages, their database connection and caches are in memory now. */
+  readonly loaded: boolean;
+}
+
 /** How long without a request counts as the end of a burst. */
 const QUIET_GC_MS = 2000;
+/** How long without a request (and no live page listening) before the pages' state is closed. */
+export const IDLE_CLOSE_MS = 5 * 60_000;
+
+const realTimers: WebTimers = {
+  set(fn, ms) {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
+};
 
 const urlHost = (host: string): string => (host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host);
 
@@ -46,64 +67,53 @@ function text(body: string, status: number): Response {
   return new Response(`${body}\n`, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 }
 
-/** A document this young is good enough to find the next deadline in. */
-const DEADLINE_SOURCE_MAX_AGE_MS = 60_000;
-
-/**
- * The next instant a job's state may change by time alone: a deadline passing, a pause ending.
- * Read from the document the pages were last drawn from (they redraw after every change), so
- * listening costs no stats computation of its own while pages are being refreshed.
- */
-function nextDeadline(context: Pick<WebContext, "config" | "clock" | "data">): number | null {
-  const { config } = context;
-  const nowMs = context.clock().getTime();
-  const latest = context.data.latestStats();
-  const stats = latest !== null && nowMs - latest.atMs < DEADLINE_SOURCE_MAX_AGE_MS ? latest.stats : context.data.stats(context.clock());
-  let next: number | null = null;
-  for (const job of stats.jobs) {
-    const graceMs = jobSettings(config.jobs, job.name, config.notify.alertAfter).graceMs;
-    for (const at of [job.next_expected === null ? null : Date.parse(job.next_expected) + graceMs, job.paused_until === null ? null : Date.parse(job.paused_until)]) {
-      if (at !== null && at > nowMs && (next === null || at < next)) next = at;
-    }
-  }
-  return next;
-}
-
 /** Starts the dashboard, or returns null when `web.listen` is off or the port is taken (logged). */
-export function startWebServer(options: WebServerOptions): WebServer | null {
+export function startWebServer(options: WebServerOptions): LocalWebServer | null {
   const { config, log, clock } = options;
+  const timers = options.timers ?? realTimers;
   const listen = config.web.listen;
   if (listen === null) return null;
   const tokenPath = config.web.auth === "token" ? webTokenPath(config.web, config.database) : null;
   let token: string | null;
-  let data: WebData;
   try {
     token = tokenPath === null ? null : ensureToken(tokenPath);
-    data = openWebData(config);
   } catch (error) {
     // The dashboard is a view: without it the collector still ingests and alerts.
     log.warn(`Dashboard not started: ${describeError(error)}; the collector goes on without it`);
     return null;
   }
+  // The collector created it before starting the dashboard; if it is gone now (deleted under the
+  // collector, which then stops), the dashboard does not start (openWebData would refuse anyway).
+  if (!existsSync(config.database)) {
+    log.warn(`Dashboard not started: there is no database at "${config.database}"; the collector goes on without it`);
+    return null;
+  }
   const startedAt = clock();
-  const base = { config, clock, data };
-  const events = new EventHub({
-    dataVersion: () => data.history.dataVersion(),
-    nextDeadlineMs: () => nextDeadline(base),
-    clock,
-    // Same monotonic source as openWebData's default: a change waits until pages see the commit.
-    settledAtMs: () => data.settledAtMs(),
-    onDeadline: () => data.forget(),
-    ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
-  });
-  const context: WebContext = {
-    ...base,
-    csrfToken: newSecret(),
-    events,
-    rendered: new RenderCache(),
-    tokenPath,
-    health: () => ({ started_at: startedAt.toISOString(), pid: process.pid, live_clients: events.size, ...options.health?.() }),
+  const csrfToken = newSecret();
+
+  // The pages, their database connection, event hub and caches: made by the first request that
+  // passed the checks, closed after IDLE_CLOSE_MS without requests or live pages (a dashboard
+  // nobody looks at costs only its listener), made again by the next one.
+  let dashboard: Dashboard | null = null;
+  let opening: Promise<Dashboard> | null = null;
+  let inFlight = 0;
+  const openPages = (): Promise<Dashboard> =>
+    (opening ??= import("./dashboard.ts")
+      .then(({ openDashboard }) => {
+        dashboard = openDashboard({ config, clock, csrfToken, tokenPath, ...(options.pollMs !== undefined && { pollMs: options.pollMs }) });
+        log.debug("Dashboard: pages loaded, database connection opened");
+        return dashboard;
+      })
+      .catch((error: unknown) => {
+        opening = null;
+        throw error;
+      }));
+  const closePages = (): void => {
+    dashboard?.close();
+    dashboard = null;
+    opening = null;
   };
+  const health = (): Record<string, unknown> => ({ started_at: startedAt.toISOString(), pid: process.pid, live_clients: dashboard?.context.events.size ?? 0, ...options.health?.() });
   const routes = routeTable(staticHandler(loadStaticFiles()));
   // The address it was told to listen on is a name it answers to as well (e.g. a LAN address);
   // a wildcard is not a name.
@@ -144,10 +154,12 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
     const access = route.open ? "open" : authenticate(request.headers, policy());
     if (access === null) return api ? jsonResponse({ error: "the access token is missing or wrong (Authorization: Bearer TOKEN)" }, 401) : unauthorizedPage(tokenPath, false);
     if (route.method === "POST") {
-      const problem = csrfProblem(request, access, context.csrfToken);
+      const problem = csrfProblem(request, access, csrfToken);
       if (problem !== null) return jsonResponse({ error: `Forbidden: ${problem}` }, 403);
     }
-    return route.handler({ request, url, job: match.name, context, keepOpen: () => server.timeout(request, 0) });
+    if (route.open) return route.handler({ request, job: match.name, health });
+    const pages = await openPages();
+    return pages.handler(route.page)({ request, url, job: match.name, context: pages.context, keepOpen: () => server.timeout(request, 0) });
   };
 
   // Building pages leaves garbage that a quiet collector may not collect for minutes: collect it
@@ -158,16 +170,31 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
   // went from 3.6 to 1.0 MB after five stats documents in a test here). What the dashboard adds
   // to the collector's memory 3 s after a burst (bench/web.ts) measured +11.2 to +12.6 MB in three
   // runs with all of this, +13.5 to +17.9 MB in five runs with the GC alone or the GC and shrink.
-  let quietTimer: ReturnType<typeof setTimeout> | null = null;
+  let cancelQuiet: (() => void) | null = null;
+  let cancelIdle: (() => void) | null = null;
+  const closeWhenIdle = (): void => {
+    cancelIdle = timers.set(() => {
+      cancelIdle = null;
+      if (dashboard === null) return;
+      // A live page (an event stream) or a request still running keeps it: look again later.
+      if (inFlight > 0 || dashboard.context.events.size > 0) return closeWhenIdle();
+      closePages();
+      Bun.gc(true);
+      Bun.shrink();
+      log.debug("Dashboard: quiet, pages' database connection closed");
+    }, IDLE_CLOSE_MS);
+  };
   const collectWhenQuiet = (): void => {
-    if (quietTimer) clearTimeout(quietTimer);
-    quietTimer = setTimeout(() => {
-      quietTimer = null;
-      data.release();
-      context.rendered.clear();
+    cancelQuiet?.();
+    cancelQuiet = timers.set(() => {
+      cancelQuiet = null;
+      dashboard?.context.data.release();
+      dashboard?.context.rendered.clear();
       Bun.gc(true);
       Bun.shrink();
     }, QUIET_GC_MS);
+    cancelIdle?.();
+    closeWhenIdle();
   };
 
   let server: Server<undefined>;
@@ -179,11 +206,14 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
       idleTimeout: 30,
       fetch: async (request, self) => {
         let response: Response;
+        inFlight++;
         try {
           response = await answer(request, self);
         } catch (error) {
           log.error(`Dashboard: ${request.method} ${new URL(request.url).pathname} failed: ${describeError(error)}`);
           response = text("Internal error; see the collector's log", 500);
+        } finally {
+          inFlight--;
         }
         securityHeaders(response.headers, new URL(request.url).pathname.startsWith("/static/"));
         collectWhenQuiet();
@@ -191,7 +221,6 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
       },
     });
   } catch (error) {
-    data.close();
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === "EADDRINUSE" ? "the port is already in use" : describeError(error);
     log.warn(`Dashboard not started on ${urlHost(listen.host)}:${listen.port}: ${reason}; the collector goes on without it (set web.listen to another port, or off)`);
@@ -203,11 +232,16 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
   return {
     url,
     port,
+    get loaded() {
+      return dashboard !== null;
+    },
     async stop() {
-      if (quietTimer) clearTimeout(quietTimer);
-      events.stop();
+      cancelQuiet?.();
+      cancelIdle?.();
+      await opening?.catch(() => null);
+      dashboard?.context.events.stop();
       await server.stop(true);
-      data.close();
+      closePages();
     },
   };
 }

@@ -1,7 +1,7 @@
 /** The files under src/web/static/, read once at start: the only things served from disk. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RouteRequest } from "./request.ts";
+import type { OpenRequest } from "./routes.ts";
 
 const TYPES: Record<string, string> = {
   "app.js": "text/javascript; charset=utf-8",
@@ -17,7 +17,7 @@ export function loadStaticFiles(dir = join(import.meta.dir, "static")): StaticFi
 }
 
 export function staticHandler(files: StaticFiles) {
-  return ({ job }: RouteRequest): Response => {
+  return ({ job }: OpenRequest): Response => {
     const file = files.get(job ?? "");
     if (!file) return new Response("Not found\n", { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8" } });
     return new Response(file.body, { headers: { "Content-Type": file.type, "Cache-Control": "no-cache" } });

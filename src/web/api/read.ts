@@ -79,11 +79,6 @@ export function rejectsApi({ context, url }: RouteRequest): Response {
   });
 }
 
-/** GET /healthz: 200 with the collector's own state (no token needed: it shows no job data). */
-export function healthz({ context }: RouteRequest): Response {
-  return jsonResponse({ status: "ok", ...context.health() });
-}
-
 /** GET /api/events: Server-Sent Events, one `change` per ingest, alert or state change. */
 export function eventsApi({ context, request, keepOpen }: RouteRequest): Response {
   keepOpen();
