@@ -142,7 +142,7 @@ function report(title: string, { results, seconds }: { results: Result[]; second
  * Seconds the collector takes to store `lines` lines appended at once; with `base`, 20 clients
  * keep requesting the dashboard meanwhile.
  */
-async function ingestSeconds(lines: number, base: string | null, headers: Record<string, string>): Promise<number> {
+async function ingestSeconds(lines: number, base: string | null, headers: Record<string, string>): Promise<{ seconds: number; latenciesMs: number[] }> {
   const db = new Database(database, { readonly: true });
   const newestRow = (): number => db.query<{ id: number | null }, []>("SELECT max(rowid) AS id FROM cron_entries").get()?.id ?? 0;
   const before = newestRow();
@@ -152,8 +152,14 @@ async function ingestSeconds(lines: number, base: string | null, headers: Record
   let block = "";
   for (let i = 0; i < lines; i++) block += `{"ts":"${new Date(at + i).toISOString()}","exit":0,"msg":"bulk #${i}","job":"${jobName(i % (JOBS - 1))}","duration_ms":100}\n`;
   let done = false;
+  // Every request's time while the catch-up runs: what a page waits behind ingestion.
+  const latenciesMs: number[] = [];
   const clients = base === null ? [] : Array.from({ length: CLIENTS }, async (_, client) => {
-    for (let k = client; !done; k++) await (await fetch(`${base}${paths[k % paths.length]}`, { headers })).arrayBuffer();
+    for (let k = client; !done; k++) {
+      const t0 = performance.now();
+      await (await fetch(`${base}${paths[k % paths.length]}`, { headers })).arrayBuffer();
+      if (!done) latenciesMs.push(performance.now() - t0);
+    }
   });
   const t0 = performance.now();
   appendFileSync(input, block);
@@ -162,7 +168,7 @@ async function ingestSeconds(lines: number, base: string | null, headers: Record
   done = true;
   await Promise.all(clients);
   db.close();
-  return seconds;
+  return { seconds, latenciesMs };
 }
 
 // 1. The database: generated and ingested by the real collector, once.
@@ -310,5 +316,7 @@ console.log(`collector RSS ${(loadedAfterMs / 1000).toFixed(0)} s after start (o
 console.log(`collector RSS ${(settledAfterMs / 1000).toFixed(0)} s after start (on: ${((SETTLE_MS + 3000) / 1000).toFixed(0)} s after the load): dashboard off ${offSettledRss.toFixed(1)} MB, on ${settledRss.toFixed(1)} MB (${added(settledRss, offSettledRss)})`);
 if (!values.keep) console.log(`(database in ${dir}; pass --keep DIR to reuse it)`);
 if (ingestIdle !== null && ingestOn !== null && ingestOff !== null) {
-  console.log(`${INGEST_LINES.toLocaleString("en")} lines appended at once ingested in ${ingestOff.toFixed(2)} s with the dashboard off, ${ingestIdle.toFixed(2)} s with it on and idle, ${ingestOn.toFixed(2)} s with ${CLIENTS} clients requesting`);
+  console.log(`${INGEST_LINES.toLocaleString("en")} lines appended at once ingested in ${ingestOff.seconds.toFixed(2)} s with the dashboard off, ${ingestIdle.seconds.toFixed(2)} s with it on and idle, ${ingestOn.seconds.toFixed(2)} s with ${CLIENTS} clients requesting`);
+  const during = [...ingestOn.latenciesMs].sort((a, b) => a - b);
+  console.log(`requests during that catch-up (${CLIENTS} clients, every path): ${during.length} in ${ingestOn.seconds.toFixed(2)} s, p50 ${percentile(during, 0.5).toFixed(1)} ms, p95 ${percentile(during, 0.95).toFixed(1)} ms, max ${percentile(during, 1).toFixed(1)} ms`);
 }
