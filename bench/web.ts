@@ -3,7 +3,7 @@
  * while the collector ingests, on a database of 5 million runs of 50 jobs; and the collector's
  * memory with the dashboard on and off.
  *
- * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX] [--alone-rounds R] [--ingest N] [--settle S]
+ * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX] [--alone-rounds R] [--ingest N] [--settle S] [--collector DIR]
  *   --runs N      runs to generate (default 5,000,000), spread over 50 jobs and the last 70 days
  *   --rounds R    rounds of every path per client under load (default 100: 22,000 requests, a few
  *                 seconds, so the load spans many ingest commits and stats documents)
@@ -13,7 +13,10 @@
  *   --settle S    memory is read 3 s after the load and again S seconds later (default 30)
  *   --ingest N    also time the ingestion of N lines appended at once: with the dashboard off, on
  *                 and idle, and on with 20 clients requesting (what the dashboard costs ingestion;
- *                 default 0: skipped; it adds 3N runs, dated 30 days back, to a kept database)
+ *                 default 0: skipped; it adds 3N runs, dated 30 days back, to a kept database),
+ *                 and the requests' times during the catch-up with the clients
+ *   --collector DIR  the checkout whose collector.ts runs (default: this one), e.g. a worktree of
+ *                 main, to compare two versions with the same bench at the same moments
  *
  * The collector runs as a real process (`bun collector.ts`) with `web.listen` on a free port; an
  * appender writes 50 runs a second into its input meanwhile. The baseline is a bare Bun.serve
@@ -27,7 +30,7 @@ import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { settle: { type: "string" }, ingest: { type: "string" }, only: { type: "string" }, "alone-rounds": { type: "string" }, runs: { type: "string" }, clients: { type: "string" }, rounds: { type: "string" }, keep: { type: "string" } },
+  options: { collector: { type: "string" }, settle: { type: "string" }, ingest: { type: "string" }, only: { type: "string" }, "alone-rounds": { type: "string" }, runs: { type: "string" }, clients: { type: "string" }, rounds: { type: "string" }, keep: { type: "string" } },
 });
 const RUNS = Number(values.runs ?? 5_000_000);
 const CLIENTS = Number(values.clients ?? 20);
@@ -35,7 +38,7 @@ const SETTLE_MS = Number(values.settle ?? 30) * 1000;
 const ROUNDS = Number(values.rounds ?? 100);
 const INGEST_LINES = Number(values.ingest ?? 0);
 const JOBS = 50;
-const root = join(import.meta.dir, "..");
+const root = values.collector ?? join(import.meta.dir, "..");
 const dir = values.keep ?? join(tmpdir(), `cc-bench-web-${process.pid}`);
 mkdirSync(dir, { recursive: true });
 const input = join(dir, "ladder.jsonl");
