@@ -167,8 +167,9 @@ export function startWebServer(options: WebServerOptions): WebServer | null {
   // too, with SQLite's page cache (2 MB when full; the pages are in the OS's cache, read again in
   // a few milliseconds), and Bun.shrink asks JavaScriptCore to give back what it can (its heap
   // went from 3.6 to 1.0 MB after five stats documents in a test here). What the dashboard adds
-  // to the collector's memory 3 s after a burst (bench/web.ts) measured +11.2 to +12.6 MB in three
-  // runs with all of this, +13.5 to +17.9 MB in five runs with the GC alone or the GC and shrink.
+  // to the collector's memory 3 s after a burst (bench/web.ts): +5.0 to +5.7 MB in three runs
+  // (README "Performance"); in a Worker of its own it was +11.2 to +12.6 MB with all of this,
+  // +13.5 to +17.9 MB with the GC alone or the GC and shrink.
   let cancelQuiet: (() => void) | null = null;
   let cancelIdle: (() => void) | null = null;
   let stopped = false;
