@@ -187,7 +187,9 @@ let inProcessTail: Promise<unknown> = Promise.resolve();
  * with `env` as its environment and its output captured. For tests of what a command does with
  * its files, config and clock; the real CLI stays where only a process shows the behaviour (exit
  * on a signal, output to a pipe, stdin, a daemon). One command at a time: runMain sets the
- * process's umask while it runs, so two interleaved in concurrent tests would leave the wrong one.
+ * process's umask to 077 while it runs, so two interleaved in concurrent tests would leave the
+ * wrong one behind. Meanwhile the files other tests of a concurrent file write are private too: a
+ * test that lets another user read its files sets their modes itself.
  */
 export function runCliInProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
   const run = async (): Promise<CliResult> => {
