@@ -211,7 +211,7 @@ describe("missed runs", () => {
 });
 
 describe("the watching collector", () => {
-  test.serial("notices a missed run within about a second of its deadline, with no new line and no poll", async () => {
+  test("notices a missed run within about a second of its deadline, with no new line and no poll", async () => {
     const s = setup("  ladder: { every: 1s, grace: 0s }\n");
     s.config("check_interval: 3600\nnotify:\n  max_per_minute: 100\njobs:\n  ladder: { every: 1s, grace: 0s }\n");
     writeFileSync(s.input, jsonl({ ts: new Date(Date.now() - 5000).toISOString(), exit: 0, msg: "ok" }));
