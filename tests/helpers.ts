@@ -3,6 +3,7 @@ import { Database } from "bun:sqlite";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Subprocess } from "bun";
 import { runMain } from "../src/cli/main.ts";
 
 export const REPO = join(import.meta.dir, "..");
@@ -168,6 +169,20 @@ export async function spawnAwaited(argv: string[], options: SpawnOptions = {}): 
 /** runCli, awaited: for tests that run concurrently (see spawnAwaited). */
 export function runCliAwaited(args: string[], env: Record<string, string>, cwd = REPO): Promise<CliResult> {
   return spawnAwaited(["bun", join(REPO, "collector.ts"), ...args], { env, cwd });
+}
+
+/**
+ * Runs `body` with a list for the processes it starts; those still running when it ends, pass or
+ * fail, are killed. Each test has its own list: an afterEach over one shared list would kill the
+ * processes of the tests still running beside it in a concurrent file.
+ */
+export async function withProcesses<T>(body: (started: Subprocess[]) => Promise<T>): Promise<T> {
+  const started: Subprocess[] = [];
+  try {
+    return await body(started);
+  } finally {
+    for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
 }
 
 /** Waits until `check` is true, polling; fails the test after `timeoutMs`. */
