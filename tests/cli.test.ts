@@ -1,9 +1,11 @@
 /** End-to-end: the real CLI as a subprocess, on real files in a temp HOME. */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { cliEnv, countRows, createPythonDatabase, FIXTURES, messages, NO_DASHBOARD, REPO, runCliAwaited, runLines, tempDir } from "./helpers.ts";
+import { cliEnv, CONCURRENT_TEST_TIMEOUT_MS, countRows, createPythonDatabase, FIXTURES, messages, NO_DASHBOARD, REPO, runCliAwaited, runLines, tempDir } from "./helpers.ts";
+
+setDefaultTimeout(CONCURRENT_TEST_TIMEOUT_MS); // run concurrently: see bunfig.toml
 
 /** A temp HOME with a config of its own (never the repository's config.yaml, which a user may have edited). */
 function home(): { home: string; input: string; db: string; env: Record<string, string> } {

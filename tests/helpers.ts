@@ -126,6 +126,13 @@ export function runCli(args: string[], env: Record<string, string>, cwd = REPO):
 }
 
 /**
+ * The default per-test timeout of the files in bunfig.toml's concurrentTestGlob (each calls
+ * setDefaultTimeout with it). Their tests run together, so each one's time is about the whole
+ * file's, not its own: on a machine busy with other work, more than bun's default 5 s.
+ */
+export const CONCURRENT_TEST_TIMEOUT_MS = 30_000;
+
+/**
  * At most this many programs started by `spawnAwaited` run at once in this test process. Tests of
  * the files in bunfig.toml's concurrentTestGlob run together; unbounded, a file's twenty tests
  * would each start a bun on 2 cores and every one would take long enough to meet its timeout.

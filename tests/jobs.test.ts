@@ -4,12 +4,14 @@
  * at T; checks less than two minutes apart count as continuous watching (see gapThresholdMs).
  * The "repro N" tests are the reproductions of issue 9, each failing on the code before it.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { notifications, notifierSetup, type NotifierSetup } from "./fake-notifier.ts";
-import { REPO, runCliAwaited, runCliInProcess, waitFor, type CliResult } from "./helpers.ts";
+import { type CliResult, CONCURRENT_TEST_TIMEOUT_MS, REPO, runCliAwaited, runCliInProcess, waitFor } from "./helpers.ts";
+
+setDefaultTimeout(CONCURRENT_TEST_TIMEOUT_MS); // run concurrently: see bunfig.toml
 
 const jsonl = (fields: Record<string, unknown>): string => `${JSON.stringify(fields)}\n`;
 const configOf = (s: NotifierSetup): string[] => ["--config", join(s.home, "config.yaml")];
@@ -81,7 +83,7 @@ describe("issue 9 reproductions", () => {
     const written = [s.db, `${s.db}-wal`, join(s.home, ".cron_dash", "collector.log")].filter(existsSync).reduce((sum, path) => sum + statSync(path).size, 0);
     expect(written).toBeLessThan(1 << 20);
     expect((await statsJson(s, new Date().toISOString())).jobs[0]).toMatchObject({ name: "ladder", state: "late" });
-  }, 15_000);
+  });
 
   test("repro 2: a start marker and its finish read in the same batch close: no 'too long', state up", async () => {
     const s = setup("  quick: { max_duration: 3s }\n");
@@ -166,7 +168,7 @@ describe("issue 9 reproductions", () => {
     const text = (await runCliInProcess(["--stats", ...configOf(s)], s.env)).stdout;
     expect(text).toContain(`🚫 Newest unreadable lines:\n   byte ${offset + 40} of ${s.input}: "exit" must be an integer, got "boom": {"ts"`);
     expect(text).toContain(`   byte ${offset} of ${s.input}: not valid JSON: {"ts"`);
-  }, 15_000);
+  });
 });
 
 describe("missed runs", () => {
@@ -223,7 +225,7 @@ describe("the watching collector", () => {
       expect(Date.now() - (spawned + 1000)).toBeLessThan(1500);
       expect(notifications(s)[0]?.[0]).toBe("⏰ Cron job late: ladder");
     });
-  }, 15_000);
+  });
 });
 
 describe("per-job alert settings", () => {

@@ -3,10 +3,12 @@
  * PATH (they record their calls; the machine's are never reached). A real daemon is started only
  * where the test is about starting and stopping one.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { countRows, cliEnv, FIXTURES, NO_DASHBOARD, REPO, runCliAwaited, runLines, spawnAwaited, tempDir, waitFor, type CliResult } from "./helpers.ts";
+import { cliEnv, type CliResult, CONCURRENT_TEST_TIMEOUT_MS, countRows, FIXTURES, NO_DASHBOARD, REPO, runCliAwaited, runLines, spawnAwaited, tempDir, waitFor } from "./helpers.ts";
+
+setDefaultTimeout(CONCURRENT_TEST_TIMEOUT_MS); // run concurrently: see bunfig.toml
 
 const MANAGER = join(REPO, "manager.sh");
 const MARKER = `# cron-collector: started at boot by ${MANAGER}`;
@@ -72,19 +74,15 @@ function cleanUp(h: Home): void {
  * A test in a HOME of its own, cleaned up when it ends, pass or fail: the tests of this file run
  * concurrently (bunfig.toml), so nothing is shared between them.
  */
-function homeTest(name: string, body: (h: Home) => Promise<void>, timeoutMs?: number): void {
-  test(
-    name,
-    async () => {
-      const h = home();
-      try {
-        await body(h);
-      } finally {
-        cleanUp(h);
-      }
-    },
-    timeoutMs,
-  );
+function homeTest(name: string, body: (h: Home) => Promise<void>): void {
+  test(name, async () => {
+    const h = home();
+    try {
+      await body(h);
+    } finally {
+      cleanUp(h);
+    }
+  });
 }
 
 function manager(h: Home, args: string[], extra: Record<string, string> = {}, script = MANAGER): Promise<CliResult> {
@@ -229,7 +227,7 @@ describe("manager.sh with a real daemon", () => {
     expect(existsSync(h.pidFile)).toBe(false);
     expect((await manager(h, ["status"])).exitCode).toBe(3);
     expect(readFileSync(join(h.logDir, "daemon.log"), "utf8")).toContain("Received SIGTERM; stopping");
-  }, 20_000);
+  });
 
   homeTest("the installed line starts the collector under cron's minimal environment, % and all", async (h) => {
     const configDir = join(h.home, "100% config");
@@ -249,7 +247,7 @@ describe("manager.sh with a real daemon", () => {
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
     expect(alive(pidOf(h))).toBe(true);
-  }, 20_000);
+  });
 });
 
 describe("manager.sh install / uninstall (crontab)", () => {
@@ -326,7 +324,7 @@ describe("manager.sh install while a collector runs, or another kind is installe
       expect(existsSync(h.pidFile)).toBe(false);
       const last = recordedCalls(h).at(-1) ?? [];
       expect(last.slice(0, 2)).toEqual(service === "systemd" ? ["systemctl", "--user"] : ["launchctl", "bootstrap"]);
-    }, 20_000);
+    });
   }
 
   homeTest("one kind installed: another kind is refused with what to do, the same kind is replaced", async (h) => {

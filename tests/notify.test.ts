@@ -3,15 +3,18 @@
  * programs on PATH that record their arguments; then notifier choice and webhook formats
  * in-process, with an injected `which` and a local HTTP server.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { alertStatuses, calls, FAKE_NOTIFIER as FAKE, notifierSetup as setup } from "./fake-notifier.ts";
-import { countRows, REPO, runCliAwaited, runCliInProcess, waitFor } from "./helpers.ts";
+import { CONCURRENT_TEST_TIMEOUT_MS, countRows, REPO, runCliAwaited, runCliInProcess, waitFor } from "./helpers.ts";
 import type { AlertText } from "../src/alerts/format.ts";
 import type { NotifyConfig } from "../src/config/config.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { notifierStartupWarning, resolveNotifier, resolveNotifiers } from "../src/notify/notifier.ts";
+
+setDefaultTimeout(CONCURRENT_TEST_TIMEOUT_MS); // run concurrently: see bunfig.toml
+
 const NOW = "2025-07-29T04:40:00Z";
 
 const failure = (minute: number, msg: string, extra: Record<string, unknown> = {}): string =>
@@ -130,7 +133,7 @@ describe("robust delivery", () => {
     expect((await runCliInProcess(["--parse-existing", "--now", NOW], s.env)).stdout).toContain("Alerts: 1 sent");
     expect((await runCliInProcess(["--parse-existing", "--now", NOW], s.env)).stdout).not.toContain("Alerts:");
     expect(calls(s).map((argv) => argv[argv.indexOf("-message") + 1])).toEqual(["\\Exit code 2: lost?", "\\Exit code 2: lost?"]);
-  }, 20_000);
+  });
 
   test("a failing notifier is logged with its reason and retried, never given up", async () => {
     const s = setup(["terminal-notifier"], { CRON_COLLECTOR_PLATFORM: "darwin", FAKE_NOTIFIER_MODE: "fail" });

@@ -1,11 +1,13 @@
 /** `run` and `log`: real subprocesses appending to a real file, then ingested by the collector. */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCommand } from "../src/runner/run-command.ts";
 import { ByteTail, summarizeOutput } from "../src/runner/output-tail.ts";
-import { cliEnv, REPO, runCliAwaited, runCliInProcess, spawnAwaited, tempDir, waitFor } from "./helpers.ts";
+import { cliEnv, CONCURRENT_TEST_TIMEOUT_MS, REPO, runCliAwaited, runCliInProcess, spawnAwaited, tempDir, waitFor } from "./helpers.ts";
+
+setDefaultTimeout(CONCURRENT_TEST_TIMEOUT_MS); // run concurrently: see bunfig.toml
 
 /** A temp HOME with a config of its own (never the repository's config.yaml, which a user may have edited). */
 function setup() {
@@ -98,7 +100,7 @@ describe("run", () => {
     expect(String(recorded[0]?.output_tail).length).toBe(8192);
     expect(recorded[0]?.msg).toBe("done");
     expect(large - small).toBeLessThan(40);
-  }, 30_000);
+  });
 
   test("10 concurrent runs with long lines append 10 whole lines", async () => {
     const s = setup();
@@ -117,7 +119,7 @@ describe("run", () => {
 
     const ingest = await runCliInProcess(["--parse-existing"], s.env);
     expect(ingest.stdout).toContain("10 new run(s), 0 already stored, 0 rejected");
-  }, 30_000);
+  });
 
   test("--start-marker writes a start line first; the collector pairs it by run_id", async () => {
     const s = setup();

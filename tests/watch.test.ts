@@ -1,9 +1,11 @@
 /** The watch mode and crash safety, end to end: the real CLI following real files. */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { cliEnv, countRows, guardCalls, messages, REPO, runCliAwaited, runLine, runLines, tempDir, TEST_CONFIG, waitFor, withProcesses } from "./helpers.ts";
+import { cliEnv, CONCURRENT_TEST_TIMEOUT_MS, countRows, guardCalls, messages, REPO, runCliAwaited, runLine, runLines, tempDir, TEST_CONFIG, waitFor, withProcesses } from "./helpers.ts";
+
+setDefaultTimeout(CONCURRENT_TEST_TIMEOUT_MS); // run concurrently: see bunfig.toml
 
 function setup(): { home: string; input: string; db: string; env: Record<string, string> } {
   const home = tempDir("cc-watch-");
