@@ -5,12 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { runMain } from "../src/cli/main.ts";
+import { tempRoot } from "./temp-root.ts";
 
 export const REPO = join(import.meta.dir, "..");
 export const FIXTURES = join(import.meta.dir, "fixtures");
 
+/** A new private dir under the test process's temp root (tests/temp-root.ts), removed after the last test. */
 export function tempDir(prefix = "cc-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return mkdtempSync(join(tempRoot(), prefix));
 }
 
 export function jsonl(fields: Record<string, unknown>): string {
