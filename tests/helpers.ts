@@ -140,7 +140,7 @@ export const CONCURRENT_TEST_TIMEOUT_MS = 30_000;
  * would each start a bun on 2 cores and every one would take long enough to meet its timeout.
  * A few at a time keep both cores busy while one waits on its disk or its child.
  */
-const SPAWN_SLOTS = 4;
+const SPAWN_SLOTS = 3;
 let spawnsRunning = 0;
 const spawnQueue: Array<() => void> = [];
 
