@@ -1,9 +1,13 @@
-/** End-to-end: the real CLI as a subprocess, on real files in a temp HOME. */
+/**
+ * The CLI on real files in a temp HOME: as a subprocess where the process is what is shown (exit
+ * codes, no stack trace, output, --help, run), in-process (runCliInProcess) where it is what a
+ * command does with its input, database and config.
+ */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { cliEnv, CONCURRENT_TEST_TIMEOUT_MS, countRows, createPythonDatabase, FIXTURES, messages, NO_DASHBOARD, REPO, runCliAwaited, runLines, tempDir } from "./helpers.ts";
+import { cliEnv, CONCURRENT_TEST_TIMEOUT_MS, countRows, createPythonDatabase, FIXTURES, messages, NO_DASHBOARD, REPO, runCliAwaited, runCliInProcess, runLines, tempDir } from "./helpers.ts";
 
 setDefaultTimeout(CONCURRENT_TEST_TIMEOUT_MS); // run concurrently: see bunfig.toml
 
@@ -41,7 +45,7 @@ describe("collector.ts --parse-existing", () => {
       enc.encode('{"ts":"2025-07-29T04:34:00Z","exit":0,"msg":"after all that"}\n'),
     ];
     writeFileSync(h.input, Buffer.concat(parts));
-    const result = await runCliAwaited(["--parse-existing"], h.env);
+    const result = await runCliInProcess(["--parse-existing"], h.env);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("3 new run(s), 0 already stored, 2 rejected");
     expect(messages(h.db)).toEqual(["bom", "bad \uFFFD(\uFFFD", "after all that"]);
@@ -52,7 +56,7 @@ describe("collector.ts --parse-existing", () => {
     mkdirSync(join(h.home, ".cron_dash"));
     createPythonDatabase(h.db);
     copyFileSync(join(FIXTURES, "writers.jsonl"), h.input);
-    const result = await runCliAwaited(["--parse-existing"], h.env);
+    const result = await runCliInProcess(["--parse-existing"], h.env);
     expect(result.exitCode).toBe(0);
     // "Monitor started successfully" at 04:30Z was already there.
     expect(result.stdout).toContain("6 new run(s), 2 already stored, 6 rejected");
@@ -80,7 +84,7 @@ describe("collector.ts --parse-existing", () => {
     const input = join(h.home, "other.jsonl");
     const db = join(h.home, "other.db");
     writeFileSync(input, runLines(0, 4));
-    expect((await runCliAwaited(["--parse-existing", "--input", input, "--db", db], h.env)).exitCode).toBe(0);
+    expect((await runCliInProcess(["--parse-existing", "--input", input, "--db", db], h.env)).exitCode).toBe(0);
     expect(countRows(db, "cron_entries")).toBe(4);
   });
 });
@@ -112,8 +116,8 @@ describe("collector.ts --stats", () => {
   test("--job shows one job with its recent runs", async () => {
     const h = home();
     copyFileSync(join(FIXTURES, "writers.jsonl"), h.input);
-    await runCliAwaited(["--parse-existing"], h.env);
-    const result = await runCliAwaited(["--stats", "--job", "backup", "--now", "2025-07-29T05:00:00Z"], h.env);
+    await runCliInProcess(["--parse-existing"], h.env);
+    const result = await runCliInProcess(["--stats", "--job", "backup", "--now", "2025-07-29T05:00:00Z"], h.env);
     expect(result.stdout).toContain("STATISTICS: backup");
     expect(result.stdout).toContain("   Total runs: 2");
     expect(result.stdout).toContain("🕘 Recent runs:");
@@ -122,9 +126,9 @@ describe("collector.ts --stats", () => {
   test("--job with a name that is no job exits 2 with a did-you-mean, not an empty report in state new", async () => {
     const h = home();
     copyFileSync(join(FIXTURES, "writers.jsonl"), h.input);
-    await runCliAwaited(["--parse-existing"], h.env);
+    await runCliInProcess(["--parse-existing"], h.env);
     for (const args of [["stats", "--job", "bakup"], ["--stats", "--json", "--job", "bakup"]]) {
-      const result = await runCliAwaited([...args, "--now", "2025-07-29T05:00:00Z"], h.env);
+      const result = await runCliInProcess([...args, "--now", "2025-07-29T05:00:00Z"], h.env);
       expect(result.exitCode).toBe(2);
       expect(result.stdout).toBe("");
       expect(result.stderr).toContain('No job named "bakup": config.yaml does not list it and no run of it was seen; did you mean "backup"?');
@@ -155,7 +159,7 @@ describe("errors are messages, never stack traces", () => {
     const h = home();
     const config = join(h.home, "config.yaml");
     writeFileSync(config, 'jobs:\n  a: { cron: "@daily", timezone: Mars/Base }\n  b: { every: often }\n');
-    const result = await runCliAwaited(["stats", "--config", config], h.env);
+    const result = await runCliInProcess(["stats", "--config", config], h.env);
     expect(result.exitCode).toBe(2);
     expect(result.stderr.trimEnd().split("\n")).toEqual([
       `cron-collector: Cannot load config "${config}" (line 2, column 34): "jobs.a.timezone": unknown time zone "Mars/Base" (use an IANA name such as Europe/Berlin)`,
@@ -165,13 +169,13 @@ describe("errors are messages, never stack traces", () => {
 
   test("a missing --config file exits 2", async () => {
     const h = home();
-    const result = await runCliAwaited(["--stats", "--config", join(h.home, "nope.yaml")], h.env);
+    const result = await runCliInProcess(["--stats", "--config", join(h.home, "nope.yaml")], h.env);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("no such file");
   });
 
   test("an unknown flag exits 2 with a did-you-mean and a pointer to --help", async () => {
-    const result = await runCliAwaited(["--stat"], home().env);
+    const result = await runCliInProcess(["--stat"], home().env);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('Unknown option "--stat"; did you mean "--stats"?');
     expect(result.stderr).toContain("--help");
@@ -181,7 +185,7 @@ describe("errors are messages, never stack traces", () => {
     const h = home();
     writeFileSync(join(h.home, "blocker"), "");
     writeFileSync(h.input, runLines(0, 1));
-    const result = await runCliAwaited(["--parse-existing", "--db", join(h.home, "blocker", "x.db")], h.env);
+    const result = await runCliInProcess(["--parse-existing", "--db", join(h.home, "blocker", "x.db")], h.env);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(`"${join(h.home, "blocker")}`);
     expect(result.stderr).toContain("a file is in the way");
@@ -199,7 +203,7 @@ describe("errors are messages, never stack traces", () => {
 describe("subcommands", () => {
   // Every command's --help is parsed in-process in args.test.ts; these are the ones issue 10 names.
   test.each(["log", "run", "pause"])("%s --help prints that command's usage and exits 0", async (command) => {
-    const result = await runCliAwaited([command, "--help"], home().env);
+    const result = await runCliInProcess([command, "--help"], home().env);
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toStartWith(`Usage: bun collector.ts ${command}`);
@@ -222,11 +226,11 @@ describe("subcommands", () => {
     writeFileSync(config, 'jobs:\n  nightly:\n    cron: "0 3 * * *"\n');
     copyFileSync(join(FIXTURES, "writers.jsonl"), h.input);
     const env = { ...h.env, CRON_COLLECTOR_CONFIG: config };
-    expect((await runCliAwaited(["parse"], env)).exitCode).toBe(0);
+    expect((await runCliInProcess(["parse"], env)).exitCode).toBe(0);
     const now = ["--now", "2025-07-29T05:00:00Z"];
-    const table = await runCliAwaited(["jobs", ...now], env);
+    const table = await runCliInProcess(["jobs", ...now], env);
     expect(table.exitCode).toBe(0);
-    const stats = JSON.parse((await runCliAwaited(["stats", "--json", ...now], env)).stdout) as { jobs: Array<{ name: string; state: string; last_run: string | null }> };
+    const stats = JSON.parse((await runCliInProcess(["stats", "--json", ...now], env)).stdout) as { jobs: Array<{ name: string; state: string; last_run: string | null }> };
     const rows = table.stdout.trim().split("\n");
     expect(rows[0]).toMatch(/^JOB +STATE +SCHEDULE +LAST RUN$/);
     expect(rows).toHaveLength(stats.jobs.length + 1);
@@ -236,7 +240,7 @@ describe("subcommands", () => {
       expect(row).toContain(job.last_run ?? "never");
     }
     expect(rows.find((line) => line.startsWith("nightly "))).toContain('cron "0 3 * * *"');
-    expect(JSON.parse((await runCliAwaited(["jobs", "--json", ...now], env)).stdout)).toEqual(stats.jobs);
+    expect(JSON.parse((await runCliInProcess(["jobs", "--json", ...now], env)).stdout)).toEqual(stats.jobs);
   });
 });
 
