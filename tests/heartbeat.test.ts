@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { failUrl, judgeHealth, oneLine, startHeartbeat, type Health, type HealthInputs } from "../src/heartbeat.ts";
@@ -17,9 +17,8 @@ interface Ping {
   readonly body: string;
 }
 
-/** Servers, heartbeats and databases to close once the file is done (its tests run concurrently: bunfig.toml). */
 const cleanups: Array<() => unknown> = [];
-afterAll(async () => {
+afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
