@@ -12,6 +12,7 @@ setDefaultTimeout(CONCURRENT_TEST_TIMEOUT_MS); // run concurrently: see bunfig.t
 
 const MANAGER = join(REPO, "manager.sh");
 const MARKER = `# cron-collector: started at boot by ${MANAGER}`;
+
 interface Home {
   home: string;
   bin: string;
