@@ -414,6 +414,25 @@ describe("the dashboard, served on the collector's own event loop", () => {
     await expect(fetch(`${url}healthz`)).rejects.toThrow();
   });
 
+  test("a reload restarts it on the same port at once", async () => {
+    const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+    const port = probe.port;
+    await probe.stop(true);
+    const h = daemonHome();
+    withDashboard(h, `127.0.0.1:${port}`);
+    const daemon = start(h, { watchDirectory: new FakeDirectoryWatch().watchDirectory });
+    await waitFor(() => dashboardUrl(h) !== null, 5000, "the dashboard");
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).ok).toBe(true);
+    writeFileSync(h.configPath, readFileSync(h.configPath, "utf8").replace("check_interval: 60", "check_interval: 30"));
+    daemon.signals.send("SIGHUP");
+    await waitFor(() => h.logged("Config reloaded (SIGHUP)") === 1, 5000, "the reload");
+    expect(h.logged(`Dashboard on http://127.0.0.1:${port}/`)).toBe(2);
+    expect(h.logged("WARN")).toBe(0);
+    const after = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { status: string };
+    expect(after.status).toBe("ok");
+    expect(await daemon.stop()).toBe(0);
+  });
+
   test("a port in use: one WARN, and the collector goes on without it", async () => {
     const busy = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("taken") });
     try {
