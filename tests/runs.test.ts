@@ -47,6 +47,34 @@ describe("RunWriter", () => {
     db.close();
   });
 
+  test("every column of a run is stored as read, in a full group and one at a time, with the batch's parsed_at", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    const writer = new RunWriter(db);
+    const runs = Array.from({ length: RUN_GROUP + 2 }, (_, i) =>
+      run({ ts: `2025-07-29T04:00:${String(i).padStart(2, "0")}.250+02:00`, exit: i - 3, msg: `run ${i}`, job: i % 3 === 0 ? null : `job-${i}`, duration_ms: i % 2 ? i * 1.5 : null, host: i % 4 ? `h${i}` : null, ...(i % 5 ? {} : { run_id: `r${i}` }) }),
+    );
+    writer.commit({ runs, starts: [], rejects: [], from: null, to: checkpoint(1) }, "2026-11-28T22:00:00.000Z");
+    const rows = db
+      .query("SELECT timestamp, exit_code, message, parsed_at, ts_ms, job, duration_ms, host, extra, CAST(run_key AS TEXT) AS run_key FROM cron_entries ORDER BY id")
+      .all();
+    expect(rows).toEqual(
+      runs.map((r) => ({
+        timestamp: r.ts,
+        exit_code: r.exit,
+        message: r.msg,
+        parsed_at: "2026-11-28T22:00:00.000Z",
+        ts_ms: r.epochMs,
+        job: r.job,
+        duration_ms: r.durationMs,
+        host: r.host,
+        extra: r.extra,
+        run_key: String(runKey(r.ts, r.exit, r.msg, r.job)),
+      })),
+    );
+    writer.finalize();
+    db.close();
+  });
+
   test("runs inserted in groups: the same new runs, ids and duplicates as one row at a time, whatever a group holds", () => {
     const next = random(11);
     for (let round = 0; round < 10; round++) {
