@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseLine, type Run } from "../src/line.ts";
 import type { Checkpoint } from "../src/records.ts";
 import { openDatabase } from "../src/store/database.ts";
-import { runKey } from "../src/store/run-key.ts";
+import { runKey, runKeyBits } from "../src/store/run-key.ts";
 import { RUN_GROUP, RunWriter } from "../src/store/runs.ts";
 import { jsonl, tempDir } from "./helpers.ts";
 import { random } from "./seeded-random.ts";
@@ -43,6 +43,8 @@ describe("RunWriter", () => {
     writer.commit({ runs, starts: [], rejects: [], from: null, to: checkpoint(1) }, "now");
     const keys = db.query<{ key: string }, []>("SELECT CAST(run_key AS TEXT) AS key FROM cron_entries ORDER BY id").all();
     expect(keys.map((row) => BigInt(row.key))).toEqual(runs.map((r) => runKey(r.ts, r.exit, r.msg, r.job)));
+    // The writer binds the unsigned hash (runKeyBits); keys at or over 2^63 must come out negative, as runKey gives them.
+    expect(runs.some((r) => runKeyBits(r.ts, r.exit, r.msg, r.job) >= 2n ** 63n)).toBe(true);
     writer.finalize();
     db.close();
   });

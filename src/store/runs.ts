@@ -12,7 +12,7 @@ import type { Batch, Checkpoint, CommitResult, Reject, Run, StoredRun } from "..
 import { sameCheckpoint } from "./checkpoints.ts";
 import { IngestCounters } from "./metrics.ts";
 import { RollupStore } from "./rollups.ts";
-import { runKey } from "./run-key.ts";
+import { runKeyBits } from "./run-key.ts";
 
 
 /** Runs per multi-row INSERT (see RunWriter.insertRuns); 16 had all of the gain of 64. */
@@ -46,7 +46,7 @@ function bindRun(values: Array<string | number | bigint | null>, row: number, ru
   values[at + 5] = run.durationMs;
   values[at + 6] = run.host;
   values[at + 7] = run.extra;
-  values[at + RUN_KEY_INDEX] = runKey(run.ts, run.exit, run.msg, run.job);
+  values[at + RUN_KEY_INDEX] = runKeyBits(run.ts, run.exit, run.msg, run.job); // bound as runKey (see run-key.ts)
 }
 
 export interface WriteResult extends CommitResult {
