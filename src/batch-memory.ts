@@ -24,9 +24,9 @@
  * JavaScriptCore's young collections during it promote them: about 0.9 MB of garbage a batch that
  * only a full collection frees. Collected every 4 MiB, that garbage is reused by the next batches
  * instead of climbing to the budget, so releases become rare (10M backfill: 2 releases and 283
- * collections, 0.89 s, against 138 releases, 1.74 s, peak 91 against 94 MB; fewer pages handed
+ * collections, 0.89 s, against 138 releases, 1.74 s, peak 89 against 92 MB; fewer pages handed
  * back and faulted in again: −0.5 s system time; README "Peak memory during a catch-up"). Tried:
- * every 2 or 3 MiB (lower peak by 1–3 MB at 1M, 1.5–2× the collections' cost), every 6 or 8
+ * every 2 or 3 MiB (1M: 0–3 MB lower peak for 1.2–1.6× the collections' cost), every 6 or 8
  * (8–15 releases per million lines again).
  *
  * When a poll has read the input to its end after at least RELEASE_AFTER_BYTES, memory is also
