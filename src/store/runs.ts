@@ -23,8 +23,9 @@ const RUN_KEY_INDEX = 8;
 
 /**
  * The INSERT of `rows` runs; a run's values in bindRun's order, after ?1 (parsed_at). Numbered
- * parameters let every row name the one parsed_at (bench: binding it once instead of per row, and
- * passing the values as one array rather than spread as arguments, -0.04 s CPU per 100,000 rows).
+ * parameters let every row name the one parsed_at (a micro-bench of 200,000 rows, 16 to a
+ * statement: 49–65 ms with the values spread as arguments and parsed_at in every row, 34–35 ms
+ * with one array and parsed_at bound once).
  */
 function insertRuns(rows: number): string {
   const row = (r: number): string => {
