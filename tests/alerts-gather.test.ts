@@ -5,7 +5,7 @@
  * notifier.
  */
 import type { Database } from "bun:sqlite";
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { AlertDispatcher } from "../src/alerts/dispatcher.ts";
 import { planOutbox } from "../src/alerts/gather.ts";
@@ -66,8 +66,9 @@ describe("planOutbox", () => {
   });
 });
 
+/** Closed once the file is done (its tests run concurrently: bunfig.toml). */
 const open: Database[] = [];
-afterEach(() => {
+afterAll(() => {
   for (const db of open.splice(0)) db.close(false);
 });
 

@@ -57,7 +57,8 @@ describe("heartbeat against a local server", () => {
     const heartbeat = startHeartbeat({ url: switchboard.url, intervalMs: 3_600_000, check, log });
     cleanups.push(() => heartbeat.stop());
 
-    await waitFor(() => switchboard.pings.length === 1, 5000, "the first ping");
+    await heartbeat.beat(); // joins the beat sent at start: it has its answer once this returns
+    expect(switchboard.pings).toHaveLength(1);
     expect(switchboard.pings[0]).toEqual({ method: "GET", path: "/ping/abc-123", body: "" });
 
     // Another process holds the write lock: the collector could not store a thing.
@@ -86,7 +87,8 @@ describe("heartbeat against a local server", () => {
     const { lines, log } = collect();
     const heartbeat = startHeartbeat({ url: switchboard.url, intervalMs: 3_600_000, check: () => ({ ok: true }), log });
     cleanups.push(() => heartbeat.stop());
-    await waitFor(() => switchboard.pings.length === 1);
+    await heartbeat.beat(); // joins the beat sent at start: it has its answer once this returns
+    expect(switchboard.pings).toHaveLength(1);
     await heartbeat.beat();
     await heartbeat.beat();
     expect(switchboard.pings).toHaveLength(3); // one request per beat
@@ -104,7 +106,8 @@ describe("heartbeat against a local server", () => {
     let health: Health = { ok: false, reason: "ingestion failing: 3 poll(s) of the input failed in a row" };
     const heartbeat = startHeartbeat({ url: switchboard.url, intervalMs: 3_600_000, check: () => health, log });
     cleanups.push(() => heartbeat.stop());
-    await waitFor(() => switchboard.pings.length === 1);
+    await heartbeat.beat(); // joins the beat sent at start: it has its answer once this returns
+    expect(switchboard.pings).toHaveLength(1);
     await heartbeat.beat();
     expect(lines.filter((line) => line.includes("unhealthy"))).toHaveLength(1);
     health = { ok: true };

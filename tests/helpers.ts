@@ -3,12 +3,16 @@ import { Database } from "bun:sqlite";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { runMain } from "../src/cli/main.ts";
+import { tempRoot } from "./temp-root.ts";
 
 export const REPO = join(import.meta.dir, "..");
 export const FIXTURES = join(import.meta.dir, "fixtures");
 
+/** A new private dir under the test process's temp root (tests/temp-root.ts), removed after the last test. */
 export function tempDir(prefix = "cc-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return mkdtempSync(join(tempRoot(), prefix));
 }
 
 export function jsonl(fields: Record<string, unknown>): string {
@@ -123,6 +127,73 @@ export function runCli(args: string[], env: Record<string, string>, cwd = REPO):
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 
+/**
+ * The default per-test timeout of the files in bunfig.toml's concurrentTestGlob (each calls
+ * setDefaultTimeout with it). Their tests run together, so each one's time is about the whole
+ * file's, not its own: on a machine busy with other work, more than bun's default 5 s.
+ */
+export const CONCURRENT_TEST_TIMEOUT_MS = 30_000;
+
+/**
+ * At most this many programs started by `spawnAwaited` run at once in this test process. Tests of
+ * the files in bunfig.toml's concurrentTestGlob run together; unbounded, a file's twenty tests
+ * would each start a bun on 2 cores and every one would take long enough to meet its timeout.
+ * A few at a time keep both cores busy while one waits on its disk or its child.
+ */
+const SPAWN_SLOTS = 3;
+let spawnsRunning = 0;
+const spawnQueue: Array<() => void> = [];
+
+async function spawnSlot(): Promise<() => void> {
+  if (spawnsRunning >= SPAWN_SLOTS) await new Promise<void>((resolve) => spawnQueue.push(resolve));
+  else spawnsRunning++;
+  // A released slot passes straight to the next in the queue, so spawnsRunning stays as it is.
+  return () => {
+    const next = spawnQueue.shift();
+    if (next) next();
+    else spawnsRunning--;
+  };
+}
+
+export interface SpawnOptions {
+  readonly env?: Record<string, string>;
+  readonly cwd?: string;
+}
+
+/**
+ * Runs a program to its end without blocking the test process (unlike Bun.spawnSync), so that
+ * the other tests of a concurrent file go on meanwhile; the exit code is -1 when a signal ended it.
+ */
+export async function spawnAwaited(argv: string[], options: SpawnOptions = {}): Promise<CliResult> {
+  const release = await spawnSlot();
+  try {
+    const child = Bun.spawn(argv, { ...options, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    return { exitCode: child.exitCode ?? -1, stdout, stderr };
+  } finally {
+    release();
+  }
+}
+
+/** runCli, awaited: for tests that run concurrently (see spawnAwaited). */
+export function runCliAwaited(args: string[], env: Record<string, string>, cwd = REPO): Promise<CliResult> {
+  return spawnAwaited(["bun", join(REPO, "collector.ts"), ...args], { env, cwd });
+}
+
+/**
+ * Runs `body` with a list for the processes it starts; those still running when it ends, pass or
+ * fail, are killed. Each test has its own list: an afterEach over one shared list would kill the
+ * processes of the tests still running beside it in a concurrent file.
+ */
+export async function withProcesses<T>(body: (started: Subprocess[]) => Promise<T>): Promise<T> {
+  const started: Subprocess[] = [];
+  try {
+    return await body(started);
+  } finally {
+    for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+}
+
 /** Waits until `check` is true, polling; fails the test after `timeoutMs`. */
 export async function waitFor(check: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -130,4 +201,30 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000, what = "co
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(20);
   }
+}
+
+/** The tail of the chain of in-process commands: each waits for the one before it (see runCliInProcess). */
+let inProcessTail: Promise<unknown> = Promise.resolve();
+
+/**
+ * What runCli shows, without the process: the CLI's own main (src/cli/main.ts) in this process,
+ * with `env` as its environment and its output captured. For tests of what a command does with
+ * its files, config and clock; the real CLI stays where only a process shows the behaviour (exit
+ * on a signal, output to a pipe, stdin, a daemon). One command at a time: runMain sets the
+ * process's umask to 077 while it runs, so two interleaved in concurrent tests would leave the
+ * wrong one behind. Meanwhile the files other tests of a concurrent file write are private too: a
+ * test that lets another user read its files sets their modes itself.
+ */
+export function runCliInProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const run = async (): Promise<CliResult> => {
+    let stdout = "";
+    let stderr = "";
+    const line = (text: string): string => (text.endsWith("\n") ? text : `${text}\n`);
+    const output = { out: (text: string) => (stdout += line(text)), err: (text: string) => (stderr += line(text)), color: false };
+    const exitCode = await runMain(args, { env, appDir: REPO, home: env.HOME ?? tmpdir() }, output);
+    return { exitCode, stdout, stderr };
+  };
+  const result = inProcessTail.then(run, run);
+  inProcessTail = result.catch(() => undefined);
+  return result;
 }

@@ -4,23 +4,25 @@
  * at T; checks less than two minutes apart count as continuous watching (see gapThresholdMs).
  * The "repro N" tests are the reproductions of issue 9, each failing on the code before it.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { notifications, notifierSetup, type NotifierSetup } from "./fake-notifier.ts";
-import { REPO, runCli, waitFor } from "./helpers.ts";
+import { type CliResult, CONCURRENT_TEST_TIMEOUT_MS, REPO, runCliAwaited, runCliInProcess, waitFor } from "./helpers.ts";
+
+setDefaultTimeout(CONCURRENT_TEST_TIMEOUT_MS); // run concurrently: see bunfig.toml
 
 const jsonl = (fields: Record<string, unknown>): string => `${JSON.stringify(fields)}\n`;
 const configOf = (s: NotifierSetup): string[] => ["--config", join(s.home, "config.yaml")];
 
-function at(s: NotifierSetup, now: string): { exitCode: number; stdout: string; stderr: string } {
-  return runCli(["--parse-existing", "--now", now, ...configOf(s)], s.env);
+function at(s: NotifierSetup, now: string): Promise<CliResult> {
+  return runCliInProcess(["--parse-existing", "--now", now, ...configOf(s)], s.env);
 }
 
-function statsJson(s: NotifierSetup, now: string, job?: string): { jobs: Array<Record<string, unknown>>; watch_gap: unknown; newest_rejects: unknown[] } {
+async function statsJson(s: NotifierSetup, now: string, job?: string): Promise<{ jobs: Array<Record<string, unknown>>; watch_gap: unknown; newest_rejects: unknown[] }> {
   const args = ["--stats", "--json", "--now", now, ...configOf(s), ...(job ? ["--job", job] : [])];
-  return JSON.parse(runCli(args, s.env).stdout);
+  return JSON.parse((await runCliInProcess(args, s.env)).stdout);
 }
 
 function setup(jobs: string, notify = "  max_per_minute: 100\n"): NotifierSetup {
@@ -80,71 +82,71 @@ describe("issue 9 reproductions", () => {
     expect(log.split("\n").length).toBeLessThan(20);
     const written = [s.db, `${s.db}-wal`, join(s.home, ".cron_dash", "collector.log")].filter(existsSync).reduce((sum, path) => sum + statSync(path).size, 0);
     expect(written).toBeLessThan(1 << 20);
-    expect(statsJson(s, new Date().toISOString()).jobs[0]).toMatchObject({ name: "ladder", state: "late" });
-  }, 15_000);
+    expect((await statsJson(s, new Date().toISOString())).jobs[0]).toMatchObject({ name: "ladder", state: "late" });
+  });
 
-  test("repro 2: a start marker and its finish read in the same batch close: no 'too long', state up", () => {
+  test("repro 2: a start marker and its finish read in the same batch close: no 'too long', state up", async () => {
     const s = setup("  quick: { max_duration: 3s }\n");
-    const ran = runCli(["run", "--job", "quick", "--start-marker", ...configOf(s), "--", "true"], s.env);
+    const ran = await runCliAwaited(["run", "--job", "quick", "--start-marker", ...configOf(s), "--", "true"], s.env);
     expect(ran.exitCode).toBe(0);
     const lines = readFileSync(s.input, "utf8").trim().split("\n");
     expect(lines.map((line) => JSON.parse(line).event ?? "finish")).toEqual(["start", "finish"]);
     const later = new Date(Date.now() + 4000).toISOString();
-    at(s, later);
+    await at(s, later);
     expect(notifications(s)).toEqual([]);
-    expect(statsJson(s, later).jobs.find((job) => job.name === "quick")).toMatchObject({ state: "up" });
-    expect(runCli(["--stats", "--now", later, ...configOf(s)], s.env).stdout).not.toContain("too long");
+    expect((await statsJson(s, later)).jobs.find((job) => job.name === "quick")).toMatchObject({ state: "up" });
+    expect((await runCliInProcess(["--stats", "--now", later, ...configOf(s)], s.env)).stdout).not.toContain("too long");
   });
 
-  test("repro 3: a run longer than its grace, whose start marker came on time, is running, not late", () => {
+  test("repro 3: a run longer than its grace, whose start marker came on time, is running, not late", async () => {
     const s = setup('  nightly: { cron: "*/5 * * * *", timezone: UTC, grace: 10s }\n');
     writeFileSync(s.input, jsonl({ ts: "2025-07-29T03:55:00Z", exit: 0, msg: "ok", job: "nightly", duration_ms: 1000 }));
-    at(s, "2025-07-29T03:59:00Z");
+    await at(s, "2025-07-29T03:59:00Z");
     appendFileSync(s.input, jsonl({ ts: "2025-07-29T04:00:00Z", event: "start", run_id: "r-1", job: "nightly" }));
-    for (const now of ["2025-07-29T04:00:01Z", "2025-07-29T04:00:30Z", "2025-07-29T04:01:20Z"]) at(s, now);
-    expect(statsJson(s, "2025-07-29T04:01:20Z").jobs[0]).toMatchObject({ name: "nightly", state: "running", state_since: "2025-07-29T04:00:00.000Z" });
+    for (const now of ["2025-07-29T04:00:01Z", "2025-07-29T04:00:30Z", "2025-07-29T04:01:20Z"]) await at(s, now);
+    expect((await statsJson(s, "2025-07-29T04:01:20Z")).jobs[0]).toMatchObject({ name: "nightly", state: "running", state_since: "2025-07-29T04:00:00.000Z" });
     appendFileSync(s.input, jsonl({ ts: "2025-07-29T04:00:00Z", exit: 0, msg: "done", job: "nightly", run_id: "r-1", duration_ms: 90_000 }));
-    at(s, "2025-07-29T04:01:31Z");
-    at(s, "2025-07-29T04:03:00Z");
+    await at(s, "2025-07-29T04:01:31Z");
+    await at(s, "2025-07-29T04:03:00Z");
     expect(notifications(s)).toEqual([]);
-    expect(statsJson(s, "2025-07-29T04:03:00Z").jobs[0]).toMatchObject({ state: "up", next_expected: "2025-07-29T04:05:00.000Z" });
+    expect((await statsJson(s, "2025-07-29T04:03:00Z")).jobs[0]).toMatchObject({ state: "up", next_expected: "2025-07-29T04:05:00.000Z" });
   });
 
-  test("repro 4: a stopped every-10s job: one late alert for the whole outage, one recovery, no summaries", () => {
+  test("repro 4: a stopped every-10s job: one late alert for the whole outage, one recovery, no summaries", async () => {
     const s = setup("  ladder: { every: 10s, grace: 5s }\n", "  on_recovery: true\n");
     writeFileSync(s.input, jsonl({ ts: "2025-07-29T04:00:00Z", exit: 0, msg: "ok" }));
     // Checks under two minutes apart: one watched stretch in which 10 periods pass without a run.
-    for (const now of ["04:00:01", "04:00:16", "04:01:10", "04:02:00"]) at(s, `2025-07-29T${now}Z`);
+    for (const now of ["04:00:01", "04:00:16", "04:01:10", "04:02:00"]) await at(s, `2025-07-29T${now}Z`);
     appendFileSync(s.input, jsonl({ ts: "2025-07-29T04:02:05Z", exit: 0, msg: "back" }));
-    at(s, "2025-07-29T04:02:06Z");
-    at(s, "2025-07-29T04:02:15Z");
+    await at(s, "2025-07-29T04:02:06Z");
+    await at(s, "2025-07-29T04:02:15Z");
     expect(notifications(s)).toEqual([
       ["⏰ Cron job late: ladder", "Expected at 04:00:10 + 5s grace; last ran 04:00:00 (1 min ago)"],
       ["✅ Cron job recovered: ladder", "Ran again; it was late since 04:00:15 (1 min ago)"],
     ]);
   });
 
-  test("repro 5: --now reproduces states, streaks and next expected times", () => {
+  test("repro 5: --now reproduces states, streaks and next expected times", async () => {
     const s = setup("  ladder: { every: 5m, grace: 1m }\n");
     let lines = "";
     for (let minute = 0; minute <= 20; minute += 5) lines += jsonl({ ts: `2025-07-29T04:${String(minute).padStart(2, "0")}:00Z`, exit: minute === 0 ? 0 : 1, msg: `m${minute}` });
     lines += jsonl({ ts: "2025-07-29T04:25:00Z", exit: 0, msg: "ok" });
     lines += jsonl({ ts: "2025-07-29T05:30:00Z", exit: 0, msg: "after 65 minutes" });
     writeFileSync(s.input, lines);
-    at(s, "2025-07-29T06:00:00Z");
-    expect(statsJson(s, "2025-07-29T04:12:00Z").jobs[0]).toMatchObject({
+    await at(s, "2025-07-29T06:00:00Z");
+    expect((await statsJson(s, "2025-07-29T04:12:00Z")).jobs[0]).toMatchObject({
       state: "failing",
       consecutive_failures: 2,
       last_run: "2025-07-29T04:10:00.000Z",
       next_expected: "2025-07-29T04:15:00.000Z",
     });
-    expect(statsJson(s, "2025-07-29T05:00:00Z").jobs[0]).toMatchObject({
+    expect((await statsJson(s, "2025-07-29T05:00:00Z")).jobs[0]).toMatchObject({
       state: "late",
       state_since: "2025-07-29T04:31:00.000Z",
       consecutive_failures: 0,
       next_expected: "2025-07-29T04:30:00.000Z", // late: the run it missed, not the next slot after now
     });
-    expect(statsJson(s, "2025-07-29T05:31:00Z").jobs[0]).toMatchObject({ state: "up", next_expected: "2025-07-29T05:35:00.000Z" });
+    expect((await statsJson(s, "2025-07-29T05:31:00Z")).jobs[0]).toMatchObject({ state: "up", next_expected: "2025-07-29T05:35:00.000Z" });
   });
 
   test("repro 6: unreadable lines while watching: a WARN each with its byte offset, one alert, shown by --stats", async () => {
@@ -161,51 +163,51 @@ describe("issue 9 reproductions", () => {
     expect(log).toContain(`WARN  Unreadable line at byte ${offset} of "${s.input}": not valid JSON; quarantined`);
     expect(log).toMatch(/WARN {2}Unreadable line at byte \d+ of ".*": "exit" must be an integer, got "boom"; quarantined/);
     expect(notifications(s)).toEqual([["⚠️ Cron log line unreadable", "2 lines in ladder.jsonl could not be read: not valid JSON (byte " + offset + "); see --stats"]]);
-    const stats = statsJson(s, new Date().toISOString());
+    const stats = await statsJson(s, new Date().toISOString());
     expect(stats.newest_rejects).toMatchObject([{ reason: '"exit" must be an integer, got "boom"' }, { reason: "not valid JSON", offset }]);
-    const text = runCli(["--stats", ...configOf(s)], s.env).stdout;
+    const text = (await runCliInProcess(["--stats", ...configOf(s)], s.env)).stdout;
     expect(text).toContain(`🚫 Newest unreadable lines:\n   byte ${offset + 40} of ${s.input}: "exit" must be an integer, got "boom": {"ts"`);
     expect(text).toContain(`   byte ${offset} of ${s.input}: not valid JSON: {"ts"`);
-  }, 15_000);
+  });
 });
 
 describe("missed runs", () => {
-  test("restarted after 3 days down: no storm; late is alerted only if it misses its first chance after the restart", () => {
+  test("restarted after 3 days down: no storm; late is alerted only if it misses its first chance after the restart", async () => {
     const s = setup("  ladder: { every: 1m, grace: 30s }\n  backup: { cron: \"0 3 * * *\", timezone: Europe/Berlin, grace: 15m }\n");
     writeFileSync(s.input, jsonl({ ts: "2025-07-29T04:00:00Z", exit: 0, msg: "ok" }) + jsonl({ ts: "2025-07-29T01:00:05Z", exit: 0, msg: "ok", job: "backup" }));
-    at(s, "2025-07-29T04:00:10Z");
-    const after = at(s, "2025-08-01T04:00:00Z");
+    await at(s, "2025-07-29T04:00:10Z");
+    const after = await at(s, "2025-08-01T04:00:00Z");
     expect(after.stderr).toContain("Nothing was watched from 2025-07-29T04:00:10.000Z to 2025-08-01T04:00:00.000Z");
     expect(notifications(s)).toEqual([]);
-    const stats = statsJson(s, "2025-08-01T04:00:00Z");
+    const stats = await statsJson(s, "2025-08-01T04:00:00Z");
     expect(stats.watch_gap).toEqual({ from: "2025-07-29T04:00:10.000Z", to: "2025-08-01T04:00:00.000Z" });
     expect(stats.jobs.map((job) => [job.name, job.state])).toEqual([["backup", "late"], ["ladder", "late"]]);
-    expect(runCli(["--stats", "--now", "2025-08-01T04:00:00Z", ...configOf(s)], s.env).stdout).toContain("⚠️  Not watched from 2025-07-29T04:00:10.000Z");
-    at(s, "2025-08-01T04:01:00Z");
+    expect((await runCliInProcess(["--stats", "--now", "2025-08-01T04:00:00Z", ...configOf(s)], s.env)).stdout).toContain("⚠️  Not watched from 2025-07-29T04:00:10.000Z");
+    await at(s, "2025-08-01T04:01:00Z");
     expect(notifications(s)).toEqual([]);
-    at(s, "2025-08-01T04:01:31Z");
+    await at(s, "2025-08-01T04:01:31Z");
     expect(notifications(s)).toEqual([["⏰ Cron job late: ladder", "Missed its run expected at 04:01:00 + 30s grace after the collector restarted (or the machine woke up); late since 2025-07-29 04:01:30; last ran 2025-07-29 04:00:00 (3d 1m ago)"]]);
   });
 
-  test("a cron job is expected at its local time across the DST change", () => {
+  test("a cron job is expected at its local time across the DST change", async () => {
     const s = setup('  backup: { cron: "0 3 * * *", timezone: Europe/Berlin, grace: 15m }\n');
     writeFileSync(s.input, jsonl({ ts: "2025-03-29T03:00:00+01:00", exit: 0, msg: "ok", job: "backup" }));
-    at(s, "2025-03-29T02:10:00Z");
+    await at(s, "2025-03-29T02:10:00Z");
     // After the spring-forward night, 03:00 Berlin is 01:00Z: late from 01:15Z on.
-    expect(statsJson(s, "2025-03-30T01:14:59Z").jobs[0]).toMatchObject({ state: "up", next_expected: "2025-03-30T01:00:00.000Z" });
-    expect(statsJson(s, "2025-03-30T01:15:01Z").jobs[0]).toMatchObject({ state: "late", state_since: "2025-03-30T01:15:00.000Z" });
+    expect((await statsJson(s, "2025-03-30T01:14:59Z")).jobs[0]).toMatchObject({ state: "up", next_expected: "2025-03-30T01:00:00.000Z" });
+    expect((await statsJson(s, "2025-03-30T01:15:01Z")).jobs[0]).toMatchObject({ state: "late", state_since: "2025-03-30T01:15:00.000Z" });
   });
 
-  test("a job taken out of jobs: loses its schedule and its late state", () => {
+  test("a job taken out of jobs: loses its schedule and its late state", async () => {
     const s = setup("  ladder: { every: 1m, grace: 30s }\n");
     writeFileSync(s.input, jsonl({ ts: "2025-07-29T04:00:00Z", exit: 0, msg: "ok" }));
-    at(s, "2025-07-29T04:00:10Z");
-    at(s, "2025-07-29T04:01:41Z");
+    await at(s, "2025-07-29T04:00:10Z");
+    await at(s, "2025-07-29T04:01:41Z");
     expect(notifications(s)).toHaveLength(1);
     s.config("notify:\n  max_per_minute: 100\n");
-    const removed = at(s, "2025-07-29T04:02:00Z");
+    const removed = await at(s, "2025-07-29T04:02:00Z");
     expect(removed.stderr).toContain('Job "ladder" has no schedule or max_duration any more; its late or too-long state is cleared');
-    expect(statsJson(s, "2025-07-29T04:02:00Z").jobs[0]).toMatchObject({ name: "ladder", state: "up", schedule: null, next_expected: null });
+    expect((await statsJson(s, "2025-07-29T04:02:00Z")).jobs[0]).toMatchObject({ name: "ladder", state: "up", schedule: null, next_expected: null });
     expect(notifications(s)).toHaveLength(1);
   });
 });
@@ -223,86 +225,86 @@ describe("the watching collector", () => {
       expect(Date.now() - (spawned + 1000)).toBeLessThan(1500);
       expect(notifications(s)[0]?.[0]).toBe("⏰ Cron job late: ladder");
     });
-  }, 15_000);
+  });
 });
 
 describe("per-job alert settings", () => {
-  test("alert_after counts failures in a row per job", () => {
+  test("alert_after counts failures in a row per job", async () => {
     const s = setup("  order-check: { alert_after: 3 }\n");
     const line = (minute: number, exit: number, job: string) => jsonl({ ts: `2025-07-29T04:0${minute}:00Z`, exit, msg: `m${minute}`, job });
     writeFileSync(s.input, line(1, 1, "order-check") + line(2, 1, "order-check") + line(3, 1, "other") + line(4, 0, "order-check") + line(5, 1, "order-check") + line(6, 1, "order-check"));
-    at(s, "2025-07-29T04:07:00Z");
+    await at(s, "2025-07-29T04:07:00Z");
     expect(notifications(s).map(([, message]) => message)).toEqual(["Exit code 1: m3"]);
     appendFileSync(s.input, line(7, 1, "order-check") + line(8, 1, "order-check"));
-    at(s, "2025-07-29T04:09:00Z");
+    await at(s, "2025-07-29T04:09:00Z");
     expect(notifications(s).map(([, message]) => message)).toEqual(["Exit code 1: m3", "Exit code 1: m7", "Exit code 1: m8"]);
   });
 
-  test("max_duration: a finished run over it alerts once; a run still going alerts once, and recovers when it ends", () => {
+  test("max_duration: a finished run over it alerts once; a run still going alerts once, and recovers when it ends", async () => {
     const s = setup("  backup: { max_duration: 1h }\n");
     writeFileSync(s.input, jsonl({ ts: "2025-07-29T01:00:00Z", exit: 0, msg: "done", job: "backup", duration_ms: 5_000_000 }));
-    at(s, "2025-07-29T02:30:00Z"); // it finished at 02:23
+    await at(s, "2025-07-29T02:30:00Z"); // it finished at 02:23
     expect(notifications(s)).toEqual([["⏱️ Cron job ran too long: backup", "Took 1h 23m (max_duration 1h), started 01:00"]]);
     appendFileSync(s.input, jsonl({ ts: "2025-07-29T03:00:00Z", event: "start", run_id: "r-1", job: "backup" }));
-    at(s, "2025-07-29T03:30:00Z");
+    await at(s, "2025-07-29T03:30:00Z");
     expect(notifications(s)).toHaveLength(1);
-    expect(statsJson(s, "2025-07-29T03:30:00Z").jobs[0]).toMatchObject({ state: "running" });
-    at(s, "2025-07-29T04:00:30Z");
-    at(s, "2025-07-29T04:01:00Z");
+    expect((await statsJson(s, "2025-07-29T03:30:00Z")).jobs[0]).toMatchObject({ state: "running" });
+    await at(s, "2025-07-29T04:00:30Z");
+    await at(s, "2025-07-29T04:01:00Z");
     expect(notifications(s).at(-1)).toEqual(["⏱️ Cron job ran too long: backup", "Still running after 1h 30s, started 03:00; max_duration 1h"]);
     expect(notifications(s)).toHaveLength(2);
     appendFileSync(s.input, jsonl({ ts: "2025-07-29T03:00:00Z", exit: 0, msg: "finally", job: "backup", run_id: "r-1", duration_ms: 3_700_000 }));
-    at(s, "2025-07-29T04:02:00Z");
+    await at(s, "2025-07-29T04:02:00Z");
     expect(notifications(s).at(-1)).toEqual(["✅ Cron job recovered: backup", "The long run ended; it was over max_duration since 04:00:00 (2 min ago)"]);
     expect(notifications(s)).toHaveLength(3);
-    expect(statsJson(s, "2025-07-29T04:02:00Z").jobs[0]).toMatchObject({ state: "up", p50_duration_ms: 3_700_000, p95_duration_ms: 5_000_000 });
+    expect((await statsJson(s, "2025-07-29T04:02:00Z")).jobs[0]).toMatchObject({ state: "up", p50_duration_ms: 3_700_000, p95_duration_ms: 5_000_000 });
     // As of 03:30, the run that ended at 04:01:40 was still going.
-    expect(statsJson(s, "2025-07-29T03:30:00Z").jobs[0]).toMatchObject({ state: "running" });
+    expect((await statsJson(s, "2025-07-29T03:30:00Z")).jobs[0]).toMatchObject({ state: "running" });
   });
 
-  test("remind_every repeats a late alert while it lasts", () => {
+  test("remind_every repeats a late alert while it lasts", async () => {
     const s = setup("  ladder: { every: 1m, grace: 30s, remind_every: 1m }\n");
     writeFileSync(s.input, jsonl({ ts: "2025-07-29T04:00:00Z", exit: 0, msg: "ok" }));
-    for (const now of ["2025-07-29T04:00:10Z", "2025-07-29T04:01:31Z", "2025-07-29T04:02:00Z", "2025-07-29T04:02:31Z", "2025-07-29T04:03:00Z"]) at(s, now);
+    for (const now of ["2025-07-29T04:00:10Z", "2025-07-29T04:01:31Z", "2025-07-29T04:02:00Z", "2025-07-29T04:02:31Z", "2025-07-29T04:03:00Z"]) await at(s, now);
     expect(notifications(s).map(([title]) => title)).toEqual(["⏰ Cron job late: ladder", "⏰ Cron job still late: ladder"]);
   });
 });
 
 describe("pause and resume", () => {
-  test("a pause mutes the job's alerts, survives restarts, and ends with resume", () => {
+  test("a pause mutes the job's alerts, survives restarts, and ends with resume", async () => {
     const s = setup("  ladder: { every: 1m, grace: 30s }\n");
     writeFileSync(s.input, jsonl({ ts: "2025-07-29T04:00:00Z", exit: 0, msg: "ok" }));
-    at(s, "2025-07-29T04:00:10Z");
-    const paused = runCli(["pause", "ladder", "--for", "2h", "--now", "2025-07-29T04:00:20Z", ...configOf(s)], s.env);
+    await at(s, "2025-07-29T04:00:10Z");
+    const paused = await runCliInProcess(["pause", "ladder", "--for", "2h", "--now", "2025-07-29T04:00:20Z", ...configOf(s)], s.env);
     expect(paused.stdout).toContain('Alerts for job "ladder" are paused until 2025-07-29T06:00:20.000Z');
     appendFileSync(s.input, jsonl({ ts: "2025-07-29T04:00:50Z", exit: 1, msg: "failed while paused" }));
-    at(s, "2025-07-29T04:01:00Z");
-    at(s, "2025-07-29T04:02:00Z"); // late while paused
+    await at(s, "2025-07-29T04:01:00Z");
+    await at(s, "2025-07-29T04:02:00Z"); // late while paused
     expect(notifications(s)).toEqual([]);
-    expect(statsJson(s, "2025-07-29T04:02:00Z").jobs[0]).toMatchObject({ state: "paused", paused_until: "2025-07-29T06:00:20.000Z" });
+    expect((await statsJson(s, "2025-07-29T04:02:00Z")).jobs[0]).toMatchObject({ state: "paused", paused_until: "2025-07-29T06:00:20.000Z" });
 
-    expect(runCli(["resume", "ladder", "--now", "2025-07-29T04:02:30Z", ...configOf(s)], s.env).stdout).toContain('Alerts for job "ladder" are on again.');
+    expect((await runCliInProcess(["resume", "ladder", "--now", "2025-07-29T04:02:30Z", ...configOf(s)], s.env)).stdout).toContain('Alerts for job "ladder" are on again.');
     // Late since the pause; it gets its first chance after the resume (04:03:30 + 30s) first.
-    at(s, "2025-07-29T04:03:30Z");
+    await at(s, "2025-07-29T04:03:30Z");
     expect(notifications(s)).toEqual([]);
-    at(s, "2025-07-29T04:04:01Z");
+    await at(s, "2025-07-29T04:04:01Z");
     expect(notifications(s)).toEqual([["⏰ Cron job late: ladder", "Missed its run expected at 04:03:30 + 30s grace after its pause ended; late since 04:02:20; last ran 04:00:50 (3 min ago)"]]);
   });
 
-  test("usage errors", () => {
+  test("usage errors", async () => {
     const s = setup("");
-    expect(runCli(["pause", ...configOf(s)], s.env).stderr).toContain("pause needs exactly one job name");
-    expect(runCli(["pause", "x", "--for", "soon", ...configOf(s)], s.env).exitCode).toBe(2);
-    expect(runCli(["resume", "x", "--for", "1h", ...configOf(s)], s.env).stderr).toContain("--for goes with pause");
+    expect((await runCliInProcess(["pause", ...configOf(s)], s.env)).stderr).toContain("pause needs exactly one job name");
+    expect((await runCliInProcess(["pause", "x", "--for", "soon", ...configOf(s)], s.env)).exitCode).toBe(2);
+    expect((await runCliInProcess(["resume", "x", "--for", "1h", ...configOf(s)], s.env)).stderr).toContain("--for goes with pause");
   });
 });
 
 describe("stats and retention", () => {
-  test("--stats --json lists every job with its state, schedule and durations", () => {
+  test("--stats --json lists every job with its state, schedule and durations", async () => {
     const s = setup('  backup: { cron: "0 3 * * *", timezone: UTC, grace: 15m }\n  never: { every: 1h }\n  nightly: { cron: "@daily" }\n');
     writeFileSync(s.input, [1000, 2000, 3000, 4000].map((ms, i) => jsonl({ ts: `2025-07-2${5 + i}T03:00:00Z`, exit: 0, msg: "ok", job: "backup", duration_ms: ms })).join("") + jsonl({ ts: "2025-07-29T04:00:00Z", exit: 2, msg: "x" }));
-    at(s, "2025-07-29T04:10:00Z");
-    const stats = statsJson(s, "2025-07-29T04:10:00Z");
+    await at(s, "2025-07-29T04:10:00Z");
+    const stats = await statsJson(s, "2025-07-29T04:10:00Z");
     // backup last ran on the 28th: its run of the 29th at 03:00 (+15m) is missing.
     expect(stats.jobs.map((job) => [job.name, job.state])).toEqual([["backup", "late"], ["ladder", "failing"], ["never", "new"], ["nightly", "new"]]);
     expect(stats.jobs[0]).toMatchObject({
@@ -318,32 +320,32 @@ describe("stats and retention", () => {
     for (const key of ["state", "state_since", "reason", "last_success", "last_failure", "next_expected", "p50_duration_ms", "p95_duration_ms"]) {
       expect(Object.keys(stats.jobs[2] ?? {})).toContain(key);
     }
-    const text = runCli(["--stats", "--now", "2025-07-29T04:10:00Z", ...configOf(s)], s.env).stdout;
+    const text = (await runCliInProcess(["--stats", "--now", "2025-07-29T04:10:00Z", ...configOf(s)], s.env)).stdout;
     expect(text).toMatch(/backup\s+⏰ late\s+2025-07-28T03:00:00.000Z/);
     expect(text).toContain("❌ failing");
     expect(text).toContain("   backup: late since 03:15");
   });
 
-  test("a line naming the default job leaves no row of its own; a near-miss job name gets a did-you-mean once", () => {
+  test("a line naming the default job leaves no row of its own; a near-miss job name gets a did-you-mean once", async () => {
     const s = setup("  backup: { every: 1h }\n");
     writeFileSync(s.input, jsonl({ ts: "2025-07-29T04:00:00Z", exit: 0, msg: "a", job: "ladder" }) + jsonl({ ts: "2025-07-29T04:01:00Z", exit: 0, msg: "b", job: "bakup" }) + jsonl({ ts: "2025-07-29T04:02:00Z", exit: 0, msg: "c", job: "bakup" }));
-    const result = at(s, "2025-07-29T04:10:00Z");
+    const result = await at(s, "2025-07-29T04:10:00Z");
     expect(result.stderr.match(/did you mean "backup"\?/g)).toHaveLength(1);
     const db = new Database(s.db, { readonly: true });
     expect(db.query("SELECT name FROM jobs ORDER BY name").all()).toEqual([{ name: "" }, { name: "backup" }, { name: "bakup" }]);
     db.close();
   });
 
-  test("retention_days prunes old runs; the job's state and last success survive", () => {
+  test("retention_days prunes old runs; the job's state and last success survive", async () => {
     const s = setup("  backup: { every: 1d, grace: 1h }\n");
     s.config(`retention_days: 30\njobs:\n  backup: { every: 1d, grace: 1h }\n`);
     let text = "";
     for (let day = 1; day <= 9; day++) text += jsonl({ ts: `2025-06-0${day}T03:00:00Z`, exit: 0, msg: "ok", job: "backup" });
     writeFileSync(s.input, text);
-    expect(at(s, "2025-06-10T00:00:00Z").stdout).not.toContain("Pruned");
-    const later = at(s, "2025-07-20T00:00:00Z");
+    expect((await at(s, "2025-06-10T00:00:00Z")).stdout).not.toContain("Pruned");
+    const later = await at(s, "2025-07-20T00:00:00Z");
     expect(later.stdout).toContain("Pruned 9 run(s) older than 30 days");
-    expect(statsJson(s, "2025-07-20T00:00:00Z").jobs[0]).toMatchObject({ name: "backup", last_success: "2025-06-09T03:00:00.000Z", last_run: null });
+    expect((await statsJson(s, "2025-07-20T00:00:00Z")).jobs[0]).toMatchObject({ name: "backup", last_success: "2025-06-09T03:00:00.000Z", last_run: null });
     const db = new Database(s.db, { readonly: true });
     expect(db.query("SELECT COUNT(*) AS n FROM alerts WHERE event_ms < ? AND status != 'pending'").get(Date.parse("2025-06-20T00:00:00Z"))).toEqual({ n: 0 });
     db.close();

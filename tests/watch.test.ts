@@ -1,15 +1,11 @@
 /** The watch mode and crash safety, end to end: the real CLI following real files. */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { cliEnv, countRows, guardCalls, messages, REPO, runCli, runLine, runLines, tempDir, TEST_CONFIG, waitFor } from "./helpers.ts";
+import { cliEnv, CONCURRENT_TEST_TIMEOUT_MS, countRows, guardCalls, messages, REPO, runCliAwaited, runLine, runLines, tempDir, TEST_CONFIG, waitFor, withProcesses } from "./helpers.ts";
 
-const running: Subprocess[] = [];
-
-afterEach(() => {
-  for (const child of running.splice(0)) child.kill("SIGKILL");
-});
+setDefaultTimeout(CONCURRENT_TEST_TIMEOUT_MS); // run concurrently: see bunfig.toml
 
 function setup(): { home: string; input: string; db: string; env: Record<string, string> } {
   const home = tempDir("cc-watch-");
@@ -17,7 +13,8 @@ function setup(): { home: string; input: string; db: string; env: Record<string,
   return { home, input: join(home, "logs", "ladder.jsonl"), db: join(home, ".cron_dash", "ladder.db"), env: cliEnv(home) };
 }
 
-function start(args: string[], env: Record<string, string>): Subprocess<"ignore", "pipe", "pipe"> {
+/** Starts the real CLI; `running` is the test's own list of processes to kill when it ends (see withProcesses). */
+function start(args: string[], env: Record<string, string>, running: Subprocess[]): Subprocess<"ignore", "pipe", "pipe"> {
   const child = Bun.spawn(["bun", join(REPO, "collector.ts"), ...args], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   running.push(child);
   return child;
@@ -32,10 +29,10 @@ const rows = (db: string): number => {
 };
 
 describe("watch mode", () => {
-  test("follows appends, a rename rotation and a truncation, then stops cleanly on SIGTERM", async () => {
+  test("follows appends, a rename rotation and a truncation, then stops cleanly on SIGTERM", () => withProcesses(async (running) => {
     const s = setup();
     // A long poll interval: what is seen quickly is seen through the directory watch.
-    const child = start(["--check-interval", "60"], s.env);
+    const child = start(["--check-interval", "60"], s.env, running);
     await waitFor(() => rows(s.db) === 0 && Bun.file(s.db).size > 0, 5000, "database created");
 
     writeFileSync(s.input, runLines(0, 3)); // the file appears after start
@@ -62,14 +59,14 @@ describe("watch mode", () => {
     expect(log).toContain("Received SIGTERM; stopping");
     expect(log).not.toContain("    at ");
     expect(guardCalls(s.home)).toEqual([]); // no notifier, crontab or launchctl of this machine
-  });
+  }));
 });
 
 describe("an unreadable input", () => {
   // Root reads any file, so as root the collector runs as "nobody" for this test.
   const asRoot = process.getuid?.() === 0;
 
-  test("is reported once, retried, and read as soon as it becomes readable", async () => {
+  test("is reported once, retried, and read as soon as it becomes readable", () => withProcesses(async (running) => {
     const s = setup();
     writeFileSync(join(s.home, "config.yaml"), `${TEST_CONFIG}log_level: debug\n`); // a line per poll
     writeFileSync(s.input, runLines(0, 2));
@@ -100,11 +97,11 @@ describe("an unreadable input", () => {
     const log = await new Response(child.stderr).text();
     expect(log.match(/permission denied/g)).toHaveLength(1);
     expect(guardCalls(s.home)).toEqual([]);
-  });
+  }));
 });
 
 describe("crash safety", () => {
-  test("kill -9 during a large ingest, then a restart: every line stored exactly once", async () => {
+  test("kill -9 during a large ingest, then a restart: every line stored exactly once", () => withProcesses(async (running) => {
     const s = setup();
     const total = 120_000;
     const chunks: string[] = [];
@@ -113,18 +110,18 @@ describe("crash safety", () => {
       chunks.push(`garbage ${start}\n`); // one reject every 10k lines
     }
     writeFileSync(s.input, chunks.join(""));
-    const child = start(["--parse-existing"], s.env);
+    const child = start(["--parse-existing"], s.env, running);
     await waitFor(() => rows(s.db) > 0, 20_000, "first committed batch");
     child.kill("SIGKILL");
     await child.exited;
     const before = rows(s.db);
     expect(before).toBeLessThan(total); // killed mid-way, or the test proves nothing
 
-    const result = runCli(["--parse-existing"], s.env);
+    const result = await runCliAwaited(["--parse-existing"], s.env);
     expect(result.exitCode).toBe(0);
     expect(countRows(s.db, "cron_entries")).toBe(total);
     expect(countRows(s.db, "quarantine")).toBe(total / 10_000);
     expect(result.stdout).toContain(`${total - before} new run(s), 0 already stored`);
     expect(guardCalls(s.home)).toEqual([]); // the rejected lines' alerts reach no real notifier
-  }, 60_000);
+  }), 60_000);
 });

@@ -150,8 +150,8 @@ export function prefixed(message: string): string {
     .join("\n");
 }
 
-export async function runMain(argv: readonly string[], environment: Environment): Promise<number> {
-  const output = processOutput(environment.env);
+/** `output` is the process's stdout and stderr; tests that run a command in-process capture it instead. */
+export async function runMain(argv: readonly string[], environment: Environment, output: Output = processOutput(environment.env)): Promise<number> {
   // The collector's own files (database, logs, pid file) are private to the user; a command that
   // `run` wraps gets the caller's umask back (see runCommand).
   const callerUmask = process.umask(0o077);
