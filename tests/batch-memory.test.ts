@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BatchMemory, RELEASE_MIN_BATCHES, RELEASE_AFTER_BYTES, type GarbageCollector } from "../src/batch-memory.ts";
+import { BatchMemory, COLLECT_EVERY_BYTES, RELEASE_MIN_BATCHES, RELEASE_AFTER_BYTES, type GarbageCollector } from "../src/batch-memory.ts";
 import { createLogger } from "../src/logger.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { RunWriter } from "../src/store/runs.ts";
@@ -12,9 +12,9 @@ import { runLines, tempDir } from "./helpers.ts";
 const MB = 1024 * 1024;
 const BATCH = MB; // a full batch of a catch-up
 
-/** A collector whose resident size is whatever the test says, counting its releases. */
-function fakeCollector(residentMb: () => number): GarbageCollector & { releases: number } {
-  const gc = { releases: 0, releaseMemory: () => void gc.releases++, residentBytes: () => residentMb() * MB };
+/** A collector whose resident size is whatever the test says, counting its releases and collections. */
+function fakeCollector(residentMb: () => number): GarbageCollector & { releases: number; collections: number } {
+  const gc = { releases: 0, collections: 0, releaseMemory: () => void gc.releases++, collect: () => void gc.collections++, residentBytes: () => residentMb() * MB };
   return gc;
 }
 
@@ -43,6 +43,42 @@ describe("BatchMemory", () => {
       return memory.afterBatch(BATCH);
     });
     expect(collected).toEqual([false, false, true, false, false, false, false, true, false]);
+  });
+
+  test("under the budget, a full collection (no release) every COLLECT_EVERY_BYTES read, from the first batch on", () => {
+    const gc = fakeCollector(() => 60);
+    const memory = new BatchMemory(gc, 88 * MB);
+    const perCollection = COLLECT_EVERY_BYTES / BATCH;
+    const collections = Array.from({ length: 10 * perCollection }, () => {
+      memory.afterBatch(BATCH);
+      return gc.collections;
+    });
+    expect(gc.releases).toBe(0);
+    expect(collections.slice(0, perCollection)).toEqual([...Array<number>(perCollection - 1).fill(0), 1]);
+    expect(gc.collections).toBe(10);
+  });
+
+  test("a release counts as a collection: the next collection waits COLLECT_EVERY_BYTES after it", () => {
+    let rss = 95;
+    const gc = fakeCollector(() => rss);
+    const memory = new BatchMemory(gc, 88 * MB);
+    expect(memory.afterBatch(BATCH)).toBe(true);
+    rss = 60;
+    for (let read = BATCH; read < COLLECT_EVERY_BYTES; read += BATCH) memory.afterBatch(BATCH);
+    expect(gc.collections).toBe(0);
+    memory.afterBatch(BATCH);
+    expect(gc.collections).toBe(1);
+    expect(gc.releases).toBe(1);
+  });
+
+  test("a collector reading a line at a time collects only once COLLECT_EVERY_BYTES of lines add up", () => {
+    const gc = fakeCollector(() => 60);
+    const memory = new BatchMemory(gc, 88 * MB);
+    const lineBytes = 120;
+    for (let i = 0; i < Math.floor(COLLECT_EVERY_BYTES / lineBytes); i++) memory.afterBatch(lineBytes);
+    expect(gc.collections).toBe(0);
+    for (let i = 0; i < 10; i++) memory.afterBatch(lineBytes);
+    expect(gc.collections).toBe(1);
   });
 
   test("a caught-up poll releases memory once RELEASE_AFTER_BYTES were read since the last release, whatever the resident size", () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseLine, type Run } from "../src/line.ts";
 import type { Checkpoint } from "../src/records.ts";
 import { openDatabase } from "../src/store/database.ts";
-import { runKey } from "../src/store/run-key.ts";
+import { runKey, runKeyBits } from "../src/store/run-key.ts";
 import { RUN_GROUP, RunWriter } from "../src/store/runs.ts";
 import { jsonl, tempDir } from "./helpers.ts";
 import { random } from "./seeded-random.ts";
@@ -43,6 +43,36 @@ describe("RunWriter", () => {
     writer.commit({ runs, starts: [], rejects: [], from: null, to: checkpoint(1) }, "now");
     const keys = db.query<{ key: string }, []>("SELECT CAST(run_key AS TEXT) AS key FROM cron_entries ORDER BY id").all();
     expect(keys.map((row) => BigInt(row.key))).toEqual(runs.map((r) => runKey(r.ts, r.exit, r.msg, r.job)));
+    // The writer binds the unsigned hash (runKeyBits); keys at or over 2^63 must come out negative, as runKey gives them.
+    expect(runs.some((r) => runKeyBits(r.ts, r.exit, r.msg, r.job) >= 2n ** 63n)).toBe(true);
+    writer.finalize();
+    db.close();
+  });
+
+  test("every column of a run is stored as read, in a full group and one at a time, with the batch's parsed_at", () => {
+    const db = openDatabase(join(tempDir(), "ladder.db"));
+    const writer = new RunWriter(db);
+    const runs = Array.from({ length: RUN_GROUP + 2 }, (_, i) =>
+      run({ ts: `2025-07-29T04:00:${String(i).padStart(2, "0")}.250+02:00`, exit: i - 3, msg: `run ${i}`, job: i % 3 === 0 ? null : `job-${i}`, duration_ms: i % 2 ? i * 1.5 : null, host: i % 4 ? `h${i}` : null, ...(i % 5 ? {} : { run_id: `r${i}` }) }),
+    );
+    writer.commit({ runs, starts: [], rejects: [], from: null, to: checkpoint(1) }, "2026-11-28T22:00:00.000Z");
+    const rows = db
+      .query("SELECT timestamp, exit_code, message, parsed_at, ts_ms, job, duration_ms, host, extra, CAST(run_key AS TEXT) AS run_key FROM cron_entries ORDER BY id")
+      .all();
+    expect(rows).toEqual(
+      runs.map((r) => ({
+        timestamp: r.ts,
+        exit_code: r.exit,
+        message: r.msg,
+        parsed_at: "2026-11-28T22:00:00.000Z",
+        ts_ms: r.epochMs,
+        job: r.job,
+        duration_ms: r.durationMs,
+        host: r.host,
+        extra: r.extra,
+        run_key: String(runKey(r.ts, r.exit, r.msg, r.job)),
+      })),
+    );
     writer.finalize();
     db.close();
   });
