@@ -122,6 +122,6 @@ if (import.meta.main) {
   const { values } = parseArgs({ options: { idle: { type: "string" }, probes: { type: "string" }, dashboard: { type: "string" } } });
   const dashboard = values.dashboard !== "off";
   const result = await residentCase(Number(values.idle ?? 60), Number(values.probes ?? 100), dashboard);
-  console.log(`resident (dashboard ${dashboard ? "on" : "off"}), idle ${result.idleSeconds} s after a day of a line a minute: RSS ${result.rssMb.toFixed(0)} MB (peak ${result.peakRssMb.toFixed(0)} MB), CPU ${result.cpuPercent.toFixed(3)} %`);
+  console.log(`resident (dashboard ${dashboard ? "on" : "off"}), idle ${result.idleSeconds} s after a day of a line a minute: RSS ${result.rssMb.toFixed(1)} MB (peak ${result.peakRssMb.toFixed(1)} MB), CPU ${result.cpuPercent.toFixed(3)} %`);
   console.log(`alert latency, ${result.latenciesMs.length} failures appended one by one: ${describeLatency(result.latenciesMs)}; ${result.alerts} alerts, most in 60 s: ${result.alertsMaxPerMinute}`);
 }

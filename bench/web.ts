@@ -3,7 +3,7 @@
  * while the collector ingests, on a database of 5 million runs of 50 jobs; and the collector's
  * memory with the dashboard on and off.
  *
- * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX] [--alone-rounds R] [--ingest N] [--settle S]
+ * Usage: bun bench/web.ts [--runs N] [--clients C] [--rounds R] [--keep DIR] [--only REGEX] [--alone-rounds R] [--ingest N] [--settle S] [--collector DIR]
  *   --runs N      runs to generate (default 5,000,000), spread over 50 jobs and the last 70 days
  *   --rounds R    rounds of every path per client under load (default 100: 22,000 requests, a few
  *                 seconds, so the load spans many ingest commits and stats documents)
@@ -13,7 +13,10 @@
  *   --settle S    memory is read 3 s after the load and again S seconds later (default 30)
  *   --ingest N    also time the ingestion of N lines appended at once: with the dashboard off, on
  *                 and idle, and on with 20 clients requesting (what the dashboard costs ingestion;
- *                 default 0: skipped; it adds 3N runs, dated 30 days back, to a kept database)
+ *                 default 0: skipped; it adds 3N runs, dated 30 days back, to a kept database),
+ *                 and the requests' times during the catch-up with the clients
+ *   --collector DIR  the checkout whose collector.ts runs (default: this one), e.g. a worktree of
+ *                 main, to compare two versions with the same bench at the same moments
  *
  * The collector runs as a real process (`bun collector.ts`) with `web.listen` on a free port; an
  * appender writes 50 runs a second into its input meanwhile. The baseline is a bare Bun.serve
@@ -27,7 +30,7 @@ import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { settle: { type: "string" }, ingest: { type: "string" }, only: { type: "string" }, "alone-rounds": { type: "string" }, runs: { type: "string" }, clients: { type: "string" }, rounds: { type: "string" }, keep: { type: "string" } },
+  options: { collector: { type: "string" }, settle: { type: "string" }, ingest: { type: "string" }, only: { type: "string" }, "alone-rounds": { type: "string" }, runs: { type: "string" }, clients: { type: "string" }, rounds: { type: "string" }, keep: { type: "string" } },
 });
 const RUNS = Number(values.runs ?? 5_000_000);
 const CLIENTS = Number(values.clients ?? 20);
@@ -35,7 +38,7 @@ const SETTLE_MS = Number(values.settle ?? 30) * 1000;
 const ROUNDS = Number(values.rounds ?? 100);
 const INGEST_LINES = Number(values.ingest ?? 0);
 const JOBS = 50;
-const root = join(import.meta.dir, "..");
+const root = values.collector ?? join(import.meta.dir, "..");
 const dir = values.keep ?? join(tmpdir(), `cc-bench-web-${process.pid}`);
 mkdirSync(dir, { recursive: true });
 const input = join(dir, "ladder.jsonl");
@@ -142,7 +145,7 @@ function report(title: string, { results, seconds }: { results: Result[]; second
  * Seconds the collector takes to store `lines` lines appended at once; with `base`, 20 clients
  * keep requesting the dashboard meanwhile.
  */
-async function ingestSeconds(lines: number, base: string | null, headers: Record<string, string>): Promise<number> {
+async function ingestSeconds(lines: number, base: string | null, headers: Record<string, string>): Promise<{ seconds: number; latenciesMs: number[] }> {
   const db = new Database(database, { readonly: true });
   const newestRow = (): number => db.query<{ id: number | null }, []>("SELECT max(rowid) AS id FROM cron_entries").get()?.id ?? 0;
   const before = newestRow();
@@ -152,8 +155,14 @@ async function ingestSeconds(lines: number, base: string | null, headers: Record
   let block = "";
   for (let i = 0; i < lines; i++) block += `{"ts":"${new Date(at + i).toISOString()}","exit":0,"msg":"bulk #${i}","job":"${jobName(i % (JOBS - 1))}","duration_ms":100}\n`;
   let done = false;
+  // Every request's time while the catch-up runs: what a page waits behind ingestion.
+  const latenciesMs: number[] = [];
   const clients = base === null ? [] : Array.from({ length: CLIENTS }, async (_, client) => {
-    for (let k = client; !done; k++) await (await fetch(`${base}${paths[k % paths.length]}`, { headers })).arrayBuffer();
+    for (let k = client; !done; k++) {
+      const t0 = performance.now();
+      await (await fetch(`${base}${paths[k % paths.length]}`, { headers })).arrayBuffer();
+      if (!done) latenciesMs.push(performance.now() - t0);
+    }
   });
   const t0 = performance.now();
   appendFileSync(input, block);
@@ -162,7 +171,7 @@ async function ingestSeconds(lines: number, base: string | null, headers: Record
   done = true;
   await Promise.all(clients);
   db.close();
-  return seconds;
+  return { seconds, latenciesMs };
 }
 
 // 1. The database: generated and ingested by the real collector, once.
@@ -310,5 +319,7 @@ console.log(`collector RSS ${(loadedAfterMs / 1000).toFixed(0)} s after start (o
 console.log(`collector RSS ${(settledAfterMs / 1000).toFixed(0)} s after start (on: ${((SETTLE_MS + 3000) / 1000).toFixed(0)} s after the load): dashboard off ${offSettledRss.toFixed(1)} MB, on ${settledRss.toFixed(1)} MB (${added(settledRss, offSettledRss)})`);
 if (!values.keep) console.log(`(database in ${dir}; pass --keep DIR to reuse it)`);
 if (ingestIdle !== null && ingestOn !== null && ingestOff !== null) {
-  console.log(`${INGEST_LINES.toLocaleString("en")} lines appended at once ingested in ${ingestOff.toFixed(2)} s with the dashboard off, ${ingestIdle.toFixed(2)} s with it on and idle, ${ingestOn.toFixed(2)} s with ${CLIENTS} clients requesting`);
+  console.log(`${INGEST_LINES.toLocaleString("en")} lines appended at once ingested in ${ingestOff.seconds.toFixed(2)} s with the dashboard off, ${ingestIdle.seconds.toFixed(2)} s with it on and idle, ${ingestOn.seconds.toFixed(2)} s with ${CLIENTS} clients requesting`);
+  const during = [...ingestOn.latenciesMs].sort((a, b) => a - b);
+  console.log(`requests during that catch-up (${CLIENTS} clients, every path): ${during.length} in ${ingestOn.seconds.toFixed(2)} s, p50 ${percentile(during, 0.5).toFixed(1)} ms, p95 ${percentile(during, 0.95).toFixed(1)} ms, max ${percentile(during, 1).toFixed(1)} ms`);
 }

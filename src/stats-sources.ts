@@ -1,7 +1,7 @@
 /**
  * What collectStats reads from an open database. Its own module so that a reader of the stats
- * (the dashboard thread) does not load the whole collector session (tailer, ingest, notifiers):
- * each module a Worker loads costs it memory of its own.
+ * (the dashboard, on a connection of its own) does not need the whole collector session (tailer,
+ * ingest, notifiers); when the dashboard ran in a Worker, each module it loaded cost memory of its own.
  */
 import type { Database } from "bun:sqlite";
 import { lastGap } from "./monitor.ts";

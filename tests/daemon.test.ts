@@ -5,6 +5,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { join } from "node:path";
 import { loadConfig } from "../src/config/load.ts";
 import type { Service, StartService } from "../src/daemon/running.ts";
+import { startDashboard } from "../src/daemon/services.ts";
 import { watchCommand, type WatchOptions } from "../src/daemon/watch.ts";
 import { openLogSink } from "../src/daemon/log-sink.ts";
 import { CollectorError } from "../src/errors.ts";
@@ -385,5 +386,114 @@ describe("reading the input", () => {
     await waitFor(() => rows(h.db) === 1, 3000, "the first line, long before the next poll");
     appendFileSync(input, runLines(1, 1));
     await waitFor(() => rows(h.db) === 2, 3000, "the next line through the directory's own watch");
+  });
+});
+
+describe("the dashboard, served on the collector's own event loop", () => {
+  /** A config.yaml with the dashboard on (port `listen`, no token) instead of daemonHome's "off". */
+  function withDashboard(h: DaemonHome, listen: string): void {
+    writeFileSync(h.configPath, `log_dir: ${join(h.home, "state")}\ndatabase: ${h.db}\ninput: ${h.input}\ncheck_interval: 60\nnotify:\n  backend: none\nweb: { listen: "${listen}", auth: none }\n`);
+  }
+
+  const dashboardUrl = (h: DaemonHome): string | null => {
+    const line = h.lines.find((text) => text.includes("INFO  Dashboard on "));
+    return line === undefined ? null : (/Dashboard on (\S+)/.exec(line)?.[1] ?? null);
+  };
+
+  test("the watching collector serves it: its log lines in the collector's log, /healthz with the collector's state, pages between ticks, gone after SIGTERM", async () => {
+    const h = daemonHome();
+    withDashboard(h, "127.0.0.1:0");
+    writeFileSync(h.input, runLines(0, 3));
+    const daemon = start(h, { watchDirectory: new FakeDirectoryWatch().watchDirectory });
+    await waitFor(() => dashboardUrl(h) !== null, 5000, "the dashboard");
+    const url = dashboardUrl(h) ?? "";
+    expect(await (await fetch(`${url}healthz`)).json()).toMatchObject({ status: "ok", pid: process.pid, live_clients: 0, ingestion_problem: null });
+    const stats = (await (await fetch(`${url}api/stats`)).json()) as { total_entries: number };
+    expect(stats.total_entries).toBe(3);
+    expect(await daemon.stop()).toBe(0);
+    await expect(fetch(`${url}healthz`)).rejects.toThrow();
+  });
+
+  test("a reload restarts it on the same port at once", async () => {
+    const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+    const port = probe.port;
+    await probe.stop(true);
+    const h = daemonHome();
+    withDashboard(h, `127.0.0.1:${port}`);
+    const daemon = start(h, { watchDirectory: new FakeDirectoryWatch().watchDirectory });
+    await waitFor(() => dashboardUrl(h) !== null, 5000, "the dashboard");
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).ok).toBe(true);
+    writeFileSync(h.configPath, readFileSync(h.configPath, "utf8").replace("check_interval: 60", "check_interval: 30"));
+    daemon.signals.send("SIGHUP");
+    await waitFor(() => h.logged("Config reloaded (SIGHUP)") === 1, 5000, "the reload");
+    expect(h.logged(`Dashboard on http://127.0.0.1:${port}/`)).toBe(2);
+    expect(h.logged("WARN")).toBe(0);
+    const after = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { status: string };
+    expect(after.status).toBe("ok");
+    expect(await daemon.stop()).toBe(0);
+  });
+
+  test("a port in use: one WARN, and the collector goes on without it", async () => {
+    const busy = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("taken") });
+    try {
+      const h = daemonHome();
+      withDashboard(h, `127.0.0.1:${busy.port}`);
+      writeFileSync(h.input, runLines(0, 2));
+      const daemon = start(h, { watchDirectory: new FakeDirectoryWatch().watchDirectory });
+      await waitFor(() => h.logged("WARN") === 1, 5000, "the warning");
+      expect(h.lines.find((line) => line.includes("WARN"))).toContain("the port is already in use; the collector goes on without it");
+      await waitFor(() => rows(h.db) === 2, 5000, "the lines, ingested without a dashboard");
+      expect(h.logged("WARN")).toBe(1);
+      expect(await daemon.stop()).toBe(0);
+    } finally {
+      busy.stop(true);
+    }
+  });
+
+  test("/healthz reads the collector's state as it is now, and pages use the collector's clock (--now)", async () => {
+    const h = daemonHome();
+    withDashboard(h, "127.0.0.1:0");
+    openDatabase(h.db).close();
+    const config = loadConfig({ path: h.configPath, explicit: true }, h.home);
+    let problem: string | null = null;
+    const service = startDashboard({ config, log: h.log, clock: () => new Date("2025-07-29T12:00:00Z"), ingestionProblem: () => problem });
+    try {
+      const url = dashboardUrl(h) ?? "";
+      expect(((await (await fetch(`${url}healthz`)).json()) as { ingestion_problem: unknown }).ingestion_problem).toBeNull();
+      problem = "disk full";
+      expect(((await (await fetch(`${url}healthz`)).json()) as { ingestion_problem: unknown }).ingestion_problem).toBe("disk full");
+      const stats = (await (await fetch(`${url}api/stats`)).json()) as { now: string };
+      expect(Date.parse(stats.now) - Date.parse("2025-07-29T12:00:00Z")).toBeLessThan(5000);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  test("listen off: nothing listens, nothing is logged", async () => {
+    const h = daemonHome();
+    const config = h.config();
+    const service = startDashboard({ config, log: h.log, clock: () => new Date(), ingestionProblem: () => null });
+    expect(h.lines).toEqual([]);
+    await service.stop();
+  });
+
+  test("a stop with a live page (an event stream) and a page loading does not hold the collector up", async () => {
+    const h = daemonHome();
+    withDashboard(h, "127.0.0.1:0");
+    openDatabase(h.db).close();
+    const config = loadConfig({ path: h.configPath, explicit: true }, h.home);
+    const service = startDashboard({ config, log: h.log, clock: () => new Date(), ingestionProblem: () => null });
+    const url = dashboardUrl(h) ?? "";
+    const stream = await fetch(`${url}api/events`);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain("event: hello");
+    const loading = fetch(url).catch(() => null); // the first page: loads the modules, opens the connection
+    const started = performance.now();
+    await service.stop();
+    expect(performance.now() - started).toBeLessThan(1000);
+    // The stream ends (done, or cut off) instead of hanging on.
+    await reader.read().catch(() => null);
+    await loading;
+    await expect(fetch(`${url}healthz`)).rejects.toThrow();
   });
 });

@@ -8,13 +8,13 @@ import type { Config } from "../src/config/config.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { createLogger } from "../src/logger.ts";
 import { openSession, type Session } from "../src/session.ts";
-import { startWebServer, type LocalWebServer, type WebTimers } from "../src/web/server.ts";
+import { startWebServer, type WebServer, type WebTimers } from "../src/web/server.ts";
 import { jsonl, tempDir } from "./helpers.ts";
 
 export interface WebFixture {
   readonly dir: string;
   readonly config: Config;
-  readonly server: LocalWebServer;
+  readonly server: WebServer;
   /** The token from web-token beside the database (null with auth none). */
   readonly token: string | null;
   readonly logs: string[];

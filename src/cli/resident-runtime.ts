@@ -4,8 +4,8 @@
  *
  * Bun's own GC timer collects every second while a thread's heap keeps changing and only every
  * 30 s once it has not changed for 5 ticks, on each JavaScript thread (the collector, the
- * dashboard, the delivery thread). After any burst of activity (a catch-up, a few alerts) that
- * kept three threads waking every second for the better part of a minute: measured with
+ * delivery thread, and then the dashboard's own). After any burst of activity (a catch-up, a few
+ * alerts) that kept three threads waking every second for the better part of a minute: measured with
  * `perf stat` on a collector idle after catching up on a day of a line a minute (dashboard on),
  * 47 ms of CPU in the first 30 s; with a 10 s timer 29 ms (the next 30 s: 4.2 and 6.9 ms, within
  * the noise). RSS was unchanged (65.1 / 66.1 MB). The heap's own allocation-driven collections

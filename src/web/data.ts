@@ -16,8 +16,9 @@
  * A document that took long to compute (a burst of runs in the current hour, which the rollups do
  * not cover yet, made it 1 s on 5 million runs) is reused for SLOW_FACTOR times as long, across
  * commits and by the clock it shows alike: otherwise every request would start a computation that
- * is out of date before it ends, and the thread would do nothing else. So the dashboard spends at
- * most a fifth of its time on documents, and pages are that much older.
+ * is out of date before it ends, and the collector (whose event loop serves the pages) would do
+ * little else. So the dashboard spends at most a fifth of the time on documents, leaving the rest
+ * to ingestion and alerts, and pages are that much older.
  */
 import type { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";

@@ -40,13 +40,10 @@ export interface WebServer {
   /** The bare URL (without token), e.g. http://127.0.0.1:8765/. */
   readonly url: string;
   readonly port: number;
-  stop(): Promise<void>;
-}
-
-/** The server in this thread (startWebServer): also says whether its pages are loaded. */
-export interface LocalWebServer extends WebServer {
   /** Whether the pages, their database connection and caches are in memory now. */
   readonly loaded: boolean;
+  /** Closes the listener, every connection and event stream, and the pages' database connection. */
+  stop(): Promise<void>;
 }
 
 /** How long without a request counts as the end of a burst. */
@@ -56,7 +53,9 @@ export const IDLE_CLOSE_MS = 5 * 60_000;
 
 const realTimers: WebTimers = {
   set(fn, ms) {
+    // Housekeeping only: never what keeps the collector's process alive.
     const timer = setTimeout(fn, ms);
+    timer.unref();
     return () => clearTimeout(timer);
   },
 };
@@ -68,7 +67,7 @@ function text(body: string, status: number): Response {
 }
 
 /** Starts the dashboard, or returns null when `web.listen` is off or the port is taken (logged). */
-export function startWebServer(options: WebServerOptions): LocalWebServer | null {
+export function startWebServer(options: WebServerOptions): WebServer | null {
   const { config, log, clock } = options;
   const timers = options.timers ?? realTimers;
   const listen = config.web.listen;
@@ -168,10 +167,12 @@ export function startWebServer(options: WebServerOptions): LocalWebServer | null
   // too, with SQLite's page cache (2 MB when full; the pages are in the OS's cache, read again in
   // a few milliseconds), and Bun.shrink asks JavaScriptCore to give back what it can (its heap
   // went from 3.6 to 1.0 MB after five stats documents in a test here). What the dashboard adds
-  // to the collector's memory 3 s after a burst (bench/web.ts) measured +11.2 to +12.6 MB in three
-  // runs with all of this, +13.5 to +17.9 MB in five runs with the GC alone or the GC and shrink.
+  // to the collector's memory 3 s after a burst (bench/web.ts): +5.0 to +5.7 MB in three runs
+  // (README "Performance"); in a Worker of its own it was +11.2 to +12.6 MB with all of this,
+  // +13.5 to +17.9 MB with the GC alone or the GC and shrink.
   let cancelQuiet: (() => void) | null = null;
   let cancelIdle: (() => void) | null = null;
+  let stopped = false;
   const closeWhenIdle = (): void => {
     cancelIdle = timers.set(() => {
       cancelIdle = null;
@@ -185,6 +186,7 @@ export function startWebServer(options: WebServerOptions): LocalWebServer | null
     }, IDLE_CLOSE_MS);
   };
   const collectWhenQuiet = (): void => {
+    if (stopped) return; // a request that finished after stop() arms nothing
     cancelQuiet?.();
     cancelQuiet = timers.set(() => {
       cancelQuiet = null;
@@ -236,6 +238,7 @@ export function startWebServer(options: WebServerOptions): LocalWebServer | null
       return dashboard !== null;
     },
     async stop() {
+      stopped = true;
       cancelQuiet?.();
       cancelIdle?.();
       await opening?.catch(() => null);
