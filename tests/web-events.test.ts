@@ -20,30 +20,52 @@ function listen(hub: EventHub): { text: () => string; abort: () => void } {
 
 const changes = (text: string): string[] => [...text.matchAll(/event: change\ndata: (.*)\n/g)].map((match) => (JSON.parse(match[1] ?? "{}") as { reason: string }).reason);
 
+/**
+ * Counts the hub's polls (each reads data_version once), so a test that checks nothing was sent
+ * waits for polls to pass rather than for a fixed time: `passed(n)` resolves after n more polls
+ * and a turn of the event loop for what they wrote to reach the reader.
+ */
+function pollCounter(read: () => number): { read: () => number; passed: (polls: number) => Promise<void> } {
+  let count = 0;
+  return {
+    read: () => {
+      count++;
+      return read();
+    },
+    async passed(polls) {
+      const target = count + polls;
+      await waitFor(() => count >= target, 1000, `${polls} polls`);
+      await Bun.sleep(0);
+    },
+  };
+}
+
 describe("EventHub", () => {
   test("one change per commit seen through data_version, none without", async () => {
     let version = 1;
-    const hub = new EventHub({ dataVersion: () => version, nextDeadlineMs: () => null, clock: () => new Date(0), pollMs: 10 });
+    const polls = pollCounter(() => version);
+    const hub = new EventHub({ dataVersion: polls.read, nextDeadlineMs: () => null, clock: () => new Date(0), pollMs: 10 });
     const client = listen(hub);
     await waitFor(() => client.text().includes("event: hello"), 1000, "hello");
-    await Bun.sleep(50);
+    await polls.passed(5);
     expect(changes(client.text())).toEqual([]);
     version = 2;
     await waitFor(() => changes(client.text()).length === 1, 1000, "one change");
-    await Bun.sleep(50);
+    await polls.passed(5);
     expect(changes(client.text())).toEqual(["data"]);
     hub.stop();
   });
 
   test("a deadline passing (a job turning late) is a change, once", async () => {
     let nowMs = 1000;
-    const hub = new EventHub({ dataVersion: () => 1, nextDeadlineMs: () => (nowMs < 5000 ? 5000 : null), clock: () => new Date(nowMs), pollMs: 10 });
+    const polls = pollCounter(() => 1);
+    const hub = new EventHub({ dataVersion: polls.read, nextDeadlineMs: () => (nowMs < 5000 ? 5000 : null), clock: () => new Date(nowMs), pollMs: 10 });
     const client = listen(hub);
-    await Bun.sleep(50);
+    await polls.passed(5);
     expect(changes(client.text())).toEqual([]);
     nowMs = 5000;
     await waitFor(() => changes(client.text()).length === 1, 1000, "time change");
-    await Bun.sleep(50);
+    await polls.passed(5);
     expect(changes(client.text())).toEqual(["time"]);
     hub.stop();
   });
@@ -57,7 +79,7 @@ describe("EventHub", () => {
     client.abort();
     await waitFor(() => hub.size === 0, 1000, "unsubscribed");
     const after = polls;
-    await Bun.sleep(60);
+    await Bun.sleep(60); // polling has stopped: no poll to wait for, so a fixed span (6 periods) shows none comes
     expect(polls).toBe(after);
     hub.stop();
   });
@@ -73,15 +95,16 @@ describe("EventHub", () => {
   test("a change for a commit is held back until pages see it (settledAtMs), then sent once", async () => {
     let version = 1;
     let monotonicMs = 100;
-    const hub = new EventHub({ dataVersion: () => version, nextDeadlineMs: () => null, clock: () => new Date(0), pollMs: 10, monotonicMs: () => monotonicMs, settledAtMs: () => 500 });
+    const polls = pollCounter(() => version);
+    const hub = new EventHub({ dataVersion: polls.read, nextDeadlineMs: () => null, clock: () => new Date(0), pollMs: 10, monotonicMs: () => monotonicMs, settledAtMs: () => 500 });
     const client = listen(hub);
     await waitFor(() => client.text().includes("event: hello"), 1000, "hello");
     version = 2;
-    await Bun.sleep(60);
+    await polls.passed(6);
     expect(changes(client.text())).toEqual([]);
     monotonicMs = 500;
     await waitFor(() => changes(client.text()).length === 1, 1000, "the held change");
-    await Bun.sleep(50);
+    await polls.passed(5);
     expect(changes(client.text())).toEqual(["data"]);
     hub.stop();
   });
@@ -90,23 +113,24 @@ describe("EventHub", () => {
     let version = 1;
     let monotonicMs = 0;
     // Every request recomputes as soon as it may: the settled instant always lies a window ahead.
-    const hub = new EventHub({ dataVersion: () => version, nextDeadlineMs: () => null, clock: () => new Date(0), pollMs: 10, monotonicMs: () => monotonicMs, settledAtMs: () => monotonicMs + 250 });
+    const polls = pollCounter(() => version);
+    const hub = new EventHub({ dataVersion: polls.read, nextDeadlineMs: () => null, clock: () => new Date(0), pollMs: 10, monotonicMs: () => monotonicMs, settledAtMs: () => monotonicMs + 250 });
     const client = listen(hub);
     await waitFor(() => client.text().includes("event: hello"), 1000, "hello");
     version = 2; // held until 250
-    await Bun.sleep(40);
+    await polls.passed(4);
     monotonicMs = 100;
     version = 3; // seen while held
-    await Bun.sleep(40);
+    await polls.passed(4);
     expect(changes(client.text())).toEqual([]);
     monotonicMs = 250;
     await waitFor(() => changes(client.text()).length === 1, 1000, "the first change");
     monotonicMs = 499;
-    await Bun.sleep(40);
+    await polls.passed(4);
     expect(changes(client.text())).toEqual(["data"]);
     monotonicMs = 500;
     await waitFor(() => changes(client.text()).length === 2, 1000, "the change for the later commit");
-    await Bun.sleep(40);
+    await polls.passed(4);
     expect(changes(client.text())).toEqual(["data", "data"]);
     hub.stop();
   });
@@ -114,9 +138,10 @@ describe("EventHub", () => {
   test("documents are forgotten before a deadline's change goes out", async () => {
     let nowMs = 1000;
     const order: string[] = [];
-    const hub = new EventHub({ dataVersion: () => 1, nextDeadlineMs: () => (nowMs < 5000 ? 5000 : null), clock: () => new Date(nowMs), pollMs: 10, onDeadline: () => order.push("forget") });
+    const polls = pollCounter(() => 1);
+    const hub = new EventHub({ dataVersion: polls.read, nextDeadlineMs: () => (nowMs < 5000 ? 5000 : null), clock: () => new Date(nowMs), pollMs: 10, onDeadline: () => order.push("forget") });
     const client = listen(hub);
-    await Bun.sleep(40);
+    await polls.passed(4);
     nowMs = 5000;
     await waitFor(() => changes(client.text()).length === 1, 1000, "time change");
     order.push("change");
