@@ -19,7 +19,8 @@ const exporters: StartService = async ({ session, config, log, clock, ingestionP
 /**
  * The dashboard, served from the collector's own event loop (a Worker cost 5 MB empty and kept
  * 8–16 MB after a burst of requests; README "Performance"). Requests are answered between ingest
- * ticks, so a page waits at most one tick (TICK_BUDGET_MS) behind a catch-up. Starting never holds
+ * ticks, so during a large catch-up a page waits for the tick in progress (it reads 1 MiB slices
+ * until TICK_BUDGET_MS has passed: p95 about 190 ms on 5 million runs, README). Starting never holds
  * up or stops the collector: a port in use is one WARN (issue 12) and a service that does nothing.
  * /healthz reads the collector's state directly.
  */
